@@ -1,0 +1,67 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else
+# here is what those two are made of.
+
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+SERVICES := bash scripts/services/services.sh
+
+# The local services started by `make services`; override to use others.
+export DATABASE_URL ?= postgres://fraud:fraud@127.0.0.1:5432/fraud
+export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+export PYTHON := $(PY)
+
+.PHONY: help venv services services-stop services-status topics migrate admin \
+	run test lint clean
+
+help:
+	@echo "make run    - set up everything and run web, producer, detector, worker"
+	@echo "make test   - set up and start the services, then run the whole suite"
+	@echo "make services / services-stop / services-status - Kafka, Redis, PostgreSQL"
+	@echo "make lint   - ruff"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $@
+
+PYTHON_BOOTSTRAP := $(shell command -v python3.11 || command -v python3)
+
+services: venv
+	$(SERVICES) start
+	$(PY) manage.py createtopics
+
+services-stop:
+	$(SERVICES) stop
+
+services-status:
+	$(SERVICES) status
+
+topics: venv
+	$(PY) manage.py createtopics
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+admin: migrate
+	$(PY) manage.py ensureadmin
+
+run: export DJANGO_DEBUG ?= true
+run: services migrate admin
+	@echo "Live page: http://127.0.0.1:$${WEB_PORT:-8000}/  (admin: /admin/)"
+	PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+test: export SECRET_KEY ?= test-only-secret-key
+test: services
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean: services-stop
+	rm -rf $(VENV) .services staticfiles db.sqlite3

@@ -1,0 +1,169 @@
+"""Decoding the wire format: the original messages are accepted, bad ones
+are rejected with a reason."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from transactions_app.detection import Outcome, Reason, Verdict
+from transactions_app.streaming.codec import (
+    InvalidMessage,
+    decode_transaction,
+    encode_transaction,
+    encode_verdict,
+)
+from transactions_app.streaming.records import MessageOrigin
+
+ORIGIN = MessageOrigin(
+    topic="queuing.transactions",
+    partition=2,
+    offset=41,
+    timestamp=datetime(2026, 3, 1, 8, 30, tzinfo=UTC),
+)
+ORIGINAL = {"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4", "amount": 950.25,
+            "currency": "EUR"}
+
+
+def encoded(document) -> bytes:
+    return json.dumps(document).encode()
+
+
+def test_accepts_the_original_format():
+    """The tutorial's four-field message decodes, with an exact amount."""
+    tx = decode_transaction(encoded(ORIGINAL), ORIGIN)
+    assert tx.source == "a1B2c3D4e5F6"
+    assert tx.target == "Z9y8X7w6V5u4"
+    assert tx.amount == Decimal("950.25")
+    assert tx.currency == "EUR"
+
+
+def test_missing_id_is_derived_from_the_kafka_position():
+    """The same message at the same offset always gets the same id, so a
+    redelivery is recognised as a duplicate."""
+    first = decode_transaction(encoded(ORIGINAL), ORIGIN)
+    again = decode_transaction(encoded(ORIGINAL), ORIGIN)
+    elsewhere = MessageOrigin("queuing.transactions", 2, 42, ORIGIN.timestamp)
+    assert first.transaction_id == again.transaction_id
+    assert decode_transaction(encoded(ORIGINAL), elsewhere).transaction_id != (
+        first.transaction_id
+    )
+
+
+def test_missing_timestamp_is_the_kafka_message_time():
+    """Without a timestamp field the event time is the Kafka timestamp."""
+    assert decode_transaction(encoded(ORIGINAL), ORIGIN).timestamp == ORIGIN.timestamp
+
+
+def test_optional_fields_are_used_when_present():
+    """Our producer's transaction_id and timestamp are kept."""
+    tid = uuid.uuid4()
+    document = ORIGINAL | {"transaction_id": str(tid),
+                           "timestamp": "2026-03-01T09:00:00.123456Z"}
+    tx = decode_transaction(encoded(document), ORIGIN)
+    assert tx.transaction_id == tid
+    assert tx.timestamp == datetime(2026, 3, 1, 9, 0, 0, 123456, tzinfo=UTC)
+
+
+def test_timestamps_are_normalised_to_utc():
+    """An offset timestamp becomes UTC; a naive one is taken as UTC."""
+    plus_two = ORIGINAL | {"timestamp": "2026-03-01T11:00:00+02:00"}
+    naive = ORIGINAL | {"timestamp": "2026-03-01T09:00:00"}
+    expected = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    assert decode_transaction(encoded(plus_two), ORIGIN).timestamp == expected
+    assert decode_transaction(encoded(naive), ORIGIN).timestamp == expected
+
+
+def test_integer_amounts_and_unknown_fields_are_accepted():
+    """{"amount": 12} is 12.00, and fields we do not know are ignored."""
+    tx = decode_transaction(encoded(ORIGINAL | {"amount": 12, "note": "x"}), ORIGIN)
+    assert tx.amount == Decimal("12.00")
+
+
+BAD_MESSAGES = {
+    "no value": (None, "empty message"),
+    "invalid utf-8": (b"\xff\xfe{", "not UTF-8"),
+    "not json": (b"{source: 1", "not JSON"),
+    "json array": (b"[1, 2]", "not a JSON object but list"),
+    "json scalar": (b"42", "not a JSON object but int"),
+    "missing source": (encoded({k: v for k, v in ORIGINAL.items() if k != "source"}),
+                       "missing field(s): source"),
+    "missing amount and currency": (
+        encoded({"source": "a", "target": "b"}), "missing field(s): amount, currency"),
+    "null target": (encoded(ORIGINAL | {"target": None}), "missing field(s): target"),
+    "bool amount": (encoded(ORIGINAL | {"amount": True}), "amount must be a number"),
+    "string amount": (encoded(ORIGINAL | {"amount": "950.25"}),
+                      "amount must be a number"),
+    "nan amount": (b'{"source":"a","target":"b","amount":NaN,"currency":"EUR"}',
+                   "non-finite number NaN"),
+    "infinite amount": (
+        b'{"source":"a","target":"b","amount":-Infinity,"currency":"EUR"}',
+        "non-finite number -Infinity"),
+    "huge exponent": (b'{"source":"a","target":"b","amount":1e400,"currency":"EUR"}',
+                      "exceeds the maximum"),
+    "negative amount": (encoded(ORIGINAL | {"amount": -5}), "must be positive"),
+    "zero amount": (encoded(ORIGINAL | {"amount": 0}), "must be positive"),
+    "absurd amount": (encoded(ORIGINAL | {"amount": 10**15}), "exceeds the maximum"),
+    "three decimals": (encoded(ORIGINAL | {"amount": 1.005}), "more than 2 decimals"),
+    "lowercase currency": (encoded(ORIGINAL | {"currency": "eur"}),
+                           "currency must be three capital letters"),
+    "long currency": (encoded(ORIGINAL | {"currency": "EURO"}),
+                      "currency must be three capital letters"),
+    "numeric currency": (encoded(ORIGINAL | {"currency": 978}),
+                         "currency must be three capital letters"),
+    "empty source": (encoded(ORIGINAL | {"source": ""}), "source must be"),
+    "long source": (encoded(ORIGINAL | {"source": "a" * 65}), "source must be"),
+    "control character target": (encoded(ORIGINAL | {"target": "ab\ncd"}),
+                                 "target must be"),
+    "markup in source": (encoded(ORIGINAL | {"source": "<script>"}), "source must be"),
+    "bad transaction id": (encoded(ORIGINAL | {"transaction_id": "nope"}),
+                           "transaction_id is not a UUID"),
+    "numeric transaction id": (encoded(ORIGINAL | {"transaction_id": 7}),
+                               "transaction_id must be a string"),
+    "bad timestamp": (encoded(ORIGINAL | {"timestamp": "yesterday"}),
+                      "timestamp is not ISO 8601"),
+    "deep nesting": (b"[" * 100000 + b"]" * 100000, "not JSON"),
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"), BAD_MESSAGES.values(), ids=BAD_MESSAGES.keys()
+)
+def test_bad_messages_are_rejected_with_a_reason(value, reason):
+    """Each kind of bad input raises InvalidMessage saying what is wrong."""
+    with pytest.raises(InvalidMessage) as error:
+        decode_transaction(value, ORIGIN)
+    assert reason in str(error.value)
+
+
+def test_encoding_round_trips():
+    """What our producer writes decodes to the same transaction."""
+    tx = decode_transaction(
+        encoded(ORIGINAL | {"transaction_id": str(uuid.uuid4()),
+                            "timestamp": "2026-03-01T09:00:00+00:00"}),
+        ORIGIN,
+    )
+    assert decode_transaction(encode_transaction(tx), ORIGIN) == tx
+
+
+def test_verdict_message_is_the_input_plus_the_verdict():
+    """Output topics get the original fields plus outcome, score, reasons."""
+    tx = decode_transaction(encoded(ORIGINAL), ORIGIN)
+    reason = Reason("amount_threshold", 1, "950.25 EUR", ">= 900 EUR", 100)
+    document = json.loads(encode_verdict(tx, Verdict(Outcome.FRAUD, 100, (reason,))))
+    assert {k: document[k] for k in ORIGINAL} == ORIGINAL
+    assert document["outcome"] == "fraud"
+    assert document["score"] == 100
+    assert document["reasons"][0]["rule"] == "amount_threshold"
+    assert document["timestamp"] == "2026-03-01T08:30:00Z"
+
+
+def test_timestamp_offsets_other_than_utc_are_converted():
+    """A timestamp in another zone names the same instant in UTC."""
+    zone = timezone(timedelta(hours=-5))
+    value = datetime(2026, 3, 1, 4, 0, tzinfo=zone).isoformat()
+    tx = decode_transaction(encoded(ORIGINAL | {"timestamp": value}), ORIGIN)
+    assert tx.timestamp.utcoffset() == timedelta(0)
+    assert tx.timestamp.hour == 9

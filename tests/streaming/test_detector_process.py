@@ -1,0 +1,61 @@
+"""rundetector as a separate process: SIGTERM finishes the batch in hand
+and exits cleanly with every offset committed."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from transactions_app.models import Transaction
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def detector_env(settings) -> dict:
+    db = connection.settings_dict
+    url = (f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/"
+           f"{db['NAME']}")
+    return os.environ | {
+        "DATABASE_URL": url,
+        "TRANSACTIONS_TOPIC": settings.TRANSACTIONS_TOPIC,
+        "LEGIT_TOPIC": settings.LEGIT_TOPIC,
+        "FRAUD_TOPIC": settings.FRAUD_TOPIC,
+        "DEADLETTER_TOPIC": settings.DEADLETTER_TOPIC,
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_sigterm_stops_cleanly_after_committing(settings, kafka_topics, kafka, group_id):
+    messages = [
+        {"source": f"acct{i:08d}", "target": "Z9y8X7w6V5u4", "amount": 10.0 + i,
+         "currency": "EUR"}
+        for i in range(50)
+    ]
+    kafka.produce(kafka_topics.transactions, messages)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "rundetector", "--group-id", group_id],
+        cwd=ROOT, env=detector_env(settings),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while Transaction.objects.count() < 50 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert Transaction.objects.count() == 50
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "detector stopped: 50 classified, 0 dead letters" in output
+    assert kafka.committed(group_id, kafka_topics.transactions, 3) == (
+        kafka.end_offsets(kafka_topics.transactions, 3)
+    )

@@ -1,0 +1,92 @@
+"""docker-compose.yml: no Docker engine runs here, so the file is parsed and
+its services and wiring are checked."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+COMPOSE = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
+)
+SERVICES = COMPOSE["services"]
+APP_SERVICES = ["setup", "web", "producer", "detector", "worker"]
+
+
+def test_has_every_service():
+    """Kafka, Redis, PostgreSQL and each part of the application."""
+    assert {"kafka", "redis", "postgres", *APP_SERVICES} <= set(SERVICES)
+
+
+def test_kafka_is_the_official_image_in_kraft_mode():
+    """The broker is apache/kafka 4.1, one node as broker and controller."""
+    kafka = SERVICES["kafka"]
+    assert kafka["image"].startswith("apache/kafka:4.1")
+    env = kafka["environment"]
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert env["KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS"] == 0
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_application_services_are_wired_to_the_same_backends(name):
+    """Every application service gets the same environment, pointing at the
+    compose services by name, and starts after the one-shot setup."""
+    service = SERVICES[name]
+    env = service["environment"]
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert env["REDIS_URL"] == "redis://redis:6379/0"
+    assert env["DATABASE_URL"].startswith("postgres://")
+    assert "@postgres:5432/" in env["DATABASE_URL"]
+    for variable, default in [
+        ("TRANSACTIONS_TOPIC", "queuing.transactions"),
+        ("LEGIT_TOPIC", "queuing.legit"),
+        ("FRAUD_TOPIC", "queuing.fraud"),
+        ("DEADLETTER_TOPIC", "queuing.deadletter"),
+    ]:
+        assert env[variable] == default
+    assert service["build"] == "."
+    if name != "setup":
+        assert service["depends_on"]["setup"]["condition"] == (
+            "service_completed_successfully"
+        )
+
+
+def test_setup_waits_for_healthy_backends_and_prepares_everything():
+    """The one-shot setup migrates, creates topics and the admin login once
+    the backends are healthy."""
+    setup = SERVICES["setup"]
+    for backend in ("kafka", "redis", "postgres"):
+        assert setup["depends_on"][backend]["condition"] == "service_healthy"
+        assert "healthcheck" in SERVICES[backend]
+    for command in ("migrate", "createtopics", "ensureadmin"):
+        assert command in setup["command"]
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("web", "daphne"),
+        ("producer", "runproducer"),
+        ("detector", "rundetector"),
+        ("worker", "celery -A fraudsite worker"),
+    ],
+)
+def test_each_process_runs_its_command(name, command):
+    assert command in SERVICES[name]["command"]
+
+
+def test_postgres_credentials_match_the_database_url():
+    postgres = SERVICES["postgres"]["environment"]
+    url = SERVICES["web"]["environment"]["DATABASE_URL"]
+    user, password, db = (
+        postgres["POSTGRES_USER"],
+        postgres["POSTGRES_PASSWORD"],
+        postgres["POSTGRES_DB"],
+    )
+    assert url == f"postgres://{user}:{password}@postgres:5432/{db}"
+
+
+def test_the_web_port_is_published():
+    assert "8000:8000" in SERVICES["web"]["ports"]

@@ -1,0 +1,137 @@
+"""The live page and its websocket: staff only, same origin only, and fed
+by the detector's batches through the real Redis channel layer."""
+
+import re
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+from fraudsite.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WS_PATH = "/ws/transactions/"
+
+
+def make_user(username: str, *, staff: bool):
+    return get_user_model().objects.create_user(
+        username=username, password="x-Long-Passw0rd", is_staff=staff
+    )
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+def communicator(*, cookie: bytes | None = None, origin: bytes = b"http://localhost"):
+    headers = [(b"origin", origin), (b"host", b"localhost")]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, WS_PATH, headers=headers)
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    """/ redirects an anonymous visitor to the admin login."""
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_non_staff_users_cannot_see_the_page(client):
+    """A logged-in user without staff status is sent to log in as staff."""
+    client.force_login(make_user("viewer", staff=False))
+    assert client.get("/").status_code == 302
+
+
+def test_staff_see_the_page_with_a_strict_content_security_policy(client):
+    """The page loads for staff; its CSP forbids inline script, and the page
+    has no inline script and no data in its HTML."""
+    client.force_login(make_user("analyst", staff=True))
+    response = client.get("/")
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    html = response.content.decode()
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert 'id="feed-rows"></tbody>' in html
+
+
+@pytest.mark.asyncio
+async def test_websocket_refuses_anonymous_connections():
+    """Without a session the handshake is refused."""
+    ws = communicator()
+    connected, _ = await ws.connect()
+    assert not connected
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_websocket_refuses_non_staff_users():
+    """A logged-in user without staff status is refused."""
+    user = await sync_to_async(make_user)("viewer", staff=False)
+    ws = communicator(cookie=await sync_to_async(session_cookie)(user))
+    connected, _ = await ws.connect()
+    assert not connected
+    await ws.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_websocket_refuses_other_origins():
+    """A staff session used from a foreign origin is refused."""
+    user = await sync_to_async(make_user)("analyst", staff=True)
+    cookie = await sync_to_async(session_cookie)(user)
+    ws = communicator(cookie=cookie, origin=b"https://evil.example")
+    connected, _ = await ws.connect()
+    assert not connected
+    await ws.disconnect()
+
+
+@pytest.mark.integration
+@pytest.mark.asyncio
+async def test_staff_receive_a_snapshot_then_the_detectors_batches(
+    kafka_topics, kafka, group_id
+):
+    """On connect a staff client gets the stored transactions, then the
+    detector's broadcast of newly classified ones, through Redis."""
+    user = await sync_to_async(make_user)("analyst", staff=True)
+    ws = communicator(cookie=await sync_to_async(session_cookie)(user))
+    connected, _ = await ws.connect()
+    assert connected
+    snapshot = await ws.receive_json_from(timeout=5)
+    assert snapshot == {"type": "snapshot", "transactions": []}
+
+    messages = [
+        {"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4", "amount": 50.0,
+         "currency": "EUR"},
+        {"source": "m1N2b3V4c5X6", "target": "Z9y8X7w6V5u4", "amount": 1900.0,
+         "currency": "EUR"},
+    ]
+    await sync_to_async(kafka.produce)(kafka_topics.transactions, messages, key=b"k")
+    await sync_to_async(call_command)(
+        "rundetector", group_id=group_id, exit_when_idle=3
+    )
+
+    received = []
+    while len(received) < 2:
+        event = await ws.receive_json_from(timeout=10)
+        assert event["type"] == "batch"
+        received.extend(event["transactions"])
+    by_amount = {item["amount"]: item for item in received}
+    assert by_amount["50.00"]["outcome"] == "legit"
+    assert by_amount["1900.00"]["outcome"] == "fraud"
+    assert by_amount["1900.00"]["reasons"] == ["amount_threshold"]
+    assert by_amount["1900.00"]["source"] == "m1N2b3V4c5X6"
+    await ws.disconnect()
+
+    late = communicator(cookie=await sync_to_async(session_cookie)(user))
+    assert (await late.connect())[0]
+    snapshot = await late.receive_json_from(timeout=5)
+    assert {t["amount"] for t in snapshot["transactions"]} == {"50.00", "1900.00"}
+    await late.disconnect()

@@ -1,0 +1,122 @@
+"""Storing classified transactions: one row per transaction id, always."""
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from transactions_app.detection import Outcome, Reason, Transaction, Verdict
+from transactions_app.models import Transaction as TransactionRow
+from transactions_app.services import (
+    transaction_claim_alert,
+    transaction_release_alert,
+    transactions_store_batch,
+)
+from transactions_app.streaming.records import ClassifiedTransaction, MessageOrigin
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+
+
+def classified(amount="10.00", *, transaction_id=None, outcome=Outcome.LEGIT,
+               offset=0) -> ClassifiedTransaction:
+    reasons = ()
+    if outcome is Outcome.FRAUD:
+        reasons = (Reason("amount_threshold", 1, f"{amount} EUR", ">= 900 EUR", 100),)
+    return ClassifiedTransaction(
+        transaction=Transaction(
+            transaction_id=transaction_id or uuid.uuid4(),
+            source="a1B2c3D4e5F6",
+            target="Z9y8X7w6V5u4",
+            amount=Decimal(amount),
+            currency="EUR",
+            timestamp=NOW,
+        ),
+        verdict=Verdict(outcome, 100 if outcome is Outcome.FRAUD else 0, reasons),
+        origin=MessageOrigin("queuing.transactions", 1, offset, NOW),
+        received_at=NOW,
+    )
+
+
+def test_a_batch_is_stored_with_every_field():
+    """Each field of the transaction, verdict and origin lands in its column."""
+    item = classified("950.00", outcome=Outcome.FRAUD, offset=7)
+    stored = transactions_store_batch(classified=[item])
+    assert len(stored) == 1
+    row = TransactionRow.objects.get()
+    assert row.transaction_id == item.transaction.transaction_id
+    assert row.amount == Decimal("950.00")
+    assert row.outcome == "fraud"
+    assert row.score == 100
+    assert row.reasons[0]["rule"] == "amount_threshold"
+    assert (row.kafka_topic, row.kafka_partition, row.kafka_offset) == (
+        "queuing.transactions", 1, 7)
+    assert row.timestamp == NOW
+    assert row.is_flagged
+
+
+def test_a_duplicate_transaction_id_is_stored_once():
+    """Storing the same transaction again (a redelivery) adds nothing and
+    reports nothing new; the first version is kept."""
+    tid = uuid.uuid4()
+    first = transactions_store_batch(classified=[classified("1.00", transaction_id=tid)])
+    again = transactions_store_batch(
+        classified=[classified("2.00", transaction_id=tid), classified("3.00")]
+    )
+    assert len(first) == 1
+    assert [row.amount for row in again] == [Decimal("3.00")]
+    assert TransactionRow.objects.get(transaction_id=tid).amount == Decimal("1.00")
+    assert TransactionRow.objects.count() == 2
+
+
+def test_duplicates_within_one_batch_are_stored_once():
+    """Two messages with one id in the same batch: the first wins."""
+    tid = uuid.uuid4()
+    stored = transactions_store_batch(
+        classified=[classified("1.00", transaction_id=tid),
+                    classified("2.00", transaction_id=tid)]
+    )
+    assert len(stored) == 1
+    assert TransactionRow.objects.get(transaction_id=tid).amount == Decimal("1.00")
+
+
+def test_fraud_alerts_are_queued_after_commit(settings, django_capture_on_commit_callbacks,
+                                              mailoutbox):
+    """With ALERT_EMAILS set, each new fraud row gets one alert after the
+    commit; legit rows get none."""
+    settings.ALERT_EMAILS = ["risk@example.com"]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from fraudsite.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            transactions_store_batch(
+                classified=[classified("950.00", outcome=Outcome.FRAUD), classified()]
+            )
+    finally:
+        app.conf.task_always_eager = False
+    assert len(callbacks) == 1
+    assert len(mailoutbox) == 1
+    assert "950.00 EUR" in mailoutbox[0].subject
+
+
+def test_no_alerts_are_queued_without_recipients(settings,
+                                                 django_capture_on_commit_callbacks):
+    settings.ALERT_EMAILS = []
+    with django_capture_on_commit_callbacks() as callbacks:
+        transactions_store_batch(classified=[classified("950.00", outcome=Outcome.FRAUD)])
+    assert callbacks == []
+
+
+def test_an_alert_can_be_claimed_once_until_released():
+    """The claim is what makes the alert go out once."""
+    tid = uuid.uuid4()
+    transactions_store_batch(classified=[classified("950.00", transaction_id=tid,
+                                                    outcome=Outcome.FRAUD)])
+    assert transaction_claim_alert(transaction_id=tid)
+    assert not transaction_claim_alert(transaction_id=tid)
+    transaction_release_alert(transaction_id=tid)
+    assert transaction_claim_alert(transaction_id=tid)

@@ -1,0 +1,1 @@
+"""The fraud detection app: models, detection, streaming, live feed, admin."""

@@ -1,0 +1,80 @@
+"""The values the detection engine takes and gives."""
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+class Outcome(str, enum.Enum):
+    """What the platform concludes about a transaction.
+
+    ``review`` and ``fraud`` are both *flagged*: they are routed to the fraud
+    topic and listed for analysts.
+    """
+
+    LEGIT = "legit"
+    REVIEW = "review"
+    FRAUD = "fraud"
+
+    @property
+    def is_flagged(self) -> bool:
+        return self is not Outcome.LEGIT
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """A validated payment transaction, as the engine sees it.
+
+    ``timestamp`` is the event time (timezone-aware, UTC) and is the only
+    notion of time the rules use.
+    """
+
+    transaction_id: uuid.UUID
+    source: str
+    target: str
+    amount: Decimal
+    currency: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why one rule fired: what it observed against which threshold.
+
+    ``window`` is the length of the time window the observation covers, in
+    seconds, or ``None`` for rules that look at one transaction only.
+    """
+
+    rule: str
+    version: int
+    observed: str
+    threshold: str
+    score: int
+    window: int | None = None
+    description: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "version": self.version,
+            "observed": self.observed,
+            "threshold": self.threshold,
+            "score": self.score,
+            "window": self.window,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The engine's answer: the outcome, its score, and every reason."""
+
+    outcome: Outcome
+    score: int
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.outcome.is_flagged

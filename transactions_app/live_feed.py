@@ -1,0 +1,64 @@
+"""The live feed: what the detector broadcasts and the live page shows.
+
+Everything goes to one Channels group; the detector sends one event per
+batch (never one per transaction), and the websocket consumer forwards it.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from .models import Transaction
+
+logger = logging.getLogger(__name__)
+
+LIVE_FEED_GROUP = "transactions"
+MAX_ITEMS_PER_EVENT = 100
+
+
+def live_feed_item(transaction: Transaction) -> dict:
+    """The JSON shape of one transaction on the live page."""
+    return {
+        "transaction_id": str(transaction.transaction_id),
+        "source": transaction.source,
+        "target": transaction.target,
+        "amount": str(transaction.amount),
+        "currency": transaction.currency,
+        "timestamp": transaction.timestamp.isoformat(),
+        "outcome": transaction.outcome,
+        "score": transaction.score,
+        "reasons": [reason.get("rule", "") for reason in transaction.reasons],
+    }
+
+
+def live_feed_event(transactions: Sequence[Transaction]) -> dict:
+    """One group event for a batch: the newest transactions (at most
+    ``MAX_ITEMS_PER_EVENT``) and the counts by outcome for the whole batch."""
+    counts = Counter(row.outcome for row in transactions)
+    newest = transactions[-MAX_ITEMS_PER_EVENT:]
+    return {
+        "type": "transactions.batch",
+        "transactions": [live_feed_item(row) for row in newest],
+        "counts": {outcome: counts.get(outcome, 0) for outcome in Transaction.Outcome},
+    }
+
+
+def live_feed_broadcast(transactions: Sequence[Transaction]) -> bool:
+    """Send a batch to the live page; return whether it was sent.
+
+    Best effort by design: the live page is a view, not a record, so a
+    channel layer outage (Redis down) is logged and classification goes on.
+    """
+    if not transactions:
+        return True
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            LIVE_FEED_GROUP, live_feed_event(transactions)
+        )
+    except Exception as error:  # noqa: BLE001 - any layer failure is non-fatal
+        logger.warning("live feed broadcast failed: %s", error)
+        return False
+    return True

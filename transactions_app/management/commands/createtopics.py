@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from confluent_kafka import KafkaException
+
+from transactions_app.streaming.kafka import create_admin, ensure_topics
+from transactions_app.streaming.topics import topic_specs
+
+
+class Command(BaseCommand):
+    help = "Create the platform's Kafka topics that do not exist yet."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=30.0,
+            help="Seconds to wait for the broker (default 30).",
+        )
+
+    def handle(self, *args, timeout, **options):
+        admin = create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
+        try:
+            created = ensure_topics(admin, topic_specs(), timeout=timeout)
+        except KafkaException as error:
+            raise CommandError(
+                f"Kafka at {settings.KAFKA_BOOTSTRAP_SERVERS} did not answer: {error}"
+            ) from error
+        for name in created:
+            self.stdout.write(f"created topic {name}")
+        if not created:
+            self.stdout.write("all topics exist")

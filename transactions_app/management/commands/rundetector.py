@@ -1,0 +1,62 @@
+import signal
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from transactions_app.detection import default_engine
+from transactions_app.live_feed import live_feed_broadcast
+from transactions_app.services import transactions_store_batch
+from transactions_app.streaming.detector import Detector, utc_now
+from transactions_app.streaming.kafka import create_consumer, create_producer
+from transactions_app.streaming.topics import detector_topics
+
+
+class Command(BaseCommand):
+    help = (
+        "Consume transactions from Kafka, classify, store, route them to the "
+        "legit or fraud topic, and broadcast them to the live page."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--group-id",
+            default=settings.DETECTOR_GROUP_ID,
+            help="Kafka consumer group (default: DETECTOR_GROUP_ID).",
+        )
+        parser.add_argument(
+            "--exit-when-idle",
+            type=float,
+            metavar="SECONDS",
+            help="Stop after no message arrived for this long.",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=settings.DETECTOR_BATCH_SIZE,
+            help="Most messages handled per batch (default: DETECTOR_BATCH_SIZE).",
+        )
+
+    def handle(self, *args, group_id, exit_when_idle, batch_size, **options):
+        servers = settings.KAFKA_BOOTSTRAP_SERVERS
+        detector = Detector(
+            consumer=create_consumer(bootstrap_servers=servers, group_id=group_id),
+            producer=create_producer(bootstrap_servers=servers),
+            topics=detector_topics(),
+            classify=default_engine(clock=utc_now).classify,
+            store=lambda batch: transactions_store_batch(classified=batch),
+            broadcast=live_feed_broadcast,
+            on_store_error=close_old_connections,
+            batch_size=batch_size,
+            exit_when_idle=exit_when_idle,
+        )
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: detector.signal_shutdown())
+        self.stderr.write(f"detector consuming {settings.TRANSACTIONS_TOPIC} as {group_id}")
+        detector.run()
+        self.stderr.write(
+            f"detector stopped: {detector.processed} classified, "
+            f"{detector.dead_letters} dead letters"
+        )

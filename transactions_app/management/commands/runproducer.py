@@ -1,0 +1,89 @@
+import signal
+import threading
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from transactions_app.streaming.detector import utc_now
+from transactions_app.streaming.generator import SeedProfile
+from transactions_app.streaming.kafka import create_producer
+from transactions_app.streaming.producer import ProducerStats, TransactionProducer
+
+
+def parse_rate(value: str) -> float | None:
+    """``max`` (no limit) or a positive number of transactions per second."""
+    if value == "max":
+        return None
+    try:
+        rate = float(value)
+    except ValueError:
+        raise CommandError(f"--rate must be a number or 'max', got {value!r}") from None
+    if not rate > 0 or rate == float("inf"):
+        raise CommandError(f"--rate must be positive and finite, got {value!r}")
+    return rate
+
+
+class Command(BaseCommand):
+    help = "Write synthetic transactions to the input topic, keyed by source account."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--rate",
+            default=None,
+            help="Transactions per second, or 'max' (default: TRANSACTIONS_PER_SECOND).",
+        )
+        parser.add_argument(
+            "--count", type=int, help="Stop after this many transactions."
+        )
+        parser.add_argument(
+            "--seed", type=int, help="Random seed, for a reproducible sequence."
+        )
+
+    def handle(self, *args, rate, count, seed, **options):
+        rate = parse_rate(rate) if rate else settings.TRANSACTIONS_PER_SECOND
+        if count is not None and count < 0:
+            raise CommandError("--count must not be negative")
+        loop = TransactionProducer(
+            producer=create_producer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS),
+            topic=settings.TRANSACTIONS_TOPIC,
+            generate=SeedProfile(seed=seed, clock=utc_now),
+            rate=rate,
+            count=count,
+            report=ProgressLine(self.stderr),
+        )
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: loop.signal_shutdown())
+        stats = loop.run()
+        self.stderr.write(
+            f"\nsent {stats.sent}, delivered {stats.delivered}, failed {stats.failed}"
+        )
+        if stats.failed:
+            raise CommandError(
+                f"{stats.failed} of {stats.sent} transactions were not delivered: "
+                f"{stats.last_error}"
+            )
+
+
+class ProgressLine:
+    """Writes the count and rate: rewritten in place on a terminal, one
+    line every five seconds otherwise (logs)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._tty = hasattr(stream, "isatty") and stream.isatty()
+        self._last_line_at = 0.0
+
+    def __call__(self, stats: ProducerStats) -> None:
+        now = time.monotonic()
+        line = (
+            f"sent {stats.sent}  delivered {stats.delivered}  failed {stats.failed}  "
+            f"{stats.rate(now):.1f}/s"
+        )
+        if self._tty:
+            self._stream.write("\r" + line, ending="")
+            self._stream.flush()
+        elif now - self._last_line_at >= 5.0:
+            self._stream.write(line)
+            self._last_line_at = now

@@ -1,0 +1,169 @@
+"""The transaction message format on the wire, and its validation.
+
+The format is the original tutorial app's JSON object::
+
+    {"source": "...", "target": "...", "amount": 12.5, "currency": "EUR"}
+
+plus two optional fields our producer adds: ``transaction_id`` (a UUID) and
+``timestamp`` (ISO 8601, UTC). Unknown fields are ignored so that newer
+producers do not break older detectors.
+"""
+
+import json
+import re
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from ..detection import Transaction, Verdict
+from .records import MessageOrigin
+
+MAX_AMOUNT = Decimal("1000000000.00")
+ACCOUNT_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
+CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
+REQUIRED_FIELDS = ("source", "target", "amount", "currency")
+
+
+class InvalidMessage(ValueError):
+    """A message that cannot become a transaction; the text says why."""
+
+
+def decode_transaction(value: bytes | None, origin: MessageOrigin) -> Transaction:
+    """Parse and validate one message value; raise ``InvalidMessage``."""
+    document = _parse_json_object(value)
+    missing = [name for name in REQUIRED_FIELDS if document.get(name) is None]
+    if missing:
+        raise InvalidMessage(f"missing field(s): {', '.join(missing)}")
+    return Transaction(
+        transaction_id=_transaction_id(document, origin),
+        source=_account(document["source"], "source"),
+        target=_account(document["target"], "target"),
+        amount=_amount(document["amount"]),
+        currency=_currency(document["currency"]),
+        timestamp=_timestamp(document, origin),
+    )
+
+
+def _reject_constant(name: str) -> None:
+    raise InvalidMessage(f"non-finite number {name} is not allowed")
+
+
+def _parse_json_object(value: bytes | None) -> dict:
+    if value is None:
+        raise InvalidMessage("empty message (no value)")
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidMessage(f"not UTF-8: {error}") from None
+    try:
+        document = json.loads(
+            text, parse_float=Decimal, parse_constant=_reject_constant
+        )
+    except InvalidMessage:
+        raise
+    except (ValueError, RecursionError) as error:
+        # ValueError covers JSONDecodeError and integers too long to parse;
+        # RecursionError covers absurdly deep nesting.
+        raise InvalidMessage(f"not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise InvalidMessage(f"not a JSON object but {type(document).__name__}")
+    return document
+
+
+def _account(value: object, name: str) -> str:
+    if not isinstance(value, str) or not ACCOUNT_PATTERN.fullmatch(value):
+        raise InvalidMessage(
+            f"{name} must be 1-64 characters of letters, digits, '_', '.', ':'"
+            f" or '-', starting with a letter or digit; got {_preview(value)}"
+        )
+    return value
+
+
+def _amount(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise InvalidMessage(f"amount must be a number, got {_preview(value)}")
+    amount = Decimal(value)
+    if not amount.is_finite():
+        raise InvalidMessage("amount must be finite")
+    if amount <= 0:
+        raise InvalidMessage(f"amount must be positive, got {amount}")
+    if amount > MAX_AMOUNT:
+        raise InvalidMessage(f"amount {amount} exceeds the maximum {MAX_AMOUNT}")
+    try:
+        cents = amount.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise InvalidMessage(f"amount {amount} is not representable") from None
+    if cents != amount:
+        raise InvalidMessage(f"amount {amount} has more than 2 decimals")
+    return cents
+
+
+def _currency(value: object) -> str:
+    if not isinstance(value, str) or not CURRENCY_PATTERN.fullmatch(value):
+        raise InvalidMessage(
+            f"currency must be three capital letters, got {_preview(value)}"
+        )
+    return value
+
+
+def _transaction_id(document: dict, origin: MessageOrigin) -> uuid.UUID:
+    value = document.get("transaction_id")
+    if value is None:
+        return origin.derived_transaction_id()
+    if not isinstance(value, str):
+        raise InvalidMessage(f"transaction_id must be a string, got {_preview(value)}")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidMessage(f"transaction_id is not a UUID: {_preview(value)}") from None
+
+
+def _timestamp(document: dict, origin: MessageOrigin) -> datetime:
+    value = document.get("timestamp")
+    if value is None:
+        return origin.timestamp
+    if not isinstance(value, str):
+        raise InvalidMessage(f"timestamp must be a string, got {_preview(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidMessage(f"timestamp is not ISO 8601: {_preview(value)}") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _preview(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def transaction_to_dict(transaction: Transaction) -> dict:
+    """The wire form of a transaction: the original four fields plus the
+    id and the event time."""
+    return {
+        "transaction_id": str(transaction.transaction_id),
+        "source": transaction.source,
+        "target": transaction.target,
+        "amount": float(transaction.amount),
+        "currency": transaction.currency,
+        "timestamp": transaction.timestamp.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def encode_transaction(transaction: Transaction) -> bytes:
+    """Serialise a transaction for the input topic."""
+    return json.dumps(transaction_to_dict(transaction)).encode()
+
+
+def encode_verdict(transaction: Transaction, verdict: Verdict) -> bytes:
+    """Serialise a classified transaction for the legit or fraud topic.
+
+    It is the input message with ``outcome``, ``score`` and ``reasons``
+    added, so consumers of the original format keep working.
+    """
+    document = transaction_to_dict(transaction)
+    document["outcome"] = verdict.outcome.value
+    document["score"] = verdict.score
+    document["reasons"] = [reason.as_dict() for reason in verdict.reasons]
+    return json.dumps(document).encode()

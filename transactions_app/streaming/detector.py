@@ -1,0 +1,248 @@
+"""The detector loop: consume a batch, classify, store, route, commit.
+
+The order of the steps is the delivery guarantee. For every batch:
+
+1. decode and classify each message (bad ones become dead letters);
+2. store the batch in the database in one transaction (idempotent on
+   ``transaction_id``), retrying with backoff while the database is down;
+3. produce each result to the legit or fraud topic and each dead letter to
+   the dead-letter topic, then wait until Kafka has acknowledged them all;
+4. commit the batch's offsets;
+5. broadcast the new rows to the live page (best effort).
+
+A crash anywhere before step 4 means the batch is read again; step 2 then
+skips what was stored and step 3 produces again (at-least-once output).
+"""
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
+
+from ..detection import Transaction, Verdict
+from .codec import InvalidMessage, decode_transaction, encode_verdict
+from .kafka import message_origin
+from .records import ClassifiedTransaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorTopics:
+    transactions: str
+    legit: str
+    fraud: str
+    deadletter: str
+
+
+class DeliveryFailed(RuntimeError):
+    """Kafka did not accept a result; the batch must not be committed."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Detector:
+    """Runs the pipeline until ``signal_shutdown`` or an idle timeout.
+
+    ``store`` persists a batch of ``ClassifiedTransaction`` items and returns what was
+    newly stored; ``broadcast`` receives that. Both are plain callables so
+    the loop knows nothing of Django.
+    """
+
+    def __init__(
+        self,
+        *,
+        consumer,
+        producer,
+        topics: DetectorTopics,
+        classify: Callable[[Transaction], Verdict],
+        store: Callable[[Sequence[ClassifiedTransaction]], Sequence],
+        broadcast: Callable[[Sequence], object],
+        on_store_error: Callable[[], object] = lambda: None,
+        batch_size: int = 500,
+        poll_timeout: float = 0.5,
+        exit_when_idle: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._consumer = consumer
+        self._producer = producer
+        self._topics = topics
+        self._classify = classify
+        self._store = store
+        self._broadcast = broadcast
+        self._on_store_error = on_store_error
+        self._batch_size = batch_size
+        self._poll_timeout = poll_timeout
+        self._exit_when_idle = exit_when_idle
+        self._clock = clock
+        self._now = now
+        self._shutdown_requested = False
+        self._last_activity = clock()
+        self._delivery_errors: list[str] = []
+        self.processed = 0
+        self.dead_letters = 0
+
+    def run(self) -> None:
+        """Subscribe and process batches until asked to stop; then close."""
+        self._consumer.subscribe([self._topics.transactions])
+        try:
+            while not self._shutdown_requested:
+                self._run_once()
+        finally:
+            self._close()
+
+    def signal_shutdown(self) -> None:
+        """Ask the loop to stop after the batch in hand. Safe from a signal
+        handler."""
+        self._shutdown_requested = True
+
+    def _run_once(self) -> None:
+        messages = self._consumer.consume(self._batch_size, self._poll_timeout)
+        messages = [m for m in messages if self._is_data(m)]
+        if not messages:
+            self._stop_if_idle()
+            return
+        self._last_activity = self._clock()
+        self._process(messages)
+
+    def _process(self, messages: list[Message]) -> None:
+        received_at = self._now()
+        classified, dead = [], []
+        for message in messages:
+            origin = message_origin(message)
+            try:
+                transaction = decode_transaction(message.value(), origin)
+            except InvalidMessage as error:
+                dead.append((message, str(error)))
+                continue
+            verdict = self._classify(transaction)
+            classified.append(
+                ClassifiedTransaction(transaction, verdict, origin, received_at)
+            )
+        stored = self._store_with_retry(classified)
+        if stored is None:
+            return  # shutdown while the database was down: nothing committed
+        self._produce_results(classified)
+        self._produce_dead_letters(dead)
+        self._wait_for_delivery()
+        self._commit(messages)
+        self._broadcast(stored)
+        self.processed += len(classified)
+        self.dead_letters += len(dead)
+
+    def _is_data(self, message: Message) -> bool:
+        error = message.error()
+        if error is None:
+            return True
+        if error.fatal():
+            raise KafkaException(error)
+        if error.code() != KafkaError._PARTITION_EOF:
+            logger.warning("consumer error: %s", error)
+        return False
+
+    def _stop_if_idle(self) -> None:
+        if self._exit_when_idle is None:
+            return
+        if self._clock() - self._last_activity >= self._exit_when_idle:
+            logger.info("idle for %.1f s, stopping", self._exit_when_idle)
+            self._shutdown_requested = True
+
+    def _store_with_retry(self, classified: list[ClassifiedTransaction]):
+        delay = 0.5
+        while True:
+            try:
+                return self._store(classified)
+            except Exception:  # noqa: BLE001 - the database may be down
+                logger.exception("storing a batch failed; retrying in %.1f s", delay)
+                self._on_store_error()
+            if self._shutdown_requested:
+                return None
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+    def _produce_results(self, classified: list[ClassifiedTransaction]) -> None:
+        for item in classified:
+            topic = self._topics.fraud if item.verdict.is_flagged else self._topics.legit
+            self._produce(
+                topic,
+                key=str(item.transaction.transaction_id).encode(),
+                value=encode_verdict(item.transaction, item.verdict),
+            )
+
+    def _produce_dead_letters(self, dead: list[tuple[Message, str]]) -> None:
+        for message, reason in dead:
+            logger.warning(
+                "dead letter %s[%d]@%d: %s",
+                message.topic(),
+                message.partition(),
+                message.offset(),
+                reason,
+            )
+            self._produce(
+                self._topics.deadletter,
+                key=message.key(),
+                value=message.value(),
+                headers=dead_letter_headers(message, reason, self._now()),
+            )
+
+    def _produce(self, topic: str, **kwargs) -> None:
+        while True:
+            try:
+                self._producer.produce(topic, on_delivery=self._on_delivery, **kwargs)
+                self._producer.poll(0)
+                return
+            except BufferError:
+                self._producer.poll(0.1)  # queue full: let deliveries drain
+
+    def _on_delivery(self, error, message) -> None:
+        if error is not None:
+            self._delivery_errors.append(f"{message.topic()}: {error}")
+
+    def _wait_for_delivery(self) -> None:
+        while self._producer.flush(5.0) > 0:
+            logger.warning("waiting for Kafka to acknowledge produced results")
+        if self._delivery_errors:
+            errors, self._delivery_errors = self._delivery_errors, []
+            raise DeliveryFailed("; ".join(errors[:5]))
+
+    def _commit(self, messages: list[Message]) -> None:
+        next_offsets: dict[tuple[str, int], int] = {}
+        for message in messages:
+            key = (message.topic(), message.partition())
+            next_offsets[key] = max(next_offsets.get(key, 0), message.offset() + 1)
+        offsets = [TopicPartition(t, p, o) for (t, p), o in next_offsets.items()]
+        try:
+            self._consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as error:
+            # Lost the partitions in a rebalance: the new owner reads the
+            # batch again and storage skips what is already there.
+            logger.warning("offset commit failed: %s", error)
+
+    def _close(self) -> None:
+        try:
+            self._producer.flush(30.0)
+        finally:
+            self._consumer.close()
+        logger.info(
+            "detector stopped: %d classified, %d dead letters",
+            self.processed,
+            self.dead_letters,
+        )
+
+
+def dead_letter_headers(message: Message, reason: str, now: datetime) -> list:
+    """The original headers plus where the message came from and why it
+    was rejected."""
+    return list(message.headers() or []) + [
+        ("deadletter.error", reason.encode()),
+        ("deadletter.topic", message.topic().encode()),
+        ("deadletter.partition", str(message.partition()).encode()),
+        ("deadletter.offset", str(message.offset()).encode()),
+        ("deadletter.time", now.isoformat().encode()),
+    ]

@@ -1,0 +1,40 @@
+"""Plain values that travel between the streaming loop and the services.
+
+Nothing here imports Kafka or Django: the detector builds these from Kafka
+messages and the services store them.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..detection import Transaction, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class MessageOrigin:
+    """Where a message came from: used to derive missing values.
+
+    A missing ``transaction_id`` is derived from the topic, partition and
+    offset, so a message redelivered after a crash gets the same id and is
+    stored once. A missing ``timestamp`` becomes the Kafka message time.
+    """
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: datetime
+
+    def derived_transaction_id(self) -> uuid.UUID:
+        name = f"{self.topic}/{self.partition}/{self.offset}"
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{name}")
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifiedTransaction:
+    """A decoded transaction with its verdict, where it was read, and when."""
+
+    transaction: Transaction
+    verdict: Verdict
+    origin: MessageOrigin
+    received_at: datetime

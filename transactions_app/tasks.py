@@ -1,0 +1,55 @@
+"""Celery tasks. Each takes an id, fetches, and calls services."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+
+from .selectors import transaction_get
+from .services import transaction_claim_alert, transaction_release_alert
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=10)
+def send_fraud_alert(self, transaction_id: str) -> bool:
+    """E-mail ``ALERT_EMAILS`` about a transaction classified as fraud.
+
+    Sent at most once per transaction: the alert is recorded before the mail
+    goes out, and a task that finds it already recorded does nothing. A
+    failed send clears nothing and is retried with backoff.
+    """
+    transaction = transaction_get(transaction_id=transaction_id)
+    if transaction is None or transaction.outcome != "fraud":
+        return False
+    if not settings.ALERT_EMAILS:
+        return False
+    if not transaction_claim_alert(transaction_id=transaction.transaction_id):
+        return False
+    try:
+        send_mail(
+            subject=f"Fraud: {transaction.amount} {transaction.currency} "
+            f"from {transaction.source}",
+            message=_alert_body(transaction),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=settings.ALERT_EMAILS,
+        )
+    except OSError as error:
+        transaction_release_alert(transaction_id=transaction.transaction_id)
+        raise self.retry(exc=error, countdown=10 * 2**self.request.retries)
+    return True
+
+
+def _alert_body(transaction) -> str:
+    reasons = "\n".join(
+        f"- {r['rule']} v{r['version']}: {r['observed']} (threshold {r['threshold']})"
+        for r in transaction.reasons
+    )
+    return (
+        f"Transaction {transaction.transaction_id} was classified as fraud "
+        f"with score {transaction.score}.\n\n"
+        f"Source: {transaction.source}\nTarget: {transaction.target}\n"
+        f"Amount: {transaction.amount} {transaction.currency}\n"
+        f"Time: {transaction.timestamp.isoformat()}\n\nReasons:\n{reasons}\n"
+    )

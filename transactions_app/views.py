@@ -1,0 +1,38 @@
+"""The live page. Its data arrives over the websocket, never in the HTML."""
+
+from functools import wraps
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import render
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+def content_security_policy(view):
+    """Forbid inline and third-party scripts on the page ``view`` renders."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return response
+
+    return wrapped
+
+
+@staff_member_required
+@content_security_policy
+def live_page(request):
+    return render(request, "transactions_app/live.html")
