@@ -81,6 +81,17 @@ class KafkaHelper:
         consumer.close()
         return {tp.partition: tp.offset for tp in offsets}
 
+    def uncommitted(self, group_id: str, topic: str, partitions: int) -> dict:
+        """Partitions whose committed offset is behind the end, with the
+        number of messages not committed (empty when all is committed)."""
+        ends = self.end_offsets(topic, partitions)
+        committed = self.committed(group_id, topic, partitions)
+        return {
+            p: end - max(committed[p], 0)
+            for p, end in ends.items()
+            if end > max(committed[p], 0)
+        }
+
     def end_offsets(self, topic: str, partitions: int) -> dict:
         consumer = Consumer(
             {"bootstrap.servers": self.bootstrap_servers, "group.id": "test-watermarks"}
