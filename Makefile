@@ -10,6 +10,8 @@ SERVICES := bash scripts/services/services.sh
 export DATABASE_URL ?= postgres://fraud:fraud@127.0.0.1:5432/fraud
 export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
 export REDIS_URL ?= redis://127.0.0.1:6379/0
+# A key for these local runs only; production sets its own (see README).
+export SECRET_KEY ?= local-only-key-never-use-in-production
 export PYTHON := $(PY)
 
 .PHONY: help venv services services-stop services-status topics migrate admin \
@@ -55,7 +57,6 @@ run: services migrate admin
 	@echo "Live page: http://127.0.0.1:$${WEB_PORT:-8000}/  (admin: /admin/)"
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
-test: export SECRET_KEY ?= test-only-secret-key
 test: services
 	$(PY) -m pytest $(PYTEST_ARGS)
 

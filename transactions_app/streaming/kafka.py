@@ -6,6 +6,7 @@ from commands, tests and benchmarks alike.
 """
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -89,7 +90,21 @@ def ensure_topics(
         except KafkaException as error:
             if error.args[0].name() != "TOPIC_ALREADY_EXISTS":
                 raise
+    _wait_until_listed(admin, [spec.name for spec in missing], timeout=timeout)
     return created
+
+
+def _wait_until_listed(admin: AdminClient, names: list[str], *, timeout: float):
+    """Creation is acknowledged before every broker's metadata shows the
+    topic; wait for it so that clients started next find it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listed = admin.list_topics(timeout=timeout).topics
+        if all(name in listed and not listed[name].error for name in names):
+            return
+        if time.monotonic() > deadline:
+            raise KafkaException(f"topics not visible after {timeout} s: {names}")
+        time.sleep(0.1)
 
 
 def message_origin(message: Message) -> MessageOrigin:

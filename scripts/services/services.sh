@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# Start, stop or show the local services the project needs, all on loopback:
+#   kafka     Apache Kafka 4.1.2, single-node KRaft, its jars assembled from
+#             Maven Central with scripts/services/kafka/pom.xml
+#   redis     Debian's redis-server
+#   postgres  Debian's PostgreSQL: a private cluster, not the system one
+#
+# Usage: scripts/services/services.sh start|stop|status
+#
+# start and stop are idempotent and need no input. status exits 0 only when
+# all three services are up. Data, logs and pid files live in SERVICES_DIR
+# (default: .services/ at the repository root). Ports come from KAFKA_PORT
+# (9092), KAFKA_CONTROLLER_PORT (9093), REDIS_PORT (6379) and POSTGRES_PORT
+# (5432). PYTHON (default .venv/bin/python) runs the Kafka readiness check,
+# which waits up to KAFKA_READY_TIMEOUT (90) seconds.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+SERVICES_DIR=${SERVICES_DIR:-$ROOT/.services}
+KAFKA_PORT=${KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+REDIS_PORT=${REDIS_PORT:-6379}
+POSTGRES_PORT=${POSTGRES_PORT:-5432}
+PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
+KAFKA_READY_TIMEOUT=${KAFKA_READY_TIMEOUT:-90}
+
+mkdir -p "$SERVICES_DIR"
+SERVICES_DIR=$(cd "$SERVICES_DIR" && pwd)
+KAFKA=$SERVICES_DIR/kafka REDIS=$SERVICES_DIR/redis
+
+# ------------------------------------------------------------------ helpers
+
+say() { printf '%-9s %s\n' "$1:" "$2"; }
+die() { printf 'services.sh: %s\n' "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# A zombie (exited, not yet reaped by init) counts as gone.
+alive() { local s; s=$(ps -o stat= -p "$1") && [[ $s != Z* ]]; }
+
+# Runs "${@:2}" every 0.1 s until it succeeds or $1 seconds have passed.
+wait_for() {
+  local end=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < end)) || return 1
+    sleep 0.1
+  done
+}
+
+# Prints the pid in pid file $1 when that process is alive and its command
+# line contains $2. Otherwise the file is stale (say, after a reboot): it is
+# removed and the function fails.
+live_pid() {
+  local pid
+  [[ -s $1 ]] || return 1
+  pid=$(head -n 1 "$1" | tr -dc 0-9)
+  if [[ -n $pid ]] && alive "$pid" &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"; then
+    echo "$pid"
+    return 0
+  fi
+  rm -f "$1"
+  return 1
+}
+
+# Stops service $1 whose pid file is $2 (command line containing $3): sends
+# SIGTERM, waits up to 60 s for a clean exit, then sends SIGKILL.
+stop_pid() {
+  local pid t0
+  if ! pid=$(live_pid "$2" "$3"); then say "$1" "already stopped"; return; fi
+  t0=$(now)
+  kill -TERM "$pid"
+  if wait_for 60 eval "! alive $pid"; then
+    say "$1" "stopped in $(since "$t0")"
+  else
+    kill -KILL "$pid"
+    say "$1" "killed: still running 60 s after SIGTERM"
+  fi
+  rm -f "$2"
+}
+
+# Fails for service $3 when port $1 (set by variable $2) is taken.
+port_free() {
+  port_open "$1" || return 0
+  die "$3: port $1 on 127.0.0.1 is already in use by another program;" \
+    "stop that program or set $2 to a free port"
+}
+
+# Installs Debian package $1. A temporary policy-rc.d keeps the package from
+# starting its own system service on the ports used here.
+apt_install() {
+  local policy=/usr/sbin/policy-rc.d added='' rc=0
+  [[ $EUID -eq 0 ]] || die "$1 is missing: as root, apt-get install -y $1"
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y -q "$1" || { apt-get update -q &&
+    apt-get install -y -q "$1"; }; } >>"$SERVICES_DIR/apt.log" 2>&1 || rc=$?
+  [[ -z $added ]] || rm -f "$policy"
+  ((rc == 0)) || die "could not install $1 (see $SERVICES_DIR/apt.log)"
+  say "$1" "installed with apt-get"
+}
+
+# -------------------------------------------------------------------- kafka
+
+KAFKA_CMD="kafka.Kafka $KAFKA/server.properties" # to recognise the broker
+KAFKA_JVM=(-Dkafka.logs.dir="$KAFKA/logs" -cp "$KAFKA/libs/*"
+  -Dlog4j2.configurationFile="$HERE/kafka/log4j2.properties")
+kafka_pid() { live_pid "$KAFKA/kafka.pid" "$KAFKA_CMD"; }
+
+# Copies the broker's jars from Maven Central (cached in ~/.m2) into
+# $KAFKA/libs, unless its stamp shows that pom.xml is unchanged since.
+kafka_assemble() {
+  local stamp=$KAFKA/libs/.complete hash t0
+  hash=$(sha256sum "$HERE/kafka/pom.xml" | cut -d ' ' -f 1)
+  [[ -f $stamp && $(<"$stamp") == "$hash" ]] && return
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  command -v mvn >/dev/null || apt_install maven
+  t0=$(now)
+  rm -rf "$KAFKA/libs"
+  mvn -q -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$KAFKA/libs" >"$KAFKA/logs/maven.log" 2>&1 || {
+    tail -n 30 "$KAFKA/logs/maven.log" >&2
+    die "kafka: maven failed (see $KAFKA/logs/maven.log)"
+  }
+  echo "$hash" >"$stamp"
+  say kafka "jars assembled from Maven Central in $(since "$t0")"
+}
+
+# Formats the storage once, as a single-voter dynamic KRaft quorum.
+kafka_format() {
+  local id_file=$KAFKA/cluster-id
+  [[ -f $KAFKA/data/meta.properties ]] && return
+  [[ -s $id_file ]] || java "${KAFKA_JVM[@]}" kafka.tools.StorageTool \
+    random-uuid | tail -n 1 >"$id_file"
+  java "${KAFKA_JVM[@]}" kafka.tools.StorageTool format --standalone \
+    --cluster-id "$(<"$id_file")" --config "$KAFKA/server.properties" \
+    >"$KAFKA/logs/format.log" 2>&1 ||
+    die "kafka: storage format failed (see $KAFKA/logs/format.log)"
+  say kafka "storage formatted, cluster id $(<"$id_file")"
+}
+
+# Asks the broker for metadata until it answers; never a fixed sleep.
+kafka_ready() {
+  "$PYTHON" "$HERE/kafka_ready.py" --bootstrap "127.0.0.1:$KAFKA_PORT" \
+    --timeout "$KAFKA_READY_TIMEOUT" --log "$KAFKA/logs/server.log" "$@" ||
+    die "kafka: broker not ready (logs in $KAFKA/logs)"
+}
+
+kafka_start() {
+  local pid t0 launched
+  [[ -x $PYTHON ]] || die "kafka: no Python at $PYTHON (make it or set PYTHON)"
+  if pid=$(kafka_pid); then
+    kafka_ready --pid "$pid" >/dev/null
+    say kafka "already running (pid $pid, 127.0.0.1:$KAFKA_PORT)"
+    return
+  fi
+  port_free "$KAFKA_PORT" KAFKA_PORT kafka
+  port_free "$KAFKA_CONTROLLER_PORT" KAFKA_CONTROLLER_PORT kafka
+  t0=$(now)
+  mkdir -p "$KAFKA/logs" "$KAFKA/data"
+  kafka_assemble
+  sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
+    -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+    -e "s|@KAFKA_DATA_DIR@|$KAFKA/data|g" \
+    "$HERE/kafka/server.properties" >"$KAFKA/server.properties"
+  kafka_format
+  launched=$(now)
+  # setsid: the broker must outlive this shell and its process group.
+  setsid nohup java -Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
+    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Xlog:gc*:file="$KAFKA/logs/gc.log":time,tags:filecount=3,filesize=10M \
+    "${KAFKA_JVM[@]}" kafka.Kafka "$KAFKA/server.properties" \
+    </dev/null >"$KAFKA/logs/kafka.out" 2>&1 &
+  pid=$!
+  echo "$pid" >"$KAFKA/kafka.pid"
+  kafka_ready --pid "$pid" --started-at "$launched"
+  say kafka "started in $(since "$t0") (pid $pid, 127.0.0.1:$KAFKA_PORT)"
+}
+
+# -------------------------------------------------------------------- redis
+
+redis_pid() { live_pid "$REDIS/redis.pid" redis-server; }
+redis_ping() { [[ $(redis-cli -p "$REDIS_PORT" ping) == PONG ]]; }
+
+redis_start() {
+  local pid t0
+  command -v redis-server >/dev/null || apt_install redis-server
+  if pid=$(redis_pid); then
+    say redis "already running (pid $pid, 127.0.0.1:$REDIS_PORT)"
+    return
+  fi
+  port_free "$REDIS_PORT" REDIS_PORT redis
+  t0=$(now)
+  mkdir -p "$REDIS"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
+    --pidfile "$REDIS/redis.pid" --dir "$REDIS" \
+    --logfile "$REDIS/redis.log" --save '' --appendonly no
+  { wait_for 30 redis_ping && wait_for 5 redis_pid; } ||
+    die "redis: no PONG on port $REDIS_PORT within 30 s (see $REDIS/redis.log)"
+  pid=$(redis_pid)
+  say redis "started in $(since "$t0") (pid $pid, 127.0.0.1:$REDIS_PORT)"
+}
+
+# ----------------------------------------------------------------- postgres
+
+# Sets PG, PGDATA_DIR and PGSOCK. As root, PostgreSQL runs as the postgres
+# user; when that user cannot reach SERVICES_DIR (a clone under /root, whose
+# mode is 700), the cluster lives in a folder of its own under /var/lib,
+# named after SERVICES_DIR so that each checkout keeps its own cluster.
+pg_locate() {
+  PG=$SERVICES_DIR/postgres
+  if [[ $EUID -eq 0 ]] && id postgres >/dev/null 2>&1 &&
+    ! runuser -u postgres -- test -x "$SERVICES_DIR"; then
+    PG=/var/lib/fraud-detection/$(printf %s "$SERVICES_DIR" |
+      sha256sum | cut -c 1-12)/postgres
+  fi
+  PGDATA_DIR=$PG/data PGSOCK=$PG/run
+}
+pg_locate
+
+# The newest installed server, e.g. /usr/lib/postgresql/15/bin.
+pg_bin() { compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1; }
+pg_pid() { live_pid "$PGDATA_DIR/postmaster.pid" "$PGDATA_DIR"; }
+# PostgreSQL refuses to run as root: as root, run it as the postgres user.
+as_pg() {
+  if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Creates (or updates) role fraud, password fraud, and its database fraud.
+pg_setup() {
+  "$1/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGSOCK" -p "$POSTGRES_PORT" \
+    -U postgres -d postgres >/dev/null <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fraud') THEN
+    CREATE ROLE fraud;
+  END IF;
+END $$;
+ALTER ROLE fraud LOGIN CREATEDB PASSWORD 'fraud';
+SELECT 'CREATE DATABASE fraud OWNER fraud'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'fraud') \gexec
+SQL
+}
+
+pg_start() {
+  local bin pid t0
+  [[ -n $(pg_bin) ]] || { apt_install postgresql && pg_locate; }
+  bin=$(pg_bin)
+  if pid=$(pg_pid); then
+    pg_setup "$bin"
+    say postgres "already running (pid $pid, 127.0.0.1:$POSTGRES_PORT)"
+    return
+  fi
+  if "$bin/pg_isready" -q -h 127.0.0.1 -p "$POSTGRES_PORT"; then
+    die "postgres: port $POSTGRES_PORT is already used by another PostgreSQL" \
+      "(a Debian system cluster?); stop it or set POSTGRES_PORT to a free port"
+  fi
+  port_free "$POSTGRES_PORT" POSTGRES_PORT postgres
+  t0=$(now)
+  mkdir -p "$PG" "$PGSOCK"
+  if [[ $EUID -eq 0 ]]; then
+    chown -R postgres:postgres "$PG"
+    runuser -u postgres -- test -w "$PG" ||
+      die "postgres: the postgres user cannot reach $PG (is a parent folder" \
+        "private?); set SERVICES_DIR to a folder it can reach"
+  fi
+  if [[ ! -f $PGDATA_DIR/PG_VERSION ]]; then
+    as_pg "$bin/initdb" -D "$PGDATA_DIR" -U postgres -E UTF8 \
+      --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256 \
+      >"$PG/initdb.log" 2>&1 || die "postgres: initdb failed ($PG/initdb.log)"
+  fi
+  rm -f "$PGSOCK"/.s.PGSQL.* # socket and lock left by a server that died
+  as_pg "$bin/pg_ctl" -D "$PGDATA_DIR" -l "$PG/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $POSTGRES_PORT -k $PGSOCK" \
+    start >/dev/null || die "postgres: did not start (see $PG/postgres.log)"
+  wait_for 60 "$bin/pg_isready" -h 127.0.0.1 -p "$POSTGRES_PORT" ||
+    die "postgres: not ready on port $POSTGRES_PORT (see $PG/postgres.log)"
+  pg_setup "$bin"
+  pid=$(pg_pid)
+  say postgres "started in $(since "$t0") (pid $pid, 127.0.0.1:$POSTGRES_PORT)"
+}
+
+# Fast shutdown: disconnects clients, writes a checkpoint, exits.
+pg_stop() {
+  local pid t0
+  if ! pid=$(pg_pid); then say postgres "already stopped"; return; fi
+  t0=$(now)
+  as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA_DIR" -m fast -w -t 60 stop >/dev/null ||
+    die "postgres: pg_ctl stop failed (pid $pid; see $PG/postgres.log)"
+  say postgres "stopped in $(since "$t0")"
+}
+
+# ------------------------------------------------------------------- status
+
+# Prints service $1's state; fails unless its pid ($3) lives and port $2
+# accepts connections.
+show() {
+  local pid
+  if pid=$($3) && port_open "$2"; then
+    say "$1" "running (pid $pid, 127.0.0.1:$2)"
+  else
+    say "$1" "stopped"
+    return 1
+  fi
+}
+
+case ${1:-} in
+  start) redis_start; pg_start; kafka_start ;;
+  stop)
+    stop_pid kafka "$KAFKA/kafka.pid" "$KAFKA_CMD"
+    stop_pid redis "$REDIS/redis.pid" redis-server
+    pg_stop
+    ;;
+  status)
+    up=0
+    show kafka "$KAFKA_PORT" kafka_pid || up=1
+    show redis "$REDIS_PORT" redis_pid || up=1
+    show postgres "$POSTGRES_PORT" pg_pid || up=1
+    exit "$up"
+    ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
