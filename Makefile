@@ -57,7 +57,7 @@ run: services migrate admin
 	@echo "Live page: http://127.0.0.1:$${WEB_PORT:-8000}/  (admin: /admin/)"
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
-test: services
+test: services lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

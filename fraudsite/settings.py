@@ -115,9 +115,7 @@ DETECTOR_BATCH_SIZE = env_int("DETECTOR_BATCH_SIZE", 500)
 # task, to these addresses (none configured means no alert e-mails).
 ALERT_EMAILS = env_list("ALERT_EMAILS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fraud-detector@localhost")
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
-)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 

@@ -108,10 +108,18 @@ async def test_staff_receive_a_snapshot_then_the_detectors_batches(
     assert snapshot == {"type": "snapshot", "transactions": []}
 
     messages = [
-        {"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4", "amount": 50.0,
-         "currency": "EUR"},
-        {"source": "m1N2b3V4c5X6", "target": "Z9y8X7w6V5u4", "amount": 1900.0,
-         "currency": "EUR"},
+        {
+            "source": "a1B2c3D4e5F6",
+            "target": "Z9y8X7w6V5u4",
+            "amount": 50.0,
+            "currency": "EUR",
+        },
+        {
+            "source": "m1N2b3V4c5X6",
+            "target": "Z9y8X7w6V5u4",
+            "amount": 1900.0,
+            "currency": "EUR",
+        },
     ]
     await sync_to_async(kafka.produce)(kafka_topics.transactions, messages, key=b"k")
     await sync_to_async(call_command)(

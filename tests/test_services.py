@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 
 
-def classified(amount="10.00", *, transaction_id=None, outcome=Outcome.LEGIT,
-               offset=0) -> ClassifiedTransaction:
+def classified(
+    amount="10.00", *, transaction_id=None, outcome=Outcome.LEGIT, offset=0
+) -> ClassifiedTransaction:
     reasons = ()
     if outcome is Outcome.FRAUD:
         reasons = (Reason("amount_threshold", 1, f"{amount} EUR", ">= 900 EUR", 100),)
@@ -52,7 +53,10 @@ def test_a_batch_is_stored_with_every_field():
     assert row.score == 100
     assert row.reasons[0]["rule"] == "amount_threshold"
     assert (row.kafka_topic, row.kafka_partition, row.kafka_offset) == (
-        "queuing.transactions", 1, 7)
+        "queuing.transactions",
+        1,
+        7,
+    )
     assert row.timestamp == NOW
     assert row.is_flagged
 
@@ -61,7 +65,9 @@ def test_a_duplicate_transaction_id_is_stored_once():
     """Storing the same transaction again (a redelivery) adds nothing and
     reports nothing new; the first version is kept."""
     tid = uuid.uuid4()
-    first = transactions_store_batch(classified=[classified("1.00", transaction_id=tid)])
+    first = transactions_store_batch(
+        classified=[classified("1.00", transaction_id=tid)]
+    )
     again = transactions_store_batch(
         classified=[classified("2.00", transaction_id=tid), classified("3.00")]
     )
@@ -75,15 +81,18 @@ def test_duplicates_within_one_batch_are_stored_once():
     """Two messages with one id in the same batch: the first wins."""
     tid = uuid.uuid4()
     stored = transactions_store_batch(
-        classified=[classified("1.00", transaction_id=tid),
-                    classified("2.00", transaction_id=tid)]
+        classified=[
+            classified("1.00", transaction_id=tid),
+            classified("2.00", transaction_id=tid),
+        ]
     )
     assert len(stored) == 1
     assert TransactionRow.objects.get(transaction_id=tid).amount == Decimal("1.00")
 
 
-def test_fraud_alerts_are_queued_after_commit(settings, django_capture_on_commit_callbacks,
-                                              mailoutbox):
+def test_fraud_alerts_are_queued_after_commit(
+    settings, django_capture_on_commit_callbacks, mailoutbox
+):
     """With ALERT_EMAILS set, each new fraud row gets one alert after the
     commit; legit rows get none."""
     settings.ALERT_EMAILS = ["risk@example.com"]
@@ -103,19 +112,23 @@ def test_fraud_alerts_are_queued_after_commit(settings, django_capture_on_commit
     assert "950.00 EUR" in mailoutbox[0].subject
 
 
-def test_no_alerts_are_queued_without_recipients(settings,
-                                                 django_capture_on_commit_callbacks):
+def test_no_alerts_are_queued_without_recipients(
+    settings, django_capture_on_commit_callbacks
+):
     settings.ALERT_EMAILS = []
     with django_capture_on_commit_callbacks() as callbacks:
-        transactions_store_batch(classified=[classified("950.00", outcome=Outcome.FRAUD)])
+        transactions_store_batch(
+            classified=[classified("950.00", outcome=Outcome.FRAUD)]
+        )
     assert callbacks == []
 
 
 def test_an_alert_can_be_claimed_once_until_released():
     """The claim is what makes the alert go out once."""
     tid = uuid.uuid4()
-    transactions_store_batch(classified=[classified("950.00", transaction_id=tid,
-                                                    outcome=Outcome.FRAUD)])
+    transactions_store_batch(
+        classified=[classified("950.00", transaction_id=tid, outcome=Outcome.FRAUD)]
+    )
     assert transaction_claim_alert(transaction_id=tid)
     assert not transaction_claim_alert(transaction_id=tid)
     transaction_release_alert(transaction_id=tid)

@@ -46,19 +46,33 @@ def test_required_value_names_itself(monkeypatch):
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"SECRET_KEY", "DJANGO_DEBUG", "DATABASE_URL",
-                          "KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "SECRET_KEY",
+            "DJANGO_DEBUG",
+            "DATABASE_URL",
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "REDIS_URL",
+        }
+    }
     code = (
         "import django; from django.conf import settings; django.setup(); "
-        "print(settings.DATABASES['default']['ENGINE'], settings.KAFKA_BOOTSTRAP_SERVERS,"
-        " settings.REDIS_URL, settings.TRANSACTIONS_TOPIC, settings.LEGIT_TOPIC,"
+        "print(settings.DATABASES['default']['ENGINE'],"
+        " settings.KAFKA_BOOTSTRAP_SERVERS, settings.REDIS_URL,"
+        " settings.TRANSACTIONS_TOPIC, settings.LEGIT_TOPIC,"
         " settings.FRAUD_TOPIC, settings.DEADLETTER_TOPIC,"
         " settings.TRANSACTIONS_PER_SECOND)"
     )
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=clean | env,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -67,16 +81,23 @@ def test_defaults_are_the_original_apps():
     result = load_settings(SECRET_KEY="k")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.sqlite3", "127.0.0.1:9092", "redis://127.0.0.1:6379/0",
-        "queuing.transactions", "queuing.legit", "queuing.fraud", "queuing.deadletter",
+        "django.db.backends.sqlite3",
+        "127.0.0.1:9092",
+        "redis://127.0.0.1:6379/0",
+        "queuing.transactions",
+        "queuing.legit",
+        "queuing.fraud",
+        "queuing.deadletter",
         "2.0",
     ]
 
 
 def test_environment_overrides_the_defaults():
     result = load_settings(
-        SECRET_KEY="k", DATABASE_URL="postgres://u:p@db:5432/x",
-        KAFKA_BOOTSTRAP_SERVERS="k1:9092,k2:9092", FRAUD_TOPIC="alerts.fraud",
+        SECRET_KEY="k",
+        DATABASE_URL="postgres://u:p@db:5432/x",
+        KAFKA_BOOTSTRAP_SERVERS="k1:9092,k2:9092",
+        FRAUD_TOPIC="alerts.fraud",
         TRANSACTIONS_PER_SECOND="50",
     )
     assert result.returncode == 0, result.stderr

@@ -27,8 +27,16 @@ def stored(outcome: str, amount: str = "950.00") -> Transaction:
         received_at=NOW,
         outcome=outcome,
         score=100 if outcome == "fraud" else 0,
-        reasons=[{"rule": "amount_threshold", "version": 1, "observed": "950.00 EUR",
-                  "threshold": ">= 900 EUR", "score": 100, "window": None}],
+        reasons=[
+            {
+                "rule": "amount_threshold",
+                "version": 1,
+                "observed": "950.00 EUR",
+                "threshold": ">= 900 EUR",
+                "score": 100,
+                "window": None,
+            }
+        ],
         kafka_topic="queuing.transactions",
         kafka_partition=0,
         kafka_offset=3,
@@ -55,7 +63,10 @@ def test_alert_is_sent_once_even_if_the_task_runs_twice(recipients, mailoutbox):
 
 
 def test_no_alert_for_legit_or_unknown_transactions(recipients, mailoutbox):
-    assert send_fraud_alert.apply(args=[str(stored("legit").transaction_id)]).get() is False
+    assert (
+        send_fraud_alert.apply(args=[str(stored("legit").transaction_id)]).get()
+        is False
+    )
     assert send_fraud_alert.apply(args=[str(uuid.uuid4())]).get() is False
     assert mailoutbox == []
 

@@ -23,9 +23,7 @@ class LiveFeedConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(LIVE_FEED_GROUP, self.channel_name)
         await self.accept()
-        await self.send_json(
-            {"type": "snapshot", "transactions": await self._latest()}
-        )
+        await self.send_json({"type": "snapshot", "transactions": await self._latest()})
 
     async def disconnect(self, code):
         await self.channel_layer.group_discard(LIVE_FEED_GROUP, self.channel_name)

@@ -37,7 +37,7 @@ def send_fraud_alert(self, transaction_id: str) -> bool:
         )
     except OSError as error:
         transaction_release_alert(transaction_id=transaction.transaction_id)
-        raise self.retry(exc=error, countdown=10 * 2**self.request.retries)
+        raise self.retry(exc=error, countdown=10 * 2**self.request.retries) from error
     return True
 
 

@@ -68,8 +68,7 @@ def main():
     last_error = "no answer yet"
     while time.monotonic() < deadline:
         if args.pid and not alive(args.pid):
-            return fail(f"broker process {args.pid} exited during start-up",
-                        args)
+            return fail(f"broker process {args.pid} exited during start-up", args)
         try:
             remaining = deadline - time.monotonic()
             metadata = admin.list_topics(timeout=max(0.5, min(2.0, remaining)))
@@ -80,13 +79,18 @@ def main():
             last_error = str(error)
         time.sleep(0.1)
     else:
-        return fail(f"no metadata answer from {args.bootstrap} within "
-                    f"{args.timeout:.0f} s (last error: {last_error})", args)
+        return fail(
+            f"no metadata answer from {args.bootstrap} within "
+            f"{args.timeout:.0f} s (last error: {last_error})",
+            args,
+        )
 
     if args.started_at:
         took = time.time() - args.started_at
-        print(f"kafka broker answered metadata on {args.bootstrap} "
-              f"{took:.1f} s after java was launched")
+        print(
+            f"kafka broker answered metadata on {args.bootstrap} "
+            f"{took:.1f} s after java was launched"
+        )
     else:
         print(f"kafka broker answered metadata on {args.bootstrap}")
     return 0

@@ -58,8 +58,14 @@ def test_scores_add_up_across_rules():
 
 @pytest.mark.parametrize(
     ("score", "outcome"),
-    [(0, Outcome.LEGIT), (49, Outcome.LEGIT), (50, Outcome.REVIEW),
-     (99, Outcome.REVIEW), (100, Outcome.FRAUD), (250, Outcome.FRAUD)],
+    [
+        (0, Outcome.LEGIT),
+        (49, Outcome.LEGIT),
+        (50, Outcome.REVIEW),
+        (99, Outcome.REVIEW),
+        (100, Outcome.FRAUD),
+        (250, Outcome.FRAUD),
+    ],
 )
 def test_bands_map_scores_to_outcomes(score, outcome):
     """Scores at a band's threshold belong to that band."""

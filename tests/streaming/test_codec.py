@@ -23,8 +23,12 @@ ORIGIN = MessageOrigin(
     offset=41,
     timestamp=datetime(2026, 3, 1, 8, 30, tzinfo=UTC),
 )
-ORIGINAL = {"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4", "amount": 950.25,
-            "currency": "EUR"}
+ORIGINAL = {
+    "source": "a1B2c3D4e5F6",
+    "target": "Z9y8X7w6V5u4",
+    "amount": 950.25,
+    "currency": "EUR",
+}
 
 
 def encoded(document) -> bytes:
@@ -60,8 +64,10 @@ def test_missing_timestamp_is_the_kafka_message_time():
 def test_optional_fields_are_used_when_present():
     """Our producer's transaction_id and timestamp are kept."""
     tid = uuid.uuid4()
-    document = ORIGINAL | {"transaction_id": str(tid),
-                           "timestamp": "2026-03-01T09:00:00.123456Z"}
+    document = ORIGINAL | {
+        "transaction_id": str(tid),
+        "timestamp": "2026-03-01T09:00:00.123456Z",
+    }
     tx = decode_transaction(encoded(document), ORIGIN)
     assert tx.transaction_id == tid
     assert tx.timestamp == datetime(2026, 3, 1, 9, 0, 0, 123456, tzinfo=UTC)
@@ -88,42 +94,67 @@ BAD_MESSAGES = {
     "not json": (b"{source: 1", "not JSON"),
     "json array": (b"[1, 2]", "not a JSON object but list"),
     "json scalar": (b"42", "not a JSON object but int"),
-    "missing source": (encoded({k: v for k, v in ORIGINAL.items() if k != "source"}),
-                       "missing field(s): source"),
+    "missing source": (
+        encoded({k: v for k, v in ORIGINAL.items() if k != "source"}),
+        "missing field(s): source",
+    ),
     "missing amount and currency": (
-        encoded({"source": "a", "target": "b"}), "missing field(s): amount, currency"),
+        encoded({"source": "a", "target": "b"}),
+        "missing field(s): amount, currency",
+    ),
     "null target": (encoded(ORIGINAL | {"target": None}), "missing field(s): target"),
     "bool amount": (encoded(ORIGINAL | {"amount": True}), "amount must be a number"),
-    "string amount": (encoded(ORIGINAL | {"amount": "950.25"}),
-                      "amount must be a number"),
-    "nan amount": (b'{"source":"a","target":"b","amount":NaN,"currency":"EUR"}',
-                   "non-finite number NaN"),
+    "string amount": (
+        encoded(ORIGINAL | {"amount": "950.25"}),
+        "amount must be a number",
+    ),
+    "nan amount": (
+        b'{"source":"a","target":"b","amount":NaN,"currency":"EUR"}',
+        "non-finite number NaN",
+    ),
     "infinite amount": (
         b'{"source":"a","target":"b","amount":-Infinity,"currency":"EUR"}',
-        "non-finite number -Infinity"),
-    "huge exponent": (b'{"source":"a","target":"b","amount":1e400,"currency":"EUR"}',
-                      "exceeds the maximum"),
+        "non-finite number -Infinity",
+    ),
+    "huge exponent": (
+        b'{"source":"a","target":"b","amount":1e400,"currency":"EUR"}',
+        "exceeds the maximum",
+    ),
     "negative amount": (encoded(ORIGINAL | {"amount": -5}), "must be positive"),
     "zero amount": (encoded(ORIGINAL | {"amount": 0}), "must be positive"),
     "absurd amount": (encoded(ORIGINAL | {"amount": 10**15}), "exceeds the maximum"),
     "three decimals": (encoded(ORIGINAL | {"amount": 1.005}), "more than 2 decimals"),
-    "lowercase currency": (encoded(ORIGINAL | {"currency": "eur"}),
-                           "currency must be three capital letters"),
-    "long currency": (encoded(ORIGINAL | {"currency": "EURO"}),
-                      "currency must be three capital letters"),
-    "numeric currency": (encoded(ORIGINAL | {"currency": 978}),
-                         "currency must be three capital letters"),
+    "lowercase currency": (
+        encoded(ORIGINAL | {"currency": "eur"}),
+        "currency must be three capital letters",
+    ),
+    "long currency": (
+        encoded(ORIGINAL | {"currency": "EURO"}),
+        "currency must be three capital letters",
+    ),
+    "numeric currency": (
+        encoded(ORIGINAL | {"currency": 978}),
+        "currency must be three capital letters",
+    ),
     "empty source": (encoded(ORIGINAL | {"source": ""}), "source must be"),
     "long source": (encoded(ORIGINAL | {"source": "a" * 65}), "source must be"),
-    "control character target": (encoded(ORIGINAL | {"target": "ab\ncd"}),
-                                 "target must be"),
+    "control character target": (
+        encoded(ORIGINAL | {"target": "ab\ncd"}),
+        "target must be",
+    ),
     "markup in source": (encoded(ORIGINAL | {"source": "<script>"}), "source must be"),
-    "bad transaction id": (encoded(ORIGINAL | {"transaction_id": "nope"}),
-                           "transaction_id is not a UUID"),
-    "numeric transaction id": (encoded(ORIGINAL | {"transaction_id": 7}),
-                               "transaction_id must be a string"),
-    "bad timestamp": (encoded(ORIGINAL | {"timestamp": "yesterday"}),
-                      "timestamp is not ISO 8601"),
+    "bad transaction id": (
+        encoded(ORIGINAL | {"transaction_id": "nope"}),
+        "transaction_id is not a UUID",
+    ),
+    "numeric transaction id": (
+        encoded(ORIGINAL | {"transaction_id": 7}),
+        "transaction_id must be a string",
+    ),
+    "bad timestamp": (
+        encoded(ORIGINAL | {"timestamp": "yesterday"}),
+        "timestamp is not ISO 8601",
+    ),
     "deep nesting": (b"[" * 100000 + b"]" * 100000, "not JSON"),
 }
 
@@ -141,8 +172,13 @@ def test_bad_messages_are_rejected_with_a_reason(value, reason):
 def test_encoding_round_trips():
     """What our producer writes decodes to the same transaction."""
     tx = decode_transaction(
-        encoded(ORIGINAL | {"transaction_id": str(uuid.uuid4()),
-                            "timestamp": "2026-03-01T09:00:00+00:00"}),
+        encoded(
+            ORIGINAL
+            | {
+                "transaction_id": str(uuid.uuid4()),
+                "timestamp": "2026-03-01T09:00:00+00:00",
+            }
+        ),
         ORIGIN,
     )
     assert decode_transaction(encode_transaction(tx), ORIGIN) == tx

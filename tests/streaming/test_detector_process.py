@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def detector_env(settings) -> dict:
     db = connection.settings_dict
-    url = (f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/"
-           f"{db['NAME']}")
+    url = (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/"
+        f"{db['NAME']}"
+    )
     return os.environ | {
         "DATABASE_URL": url,
         "TRANSACTIONS_TOPIC": settings.TRANSACTIONS_TOPIC,
@@ -32,17 +34,26 @@ def detector_env(settings) -> dict:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
-def test_sigterm_stops_cleanly_after_committing(settings, kafka_topics, kafka, group_id):
+def test_sigterm_stops_cleanly_after_committing(
+    settings, kafka_topics, kafka, group_id
+):
     messages = [
-        {"source": f"acct{i:08d}", "target": "Z9y8X7w6V5u4", "amount": 10.0 + i,
-         "currency": "EUR"}
+        {
+            "source": f"acct{i:08d}",
+            "target": "Z9y8X7w6V5u4",
+            "amount": 10.0 + i,
+            "currency": "EUR",
+        }
         for i in range(50)
     ]
     kafka.produce(kafka_topics.transactions, messages)
     process = subprocess.Popen(
         [sys.executable, "manage.py", "rundetector", "--group-id", group_id],
-        cwd=ROOT, env=detector_env(settings),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=detector_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60

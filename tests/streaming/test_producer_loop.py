@@ -93,8 +93,9 @@ def test_a_full_local_queue_waits_instead_of_failing():
 
 def test_delivery_failures_are_counted():
     clock = SimulatedClock()
-    stats = make_loop(InMemoryProducer(clock, fail=True), clock, rate=None,
-                      count=5).run()
+    stats = make_loop(
+        InMemoryProducer(clock, fail=True), clock, rate=None, count=5
+    ).run()
     assert stats.failed == 5
     assert stats.last_error == "broker said no"
 

@@ -13,34 +13,79 @@ from transactions_app.models import Transaction
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 LEGIT = [
-    {"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4", "amount": 1.0,
-     "currency": "EUR"},
-    {"source": "a1B2c3D4e5F6", "target": "Q1w2E3r4T5y6", "amount": 899.99,
-     "currency": "EUR"},
-    {"source": "k9J8h7G6f5D4", "target": "Z9y8X7w6V5u4", "amount": 120.5,
-     "currency": "EUR"},
+    {
+        "source": "a1B2c3D4e5F6",
+        "target": "Z9y8X7w6V5u4",
+        "amount": 1.0,
+        "currency": "EUR",
+    },
+    {
+        "source": "a1B2c3D4e5F6",
+        "target": "Q1w2E3r4T5y6",
+        "amount": 899.99,
+        "currency": "EUR",
+    },
+    {
+        "source": "k9J8h7G6f5D4",
+        "target": "Z9y8X7w6V5u4",
+        "amount": 120.5,
+        "currency": "EUR",
+    },
 ]
 FRAUD = [
-    {"source": "m1N2b3V4c5X6", "target": "Z9y8X7w6V5u4", "amount": 900.0,
-     "currency": "EUR"},
-    {"source": "m1N2b3V4c5X6", "target": "P0o9I8u7Y6t5", "amount": 9999.99,
-     "currency": "EUR"},
+    {
+        "source": "m1N2b3V4c5X6",
+        "target": "Z9y8X7w6V5u4",
+        "amount": 900.0,
+        "currency": "EUR",
+    },
+    {
+        "source": "m1N2b3V4c5X6",
+        "target": "P0o9I8u7Y6t5",
+        "amount": 9999.99,
+        "currency": "EUR",
+    },
 ]
 BAD = [
     b"\xff\xfe not utf-8",
     b"not json at all",
     b"[1, 2, 3]",
-    json.dumps({"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4",
-                "currency": "EUR"}).encode(),
-    json.dumps({"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4",
-                "amount": "12.00", "currency": "EUR"}).encode(),
+    json.dumps(
+        {"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4", "currency": "EUR"}
+    ).encode(),
+    json.dumps(
+        {
+            "source": "a1B2c3D4e5F6",
+            "target": "Z9y8X7w6V5u4",
+            "amount": "12.00",
+            "currency": "EUR",
+        }
+    ).encode(),
     b'{"source":"a1B2c3D4e5F6","target":"Z9y8X7w6V5u4","amount":NaN,"currency":"EUR"}',
-    json.dumps({"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4",
-                "amount": -3, "currency": "EUR"}).encode(),
-    json.dumps({"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4",
-                "amount": 0, "currency": "EUR"}).encode(),
-    json.dumps({"source": "a1B2c3D4e5F6", "target": "Z9y8X7w6V5u4",
-                "amount": 5, "currency": "EURO"}).encode(),
+    json.dumps(
+        {
+            "source": "a1B2c3D4e5F6",
+            "target": "Z9y8X7w6V5u4",
+            "amount": -3,
+            "currency": "EUR",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "source": "a1B2c3D4e5F6",
+            "target": "Z9y8X7w6V5u4",
+            "amount": 0,
+            "currency": "EUR",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "source": "a1B2c3D4e5F6",
+            "target": "Z9y8X7w6V5u4",
+            "amount": 5,
+            "currency": "EURO",
+        }
+    ).encode(),
 ]
 
 

@@ -20,8 +20,14 @@ def test_writes_count_transactions_in_the_original_format(kafka_topics, kafka):
     assert len(messages) == 20
     for message in messages:
         document = json.loads(message.value())
-        assert set(document) == {"transaction_id", "timestamp", "source", "target",
-                                 "amount", "currency"}
+        assert set(document) == {
+            "transaction_id",
+            "timestamp",
+            "source",
+            "target",
+            "amount",
+            "currency",
+        }
         assert re.fullmatch(r"[0-9A-Za-z]{12}", document["source"])
         assert document["currency"] == "EUR"
         assert 1.0 <= document["amount"] <= 10000.0

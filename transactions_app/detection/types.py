@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     """What the platform concludes about a transaction.
 
     ``review`` and ``fraud`` are both *flagged*: they are routed to the fraud

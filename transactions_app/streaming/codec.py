@@ -12,7 +12,7 @@ producers do not break older detectors.
 import json
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from ..detection import Transaction, Verdict
@@ -115,7 +115,9 @@ def _transaction_id(document: dict, origin: MessageOrigin) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise InvalidMessage(f"transaction_id is not a UUID: {_preview(value)}") from None
+        raise InvalidMessage(
+            f"transaction_id is not a UUID: {_preview(value)}"
+        ) from None
 
 
 def _timestamp(document: dict, origin: MessageOrigin) -> datetime:
@@ -129,8 +131,8 @@ def _timestamp(document: dict, origin: MessageOrigin) -> datetime:
     except ValueError:
         raise InvalidMessage(f"timestamp is not ISO 8601: {_preview(value)}") from None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _preview(value: object, limit: int = 60) -> str:

@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
@@ -43,7 +43,7 @@ class DeliveryFailed(RuntimeError):
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Detector:
@@ -67,6 +67,7 @@ class Detector:
         batch_size: int = 500,
         poll_timeout: float = 0.5,
         exit_when_idle: float | None = None,
+        progress_interval: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -87,6 +88,9 @@ class Detector:
         self._delivery_errors: list[str] = []
         self.processed = 0
         self.dead_letters = 0
+        self.flagged = 0
+        self._progress_interval = progress_interval
+        self._last_progress = (clock(), 0)
 
     def run(self) -> None:
         """Subscribe and process batches until asked to stop; then close."""
@@ -134,7 +138,25 @@ class Detector:
         self._commit(messages)
         self._broadcast(stored)
         self.processed += len(classified)
+        self.flagged += sum(item.verdict.is_flagged for item in classified)
         self.dead_letters += len(dead)
+        self._log_progress()
+
+    def _log_progress(self) -> None:
+        """One line every ``progress_interval`` seconds while working."""
+        now = self._clock()
+        since, processed_then = self._last_progress
+        if now - since < self._progress_interval:
+            return
+        rate = (self.processed - processed_then) / (now - since)
+        logger.info(
+            "classified %d (%d flagged, %d dead letters), %.1f/s",
+            self.processed,
+            self.flagged,
+            self.dead_letters,
+            rate,
+        )
+        self._last_progress = (now, self.processed)
 
     def _is_data(self, message: Message) -> bool:
         error = message.error()
@@ -168,7 +190,9 @@ class Detector:
 
     def _produce_results(self, classified: list[ClassifiedTransaction]) -> None:
         for item in classified:
-            topic = self._topics.fraud if item.verdict.is_flagged else self._topics.legit
+            topic = (
+                self._topics.fraud if item.verdict.is_flagged else self._topics.legit
+            )
             self._produce(
                 topic,
                 key=str(item.transaction.transaction_id).encode(),

@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from confluent_kafka import Consumer, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -111,9 +111,9 @@ def message_origin(message: Message) -> MessageOrigin:
     """Where a consumed message came from, with its Kafka timestamp."""
     _kind, millis = message.timestamp()
     if millis is None or millis < 0:
-        sent_at = datetime.now(timezone.utc)
+        sent_at = datetime.now(UTC)
     else:
-        sent_at = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+        sent_at = datetime.fromtimestamp(millis / 1000, tz=UTC)
     return MessageOrigin(
         topic=message.topic(),
         partition=message.partition(),

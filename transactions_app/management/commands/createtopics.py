@@ -1,6 +1,6 @@
+from confluent_kafka import KafkaException
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from confluent_kafka import KafkaException
 
 from transactions_app.streaming.kafka import create_admin, ensure_topics
 from transactions_app.streaming.topics import topic_specs

@@ -21,7 +21,9 @@ class Command(BaseCommand):
         password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         users.create_superuser(username=username, email="", password=password)
         if os.environ.get("ADMIN_PASSWORD"):
-            self.stdout.write(f"created admin login {username!r} (password from ADMIN_PASSWORD)")
+            self.stdout.write(
+                f"created admin login {username!r} (password from ADMIN_PASSWORD)"
+            )
         else:
             self.stdout.write(
                 self.style.WARNING(

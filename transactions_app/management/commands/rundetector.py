@@ -54,7 +54,9 @@ class Command(BaseCommand):
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: detector.signal_shutdown())
-        self.stderr.write(f"detector consuming {settings.TRANSACTIONS_TOPIC} as {group_id}")
+        self.stderr.write(
+            f"detector consuming {settings.TRANSACTIONS_TOPIC} as {group_id}"
+        )
         detector.run()
         self.stderr.write(
             f"detector stopped: {detector.processed} classified, "

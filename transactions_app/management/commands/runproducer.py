@@ -31,7 +31,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rate",
             default=None,
-            help="Transactions per second, or 'max' (default: TRANSACTIONS_PER_SECOND).",
+            help="Transactions per second, or 'max' "
+            "(default: TRANSACTIONS_PER_SECOND).",
         )
         parser.add_argument(
             "--count", type=int, help="Stop after this many transactions."
@@ -45,7 +46,9 @@ class Command(BaseCommand):
         if count is not None and count < 0:
             raise CommandError("--count must not be negative")
         loop = TransactionProducer(
-            producer=create_producer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS),
+            producer=create_producer(
+                bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS
+            ),
             topic=settings.TRANSACTIONS_TOPIC,
             generate=SeedProfile(seed=seed, clock=utc_now),
             rate=rate,
