@@ -48,7 +48,7 @@ class InMemoryConsumer:
         self.batches, self.log = list(batches), log
         self.committed = []
 
-    def subscribe(self, topics):
+    def subscribe(self, topics, on_assign=None, on_revoke=None):
         self.log.append(("subscribe", tuple(topics)))
 
     def consume(self, num_messages, timeout):

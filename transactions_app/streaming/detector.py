@@ -94,7 +94,11 @@ class Detector:
 
     def run(self) -> None:
         """Subscribe and process batches until asked to stop; then close."""
-        self._consumer.subscribe([self._topics.transactions])
+        self._consumer.subscribe(
+            [self._topics.transactions],
+            on_assign=_log_partitions("assigned"),
+            on_revoke=_log_partitions("revoked"),
+        )
         try:
             while not self._shutdown_requested:
                 self._run_once()
@@ -258,6 +262,14 @@ class Detector:
             self.processed,
             self.dead_letters,
         )
+
+
+def _log_partitions(event: str):
+    def log(consumer, partitions) -> None:
+        numbers = sorted(tp.partition for tp in partitions)
+        logger.info("partitions %s: %s", event, numbers)
+
+    return log
 
 
 def dead_letter_headers(message: Message, reason: str, now: datetime) -> list:
