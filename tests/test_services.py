@@ -1,12 +1,12 @@
 """Storing classified transactions: one row per transaction id, always."""
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from transactions_app.detection import Outcome, Reason, Transaction, Verdict
+from tests.factories import NOW, engine_transaction
+from transactions_app.detection import Outcome, Reason, Verdict
 from transactions_app.models import Transaction as TransactionRow
 from transactions_app.services import (
     transaction_claim_alert,
@@ -17,8 +17,6 @@ from transactions_app.streaming.records import ClassifiedTransaction, MessageOri
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
-
 
 def classified(
     amount="10.00", *, transaction_id=None, outcome=Outcome.LEGIT, offset=0
@@ -27,14 +25,7 @@ def classified(
     if outcome is Outcome.FRAUD:
         reasons = (Reason("amount_threshold", 1, f"{amount} EUR", ">= 900 EUR", 100),)
     return ClassifiedTransaction(
-        transaction=Transaction(
-            transaction_id=transaction_id or uuid.uuid4(),
-            source="a1B2c3D4e5F6",
-            target="Z9y8X7w6V5u4",
-            amount=Decimal(amount),
-            currency="EUR",
-            timestamp=NOW,
-        ),
+        transaction=engine_transaction(amount, transaction_id=transaction_id),
         verdict=Verdict(outcome, 100 if outcome is Outcome.FRAUD else 0, reasons),
         origin=MessageOrigin("queuing.transactions", 1, offset, NOW),
         received_at=NOW,

@@ -2,45 +2,14 @@
 the task runs."""
 
 import uuid
-from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from django.core import mail
 
-from transactions_app.models import Transaction
+from tests.factories import stored_transaction
 from transactions_app.tasks import send_fraud_alert
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
-
-
-def stored(outcome: str, amount: str = "950.00") -> Transaction:
-    return Transaction.objects.create(
-        transaction_id=uuid.uuid4(),
-        source="a1B2c3D4e5F6",
-        target="Z9y8X7w6V5u4",
-        amount=Decimal(amount),
-        currency="EUR",
-        timestamp=NOW,
-        received_at=NOW,
-        outcome=outcome,
-        score=100 if outcome == "fraud" else 0,
-        reasons=[
-            {
-                "rule": "amount_threshold",
-                "version": 1,
-                "observed": "950.00 EUR",
-                "threshold": ">= 900 EUR",
-                "score": 100,
-                "window": None,
-            }
-        ],
-        kafka_topic="queuing.transactions",
-        kafka_partition=0,
-        kafka_offset=3,
-    )
 
 
 @pytest.fixture
@@ -50,7 +19,7 @@ def recipients(settings):
 
 def test_alert_is_sent_once_even_if_the_task_runs_twice(recipients, mailoutbox):
     """The second run finds the alert recorded and sends nothing."""
-    tx = stored("fraud")
+    tx = stored_transaction("fraud")
     assert send_fraud_alert.apply(args=[str(tx.transaction_id)]).get() is True
     assert send_fraud_alert.apply(args=[str(tx.transaction_id)]).get() is False
     assert len(mailoutbox) == 1
@@ -64,7 +33,9 @@ def test_alert_is_sent_once_even_if_the_task_runs_twice(recipients, mailoutbox):
 
 def test_no_alert_for_legit_or_unknown_transactions(recipients, mailoutbox):
     assert (
-        send_fraud_alert.apply(args=[str(stored("legit").transaction_id)]).get()
+        send_fraud_alert.apply(
+            args=[str(stored_transaction("legit").transaction_id)]
+        ).get()
         is False
     )
     assert send_fraud_alert.apply(args=[str(uuid.uuid4())]).get() is False
@@ -76,7 +47,7 @@ def test_a_failed_send_is_retried_and_not_lost(recipients, settings):
     all five times), the claim is released, and a later run still sends."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # refused
-    tx = stored("fraud")
+    tx = stored_transaction("fraud")
     result = send_fraud_alert.apply(args=[str(tx.transaction_id)])
     assert result.state == "FAILURE"
     assert isinstance(result.result, ConnectionRefusedError)

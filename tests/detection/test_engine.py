@@ -1,43 +1,28 @@
 """The engine adds up rule scores and maps them to outcome bands."""
 
-import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
+from tests.factories import NOW, engine_transaction
 from transactions_app.detection import (
     AmountThresholdRule,
     Engine,
     Outcome,
     OutcomeBands,
-    Transaction,
     default_engine,
 )
-
-NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-
-
-def transaction(amount: str) -> Transaction:
-    return Transaction(
-        transaction_id=uuid.uuid4(),
-        source="AAAAAAAAAAAA",
-        target="BBBBBBBBBBBB",
-        amount=Decimal(amount),
-        currency="EUR",
-        timestamp=NOW,
-    )
 
 
 def test_default_engine_keeps_the_original_behaviour():
     """With the default rules, >= 900 EUR is fraud and below is legit."""
     engine = default_engine(clock=lambda: NOW)
-    flagged = engine.classify(transaction("900.00"))
+    flagged = engine.classify(engine_transaction("900.00"))
     assert flagged.outcome is Outcome.FRAUD
     assert flagged.is_flagged
     assert flagged.score == 100
     assert [r.rule for r in flagged.reasons] == ["amount_threshold"]
-    legit = engine.classify(transaction("899.99"))
+    legit = engine.classify(engine_transaction("899.99"))
     assert legit.outcome is Outcome.LEGIT
     assert legit.score == 0
     assert legit.reasons == ()
@@ -50,7 +35,7 @@ def test_scores_add_up_across_rules():
         AmountThresholdRule(threshold=Decimal("20"), weight=30, name="medium"),
     ]
     engine = Engine(rules, bands=OutcomeBands(review=50, fraud=100), clock=lambda: NOW)
-    verdict = engine.classify(transaction("25"))
+    verdict = engine.classify(engine_transaction("25"))
     assert verdict.score == 60
     assert verdict.outcome is Outcome.REVIEW
     assert [r.rule for r in verdict.reasons] == ["small", "medium"]

@@ -1,0 +1,64 @@
+"""Builders for test data: engine transactions and stored rows."""
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from transactions_app import detection
+from transactions_app.models import Transaction as TransactionRow
+
+NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+SOURCE = "a1B2c3D4e5F6"
+TARGET = "Z9y8X7w6V5u4"
+
+
+def engine_transaction(
+    amount: str = "10.00",
+    *,
+    currency: str = "EUR",
+    source: str = SOURCE,
+    target: str = TARGET,
+    timestamp: datetime = NOW,
+    transaction_id: uuid.UUID | None = None,
+) -> detection.Transaction:
+    """A detection engine input value."""
+    return detection.Transaction(
+        transaction_id=transaction_id or uuid.uuid4(),
+        source=source,
+        target=target,
+        amount=Decimal(amount),
+        currency=currency,
+        timestamp=timestamp,
+    )
+
+
+def amount_reason(amount: str) -> dict:
+    """The stored reason the original rule gives for ``amount`` EUR."""
+    return (
+        detection.AmountThresholdRule()
+        .evaluate(engine_transaction(amount), NOW)
+        .as_dict()
+    )
+
+
+def stored_transaction(
+    outcome: str = "legit", *, amount: str | None = None, source: str = SOURCE
+) -> TransactionRow:
+    """A classified transaction row, as the detector would have stored it."""
+    amount = amount or ("10.00" if outcome == "legit" else "950.00")
+    flagged = outcome != "legit"
+    return TransactionRow.objects.create(
+        transaction_id=uuid.uuid4(),
+        source=source,
+        target=TARGET,
+        amount=Decimal(amount),
+        currency="EUR",
+        timestamp=NOW,
+        received_at=NOW,
+        outcome=outcome,
+        score=100 if flagged else 0,
+        reasons=[amount_reason(amount)] if flagged else [],
+        kafka_topic="queuing.transactions",
+        kafka_partition=0,
+        kafka_offset=1,
+    )
