@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from transactions_app import detection
-from transactions_app.models import Transaction as TransactionRow
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 SOURCE = "a1B2c3D4e5F6"
@@ -43,8 +42,10 @@ def amount_reason(amount: str) -> dict:
 
 def stored_transaction(
     outcome: str = "legit", *, amount: str | None = None, source: str = SOURCE
-) -> TransactionRow:
+) -> "TransactionRow":  # noqa: F821
     """A classified transaction row, as the detector would have stored it."""
+    from transactions_app.models import Transaction as TransactionRow
+
     amount = amount or ("10.00" if outcome == "legit" else "950.00")
     flagged = outcome != "legit"
     return TransactionRow.objects.create(

@@ -5,17 +5,50 @@ This package imports neither Django nor Kafka. It is fed immutable
 easiest place to read what the product decides and why.
 """
 
-from .engine import Engine, OutcomeBands, default_engine
-from .rules import AmountThresholdRule
+from .engine import Engine, OutcomeBands, RuleSet, default_engine, original_rule
+from .rules import (
+    RULE_TYPES,
+    AccountListRule,
+    AmountAnomalyRule,
+    AmountThresholdRule,
+    CardTestingRule,
+    CurrencyAllowListRule,
+    FanInRule,
+    NewCounterpartyRule,
+    Rule,
+    RuleConfigError,
+    SumInWindowRule,
+    VelocityRule,
+    build_rule,
+    rule_parameters,
+)
+from .state import StateLimits, WindowState
 from .types import Outcome, Reason, Transaction, Verdict
 
 __all__ = [
+    "RULE_TYPES",
+    "AccountListRule",
+    "AmountAnomalyRule",
     "AmountThresholdRule",
+    "CardTestingRule",
+    "CurrencyAllowListRule",
     "Engine",
+    "FanInRule",
+    "NewCounterpartyRule",
     "Outcome",
     "OutcomeBands",
     "Reason",
+    "Rule",
+    "RuleConfigError",
+    "RuleSet",
+    "StateLimits",
+    "SumInWindowRule",
     "Transaction",
     "Verdict",
+    "VelocityRule",
+    "WindowState",
+    "build_rule",
     "default_engine",
+    "original_rule",
+    "rule_parameters",
 ]

@@ -1,22 +1,16 @@
-"""The engine: runs every rule, adds up the scores, maps them to an outcome."""
+"""The engine: runs every rule against the windowed state, adds up the
+scores, maps the total to an outcome, then records the transaction."""
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from decimal import Decimal
 
-from .rules import AmountThresholdRule
-from .types import Outcome, Reason, Transaction, Verdict
+from .rules import AmountThresholdRule, Context, Rule
+from .state import StateLimits, WindowState
+from .types import Outcome, Transaction, Verdict
 
-
-class Rule(Protocol):
-    """What the engine needs of a rule."""
-
-    name: str
-    version: int
-
-    def evaluate(self, transaction: Transaction, now: datetime) -> Reason | None:
-        """Return a reason when the rule fires for ``transaction``, else None."""
+SEVERITY = {Outcome.LEGIT: 0, Outcome.REVIEW: 1, Outcome.FRAUD: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,39 +33,134 @@ class OutcomeBands:
         return Outcome.LEGIT
 
 
-class Engine:
-    """Classifies transactions with a fixed set of rules.
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The rules in force, the bands, and the account lists, as one value
+    that the engine swaps atomically when the configuration changes."""
 
-    ``clock`` returns the current time; it is used only for rules that need
-    to know how late a transaction arrives, never to order events (that is
-    what the event timestamp is for).
+    rules: tuple[Rule, ...] = ()
+    bands: OutcomeBands = field(default_factory=OutcomeBands)
+    lists: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def versions(self) -> dict[str, int]:
+        """Rule name to version: recorded with every verdict."""
+        return {rule.name: rule.version for rule in self.rules}
+
+    @property
+    def longest_window(self) -> float:
+        return max((rule.window for rule in self.rules), default=0.0)
+
+
+class Engine:
+    """Classifies transactions, keeping per-account windowed state.
+
+    ``clock`` gives the current time to rules that need it; windows use the
+    transactions' event timestamps only. The state's retention follows the
+    longest window of the rules in force.
     """
 
     def __init__(
         self,
-        rules: Sequence[Rule],
+        ruleset: RuleSet,
         *,
-        bands: OutcomeBands | None = None,
         clock: Callable[[], datetime],
+        limits: StateLimits | None = None,
     ) -> None:
-        self.rules = tuple(rules)
-        self.bands = bands or OutcomeBands()
         self.clock = clock
+        self.state = WindowState(limits)
+        self.ruleset = ruleset
+        self.replace_rules(ruleset)
 
-    def classify(self, transaction: Transaction) -> Verdict:
-        """Return the verdict for one transaction, with a reason per rule
-        that fired."""
-        now = self.clock()
-        reasons = tuple(
-            reason
-            for rule in self.rules
-            if (reason := rule.evaluate(transaction, now)) is not None
+    def replace_rules(self, ruleset: RuleSet) -> None:
+        """Put a new rule set in force from the next transaction on; the
+        windowed state is kept."""
+        self.ruleset = ruleset
+        limits = self.state.limits
+        if ruleset.longest_window > limits.retention:
+            self.state.limits = StateLimits(
+                retention=ruleset.longest_window,
+                lateness=limits.lateness,
+                idle_ttl=max(limits.idle_ttl, ruleset.longest_window),
+                max_accounts=limits.max_accounts,
+            )
+
+    def classify(
+        self, transaction: Transaction, *, shard: int | None = None
+    ) -> Verdict:
+        """Return the verdict for ``transaction`` and add it to the state.
+
+        A transaction already in the state (a redelivery) is taken out
+        first, so it is judged as the first time and counted once.
+        """
+        ruleset = self.ruleset
+        time = transaction.timestamp.timestamp()
+        key = transaction.transaction_id.int
+        state = self.state
+        source = state.sources.get(transaction.source)
+        if source is not None and source.contains(key):
+            state.discard(source=transaction.source, target=transaction.target, key=key)
+        context = Context(
+            transaction=transaction,
+            time=time,
+            amount=float(transaction.amount),
+            source=source,
+            target=state.targets.get(transaction.target),
+            lists=ruleset.lists,
+            now=self.clock(),
         )
+        reasons = tuple(
+            reason for rule in ruleset.rules if (reason := rule.evaluate(context))
+        )
+        self._record(transaction, time, key, shard)
+        return self._verdict(ruleset, reasons)
+
+    def restore(self, transactions: Iterable[Transaction], *, shard: int | None = None):
+        """Add already classified transactions to the state without judging
+        them (after a restart or a rebalance). Ones already present are
+        skipped."""
+        for transaction in transactions:
+            key = transaction.transaction_id.int
+            source = self.state.sources.get(transaction.source)
+            if source is not None and source.contains(key):
+                continue
+            self._record(transaction, transaction.timestamp.timestamp(), key, shard)
+
+    def forget(self, shards: Iterable[int]) -> None:
+        """Drop the state of accounts last seen on these shards."""
+        self.state.forget(shards)
+
+    def _record(self, transaction: Transaction, time: float, key: int, shard) -> None:
+        self.state.record(
+            source=transaction.source,
+            target=transaction.target,
+            time=time,
+            amount=float(transaction.amount),
+            key=key,
+            shard=shard,
+        )
+
+    @staticmethod
+    def _verdict(ruleset: RuleSet, reasons: Sequence) -> Verdict:
         score = sum(reason.score for reason in reasons)
-        return Verdict(self.bands.outcome_for(score), score, reasons)
+        outcome = ruleset.bands.outcome_for(score)
+        for reason in reasons:
+            if reason.force is not None and SEVERITY[reason.force] > SEVERITY[outcome]:
+                outcome = reason.force
+        return Verdict(outcome, score, tuple(reasons), ruleset.versions)
+
+
+def original_rule() -> AmountThresholdRule:
+    """The tutorial's rule: ``amount >= 900`` EUR is fraud."""
+    return AmountThresholdRule(
+        name="amount_threshold",
+        threshold=Decimal("900"),
+        currency="EUR",
+        weight=100,
+        description="Single transaction amount at or above the threshold.",
+    )
 
 
 def default_engine(*, clock: Callable[[], datetime]) -> Engine:
-    """The engine with the original rule only: ``amount >= 900`` EUR is
-    fraud."""
-    return Engine([AmountThresholdRule()], clock=clock)
+    """The engine with the original rule only."""
+    return Engine(RuleSet(rules=(original_rule(),)), clock=clock)

@@ -54,6 +54,7 @@ class Reason:
     score: int
     window: int | None = None
     description: str = ""
+    force: "Outcome | None" = None
 
     def as_dict(self) -> dict:
         return {
@@ -64,16 +65,19 @@ class Reason:
             "score": self.score,
             "window": self.window,
             "description": self.description,
+            "force": self.force.value if self.force else None,
         }
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The engine's answer: the outcome, its score, and every reason."""
+    """The engine's answer: the outcome, its score, every reason, and the
+    version of each rule that was in force."""
 
     outcome: Outcome
     score: int
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    rule_versions: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_flagged(self) -> bool:

@@ -1,0 +1,215 @@
+"""Windowed state per account, with bounded memory.
+
+For every source account the state keeps the transactions it sent within
+the retention period (the longest rule window plus an allowance for late
+events), the last amounts it sent, and the counterparties it paid. For
+every target account it keeps who paid it within the retention period.
+
+Times are event times in seconds since the epoch. Entries stay sorted by
+time, so events that arrive out of order land in their place. Memory is
+bounded three ways: entries older than the retention are trimmed, an
+account's counterparties are capped, and accounts idle for longer than
+``idle_ttl`` (or beyond ``max_accounts``) are evicted, least recently
+active first.
+"""
+
+from bisect import bisect_right, insort
+from collections.abc import Iterable
+from dataclasses import dataclass
+from operator import itemgetter
+from statistics import median
+
+_TIME = itemgetter(0)
+
+AMOUNT_HISTORY = 50
+MAX_COUNTERPARTIES = 200
+
+
+class SourceState:
+    """What one source account did recently.
+
+    ``entries`` holds ``(time, amount, target, transaction key)`` tuples
+    sorted by time; ``amounts`` the last ``AMOUNT_HISTORY`` amounts in
+    arrival order; ``counterparties`` maps each target paid to the last time
+    it was paid and the key of the transaction that first paid it;
+    ``count`` is every transaction seen from this account while its state
+    lived.
+    """
+
+    __slots__ = ("entries", "amounts", "counterparties", "count", "last_seen", "shard")
+
+    def __init__(self, shard: int | None) -> None:
+        self.entries: list[tuple[float, float, str, int]] = []
+        self.amounts: list[float] = []
+        self.counterparties: dict[str, tuple[float, int]] = {}
+        self.count = 0
+        self.last_seen = float("-inf")
+        self.shard = shard
+
+    def window(self, start: float, end: float) -> list[tuple[float, float, str, int]]:
+        """Entries with ``start < time <= end``: a window of ``end - start``
+        seconds ending at (and including) ``end``."""
+        entries = self.entries
+        low = bisect_right(entries, start, key=_TIME)
+        high = bisect_right(entries, end, key=_TIME)
+        return entries[low:high]
+
+    def typical_amount(self) -> float | None:
+        """The median of the recent amounts, or None without history."""
+        return median(self.amounts) if self.amounts else None
+
+    def contains(self, key: int) -> bool:
+        return any(entry[3] == key for entry in self.entries)
+
+
+class TargetState:
+    """Who paid one target account recently: ``(time, source, key)``."""
+
+    __slots__ = ("entries", "last_seen", "shard")
+
+    def __init__(self, shard: int | None) -> None:
+        self.entries: list[tuple[float, str, int]] = []
+        self.last_seen = float("-inf")
+        self.shard = shard
+
+    def distinct_sources(self, start: float, end: float) -> set[str]:
+        """Sources that paid this account with ``start < time <= end``."""
+        entries = self.entries
+        low = bisect_right(entries, start, key=_TIME)
+        high = bisect_right(entries, end, key=_TIME)
+        return {entry[1] for entry in entries[low:high]}
+
+
+@dataclass(frozen=True, slots=True)
+class StateLimits:
+    """How much the state keeps.
+
+    ``retention``: seconds of entries kept behind an account's newest event
+    (at least the longest rule window). ``lateness``: how far behind an
+    account's newest event a late event may be and still be counted.
+    ``idle_ttl``: seconds of event time after which an idle account's state
+    is dropped. ``max_accounts``: most source (and, separately, target)
+    accounts kept.
+    """
+
+    retention: float = 3600.0
+    lateness: float = 300.0
+    idle_ttl: float = 30 * 86400.0
+    max_accounts: int = 2_000_000
+
+
+class WindowState:
+    """All accounts' state. Not thread-safe: one detector loop owns it."""
+
+    def __init__(self, limits: StateLimits | None = None) -> None:
+        self.limits = limits or StateLimits()
+        self.sources: dict[str, SourceState] = {}
+        self.targets: dict[str, TargetState] = {}
+        self.watermark = float("-inf")
+        self._records_since_sweep = 0
+
+    def source(self, account: str) -> SourceState | None:
+        return self.sources.get(account)
+
+    def target(self, account: str) -> TargetState | None:
+        return self.targets.get(account)
+
+    def record(
+        self,
+        *,
+        source: str,
+        target: str,
+        time: float,
+        amount: float,
+        key: int,
+        shard: int | None = None,
+    ) -> None:
+        """Add one transaction to both accounts' state."""
+        state = self._touch(self.sources, source, SourceState, shard)
+        insort(state.entries, (time, amount, target, key), key=_TIME)
+        state.amounts.append(amount)
+        if len(state.amounts) > AMOUNT_HISTORY:
+            del state.amounts[0]
+        self._remember_counterparty(state, target, time, key)
+        state.count += 1
+        state.last_seen = max(state.last_seen, time)
+        self._trim(state.entries, state.last_seen)
+
+        incoming = self._touch(self.targets, target, TargetState, shard)
+        insort(incoming.entries, (time, source, key), key=_TIME)
+        incoming.last_seen = max(incoming.last_seen, time)
+        self._trim(incoming.entries, incoming.last_seen)
+
+        self.watermark = max(self.watermark, time)
+        self._records_since_sweep += 1
+        if self._records_since_sweep >= 1000:
+            self.sweep()
+
+    def discard(self, *, source: str, target: str, key: int) -> None:
+        """Remove a transaction recorded before (a redelivered message is
+        classified again and must not count twice)."""
+        state = self.sources.get(source)
+        if state is not None:
+            removed = [entry for entry in state.entries if entry[3] == key]
+            if removed:
+                state.entries = [e for e in state.entries if e[3] != key]
+                state.count -= 1
+                amount = removed[0][1]
+                if amount in state.amounts:
+                    index = len(state.amounts) - 1 - state.amounts[::-1].index(amount)
+                    del state.amounts[index]
+            if state.counterparties.get(target, (0, None))[1] == key:
+                del state.counterparties[target]
+        incoming = self.targets.get(target)
+        if incoming is not None:
+            incoming.entries = [e for e in incoming.entries if e[2] != key]
+
+    def forget(self, shards: Iterable[int]) -> None:
+        """Drop the state of accounts last seen on these shards (partitions
+        this process no longer owns)."""
+        shards = set(shards)
+        for table in (self.sources, self.targets):
+            for account in [a for a, s in table.items() if s.shard in shards]:
+                del table[account]
+
+    def sweep(self) -> None:
+        """Evict idle accounts and enforce ``max_accounts``."""
+        self._records_since_sweep = 0
+        horizon = self.watermark - self.limits.idle_ttl
+        for table in (self.sources, self.targets):
+            while table:
+                account, state = next(iter(table.items()))
+                if (
+                    state.last_seen >= horizon
+                    and len(table) <= self.limits.max_accounts
+                ):
+                    break
+                del table[account]
+
+    def _touch(self, table: dict, account: str, factory, shard):
+        """Fetch (or create) an account's state and mark it most recently
+        used, so the eviction order is least recently active first."""
+        state = table.pop(account, None)
+        if state is None:
+            state = factory(shard)
+        elif shard is not None:
+            state.shard = shard
+        table[account] = state
+        return state
+
+    def _trim(self, entries: list, newest: float) -> None:
+        limits = self.limits
+        horizon = newest - limits.retention - limits.lateness
+        if entries and entries[0][0] <= horizon:
+            del entries[: bisect_right(entries, horizon, key=_TIME)]
+
+    @staticmethod
+    def _remember_counterparty(
+        state: SourceState, target: str, time: float, key: int
+    ) -> None:
+        """Keep the most recently paid targets, at most MAX_COUNTERPARTIES."""
+        known = state.counterparties
+        last_time, first_key = known.pop(target, (time, key))
+        known[target] = (max(last_time, time), first_key)
+        if len(known) > MAX_COUNTERPARTIES:
+            del known[next(iter(known))]
