@@ -33,11 +33,8 @@ def engine_transaction(
 
 def amount_reason(amount: str) -> dict:
     """The stored reason the original rule gives for ``amount`` EUR."""
-    return (
-        detection.AmountThresholdRule()
-        .evaluate(engine_transaction(amount), NOW)
-        .as_dict()
-    )
+    engine = detection.default_engine(clock=lambda: NOW)
+    return engine.classify(engine_transaction(amount)).reasons[0].as_dict()
 
 
 def stored_transaction(
