@@ -139,3 +139,22 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# Detection: score bands, four-eyes approval of rule changes, how often a
+# running detector checks for rule changes, and how much history it
+# restores for partitions it is assigned.
+DETECTION_REVIEW_SCORE = env_int("DETECTION_REVIEW_SCORE", 50)
+DETECTION_FRAUD_SCORE = env_int("DETECTION_FRAUD_SCORE", 100)
+RULES_FOUR_EYES = env_bool("RULES_FOUR_EYES", True)
+RULES_RELOAD_SECONDS = env_float("RULES_RELOAD_SECONDS", 2.0)
+DETECTION_RESTORE_SECONDS = env_float("DETECTION_RESTORE_SECONDS", 86400.0)
+
+# Queuing a task must never hold up the detector for long when Redis is
+# down: a few quick retries, then the error is logged and the stream goes on.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0

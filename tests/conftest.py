@@ -28,6 +28,16 @@ def kafka_topics(settings):
 
 
 @pytest.fixture
+def default_rules(db):
+    """The default rule set, as the data migration installs it (tests with
+    transaction=True empty every table between tests)."""
+    from transactions_app.models import Rule, RuleVersion
+    from transactions_app.rules.defaults import install_default_rules
+
+    install_default_rules(Rule, RuleVersion)
+
+
+@pytest.fixture
 def group_id():
     return f"test-detector-{uuid.uuid4().hex[:10]}"
 

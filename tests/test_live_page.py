@@ -95,6 +95,7 @@ async def test_websocket_refuses_other_origins():
 
 @pytest.mark.integration
 @pytest.mark.asyncio
+@pytest.mark.usefixtures("default_rules")
 async def test_staff_receive_a_snapshot_then_the_detectors_batches(
     kafka_topics, kafka, group_id
 ):

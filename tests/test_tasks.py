@@ -57,3 +57,14 @@ def test_a_failed_send_is_retried_and_not_lost(recipients, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert send_fraud_alert.apply(args=[str(tx.transaction_id)]).get() is True
     assert len(mail.outbox) == 1
+
+
+def test_without_recipients_the_alert_is_logged_once(settings, caplog, mailoutbox):
+    settings.ALERT_EMAILS = []
+    tx = stored_transaction("fraud")
+    assert send_fraud_alert.apply(args=[str(tx.transaction_id)]).get() is True
+    assert send_fraud_alert.apply(args=[str(tx.transaction_id)]).get() is False
+    assert mailoutbox == []
+    alerts = [r for r in caplog.records if "fraud alert" in r.getMessage()]
+    assert len(alerts) == 1
+    assert str(tx.transaction_id) in alerts[0].getMessage()

@@ -51,3 +51,6 @@ class TransactionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from .rules import admin as rules_admin  # noqa: E402, F401  (registers rules)

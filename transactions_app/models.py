@@ -1,7 +1,9 @@
 """The stored record of every classified transaction."""
 
+from django.conf import settings
 from django.db import models
 
+from .detection import RULE_TYPES
 from .detection import Outcome as VerdictOutcome
 
 
@@ -35,6 +37,9 @@ class Transaction(models.Model):
     reasons = models.JSONField(
         default=list, blank=True, help_text="One entry per rule that fired."
     )
+    rule_versions = models.JSONField(
+        default=dict, blank=True, help_text="Rule name to the version in force."
+    )
     kafka_topic = models.CharField(max_length=249)
     kafka_partition = models.PositiveIntegerField()
     kafka_offset = models.PositiveBigIntegerField()
@@ -54,3 +59,125 @@ class Transaction(models.Model):
     @property
     def is_flagged(self) -> bool:
         return self.outcome in self.FLAGGED_OUTCOMES
+
+
+class Rule(models.Model):
+    """A named detection rule of one type. Its configuration lives in
+    versions: every change is a new ``RuleVersion``, and at most one version
+    of a rule is live at a time."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    kind = models.CharField(
+        "type",
+        max_length=32,
+        choices=[(kind, kind.replace("_", " ")) for kind in RULE_TYPES],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleVersion(models.Model):
+    """One configuration of a rule: parameters, weight, forced outcome and
+    whether it is enabled, with who wrote it and who approved it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        LIVE = "live", "Live"
+        RETIRED = "retired", "Replaced by a later version"
+        REJECTED = "rejected", "Rejected"
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    enabled = models.BooleanField(default=True)
+    params = models.JSONField("parameters", default=dict)
+    weight = models.PositiveIntegerField(default=0)
+    force = models.CharField(
+        "forced outcome",
+        max_length=6,
+        blank=True,
+        choices=[("", "none")] + [(o.value, o.value) for o in VerdictOutcome],
+    )
+    description = models.TextField(blank=True)
+    note = models.CharField("change note", max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who approved or rejected this version.",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rule__name", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "number"], name="rule_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["rule"],
+                condition=models.Q(status="live"),
+                name="rule_one_live_version",
+            ),
+        ]
+        permissions = [("approve_ruleversion", "Can approve or reject rule versions")]
+
+    def __str__(self) -> str:
+        return f"{self.rule.name} v{self.number} ({self.status})"
+
+
+class AccountListEntry(models.Model):
+    """An account on a list that rules consult (``block``, ``watch``)."""
+
+    class ListName(models.TextChoices):
+        BLOCK = "block", "Block list"
+        WATCH = "watch", "Watch list"
+
+    list_name = models.CharField("list", max_length=16, choices=ListName.choices)
+    account = models.CharField(max_length=64)
+    note = models.CharField(max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["list_name", "account"]
+        verbose_name = "account list entry"
+        verbose_name_plural = "account lists"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["list_name", "account"], name="list_account_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} on the {self.list_name} list"

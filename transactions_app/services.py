@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
@@ -20,8 +19,10 @@ def transactions_store_batch(
 
     Idempotent on ``transaction_id``: a transaction already stored (a
     redelivery after a crash, or a duplicate id within the batch) is
-    skipped, and only rows stored by this call are returned. Fraud alerts
-    for the new rows are queued after the commit.
+    skipped, and the rows returned are those not found stored before the
+    insert (two detectors racing on one id may both report it; storage
+    still keeps one). Fraud alerts for the new rows are queued after the
+    commit.
     """
     unique = _first_per_transaction_id(classified)
     with db_transaction.atomic():
@@ -33,7 +34,7 @@ def transactions_store_batch(
         rows = [_row(item) for key, item in unique.items() if key not in existing]
         Transaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
         fraud_ids = [row.transaction_id for row in rows if row.outcome == "fraud"]
-        if fraud_ids and settings.ALERT_EMAILS:
+        if fraud_ids:
             db_transaction.on_commit(
                 lambda: _queue_fraud_alerts(fraud_ids), robust=True
             )
@@ -62,6 +63,7 @@ def _row(item: ClassifiedTransaction) -> Transaction:
         outcome=verdict.outcome.value,
         score=verdict.score,
         reasons=[reason.as_dict() for reason in verdict.reasons],
+        rule_versions=verdict.rule_versions,
         kafka_topic=origin.topic,
         kafka_partition=origin.partition,
         kafka_offset=origin.offset,

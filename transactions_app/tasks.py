@@ -14,23 +14,27 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=10)
 def send_fraud_alert(self, transaction_id: str) -> bool:
-    """E-mail ``ALERT_EMAILS`` about a transaction classified as fraud.
+    """Alert about a transaction classified as fraud: an e-mail to
+    ``ALERT_EMAILS``, or, with no recipients configured, a log line.
 
-    Sent at most once per transaction: the alert is recorded before the mail
-    goes out, and a task that finds it already recorded does nothing. A
-    failed send clears nothing and is retried with backoff.
+    At most once per transaction: the alert is claimed before it goes out,
+    and a task that finds it claimed does nothing. A failed send releases
+    the claim and retries with exponential backoff. A worker that dies
+    between claim and send loses that alert (at-most-once).
     """
     transaction = transaction_get(transaction_id=transaction_id)
     if transaction is None or transaction.outcome != "fraud":
         return False
-    if not settings.ALERT_EMAILS:
-        return False
     if not transaction_claim_alert(transaction_id=transaction.transaction_id):
         return False
+    if not settings.ALERT_EMAILS:
+        logger.warning(
+            "fraud alert (no ALERT_EMAILS set): %s", _alert_subject(transaction)
+        )
+        return True
     try:
         send_mail(
-            subject=f"Fraud: {transaction.amount} {transaction.currency} "
-            f"from {transaction.source}",
+            subject=_alert_subject(transaction),
             message=_alert_body(transaction),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=settings.ALERT_EMAILS,
@@ -39,6 +43,13 @@ def send_fraud_alert(self, transaction_id: str) -> bool:
         transaction_release_alert(transaction_id=transaction.transaction_id)
         raise self.retry(exc=error, countdown=10 * 2**self.request.retries) from error
     return True
+
+
+def _alert_subject(transaction) -> str:
+    return (
+        f"Fraud: {transaction.amount} {transaction.currency} from "
+        f"{transaction.source} to {transaction.target} ({transaction.transaction_id})"
+    )
 
 
 def _alert_body(transaction) -> str:

@@ -155,6 +155,19 @@ BAD_MESSAGES = {
         encoded(ORIGINAL | {"timestamp": "yesterday"}),
         "timestamp is not ISO 8601",
     ),
+    "exponent beyond Decimal": (
+        b'{"source":"a","target":"b","amount":1,"currency":"EUR",'
+        b'"x":1e1000000000000000000}',
+        "not JSON",
+    ),
+    "timestamp before year 1 in UTC": (
+        encoded(ORIGINAL | {"timestamp": "0001-01-01T00:00:00+01:00"}),
+        "timestamp out of range",
+    ),
+    "timestamp after year 9999 in UTC": (
+        encoded(ORIGINAL | {"timestamp": "9999-12-31T23:59:59-01:00"}),
+        "timestamp out of range",
+    ),
     "deep nesting": (b"[" * 100000 + b"]" * 100000, "not JSON"),
 }
 

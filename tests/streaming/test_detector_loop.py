@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from transactions_app.detection import default_engine
-from transactions_app.streaming.detector import DeliveryFailed, Detector, DetectorTopics
+from transactions_app.streaming.detector import (
+    Detector,
+    DetectorTopics,
+    EngineDetection,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TOPICS = DetectorTopics("in", "legit", "fraud", "dead")
@@ -48,7 +52,7 @@ class InMemoryConsumer:
         self.batches, self.log = list(batches), log
         self.committed = []
 
-    def subscribe(self, topics, on_assign=None, on_revoke=None):
+    def subscribe(self, topics, on_assign=None, on_revoke=None, on_lost=None):
         self.log.append(("subscribe", tuple(topics)))
 
     def consume(self, num_messages, timeout):
@@ -63,7 +67,10 @@ class InMemoryConsumer:
 
 
 class InMemoryProducer:
-    def __init__(self, log, fail=False):
+    """Acknowledges on flush; refuses everything in the first ``fail``
+    flushes, like a broker that is briefly unavailable."""
+
+    def __init__(self, log, fail=0):
         self.log, self.fail, self.pending, self.sent = log, fail, [], []
 
     def produce(self, topic, key, value, on_delivery, headers=None):
@@ -73,11 +80,16 @@ class InMemoryProducer:
         pass
 
     def flush(self, timeout=None):
+        refuse = self.fail > 0
         for topic, key, value, headers, on_delivery in self.pending:
-            self.sent.append((topic, key, value, headers))
-            on_delivery("broker down" if self.fail else None, FakeMessage(value, 0))
+            if not refuse:
+                self.sent.append((topic, key, value, headers))
+            on_delivery("broker down" if refuse else None, FakeMessage(value, 0))
         if self.pending:
-            self.log.append(("acknowledged", len(self.pending)))
+            self.log.append(
+                ("refused" if refuse else "acknowledged", len(self.pending))
+            )
+            self.fail -= 1
         self.pending = []
         return 0
 
@@ -92,7 +104,7 @@ def message(amount, offset, partition=0):
     return FakeMessage(json.dumps(document).encode(), offset, partition)
 
 
-def make_detector(batches, *, store=None, fail_delivery=False):
+def make_detector(batches, *, store=None, fail_delivery=0):
     log = []
     consumer = InMemoryConsumer(batches, log)
     producer = InMemoryProducer(log, fail=fail_delivery)
@@ -105,10 +117,11 @@ def make_detector(batches, *, store=None, fail_delivery=False):
         consumer=consumer,
         producer=producer,
         topics=TOPICS,
-        classify=default_engine(clock=lambda: NOW).classify,
+        detection=EngineDetection(default_engine(clock=lambda: NOW)),
         store=store or default_store,
         broadcast=lambda rows: log.append(("broadcast", len(rows))),
         exit_when_idle=0,
+        retry_delay=0.001,
         now=lambda: NOW,
     )
     return detector, consumer, producer, log
@@ -136,9 +149,8 @@ def test_store_then_acknowledge_then_commit_then_broadcast():
     assert sorted(topics) == ["dead", "fraud", "legit", "legit"]
 
 
-def test_a_database_outage_is_retried_before_anything_is_committed(monkeypatch):
+def test_a_database_outage_is_retried_before_anything_is_committed():
     """While storing fails the batch is retried; the commit waits for it."""
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
     attempts = []
 
     def flaky_store(batch):
@@ -155,7 +167,7 @@ def test_a_database_outage_is_retried_before_anything_is_committed(monkeypatch):
     assert [entry[0] for entry in log].count("commit") == 1
 
 
-def test_shutdown_during_an_outage_commits_nothing(monkeypatch):
+def test_shutdown_during_an_outage_commits_nothing():
     """Stopping while the database is down leaves the batch uncommitted, to
     be read again by the next detector."""
     detector = None
@@ -172,14 +184,57 @@ def test_shutdown_during_an_outage_commits_nothing(monkeypatch):
     assert producer.sent == []
 
 
-def test_a_rejected_result_stops_the_detector_without_committing():
-    """If Kafka refuses a result the batch is not committed."""
-    detector, consumer, _producer, _log = make_detector(
-        [[message(10.0, 0)]], fail_delivery=True
+def test_refused_results_are_produced_again_before_the_commit():
+    """If Kafka refuses results, the batch is produced again with backoff;
+    the offsets are committed only once everything is acknowledged."""
+    detector, consumer, producer, log = make_detector(
+        [[message(10.0, 0)]], fail_delivery=2
     )
-    with pytest.raises(DeliveryFailed, match="broker down"):
+    detector.run()
+    steps = [entry[0] for entry in log]
+    assert steps == [
+        "subscribe",
+        "stored",
+        "refused",
+        "refused",
+        "acknowledged",
+        "commit",
+        "broadcast",
+        "close",
+    ]
+    assert len(producer.sent) == 1
+
+
+def test_a_permanent_storage_error_stops_the_detector_uncommitted():
+    """Errors that are not a database outage are not retried forever."""
+
+    def broken_store(batch):
+        raise ValueError("a bug")
+
+    detector, consumer, _producer, log = make_detector(
+        [[message(10.0, 0)]], store=broken_store
+    )
+    with pytest.raises(ValueError, match="a bug"):
         detector.run()
     assert consumer.committed == []
+    assert log[-1] == ("close",)
+
+
+class UnreadableTimestamp(FakeMessage):
+    def timestamp(self):
+        raise OverflowError("timestamp out of range")
+
+
+def test_any_error_reading_a_message_makes_a_dead_letter():
+    """Even an unexpected error on one message never stops the detector."""
+    batch = [UnreadableTimestamp(b"{}", 0), message(10.0, 1)]
+    detector, consumer, producer, _log = make_detector([batch])
+    detector.run()
+    topics = sorted(topic for topic, *_ in producer.sent)
+    assert topics == ["dead", "legit"]
+    dead_headers = dict(next(h for t, _k, _v, h in producer.sent if t == "dead"))
+    assert dead_headers["deadletter.error"].startswith(b"undecodable: OverflowError")
+    assert [(tp.partition, tp.offset) for tp in consumer.committed] == [(0, 2)]
 
 
 def test_dead_letters_keep_the_bytes_and_say_why():

@@ -13,7 +13,11 @@ from django.db import connection
 
 from transactions_app.models import Transaction
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("default_rules"),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,11 @@ from django.core.management import call_command
 
 from transactions_app.models import Transaction
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("default_rules"),
+]
 
 LEGIT = [
     {

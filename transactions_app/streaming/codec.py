@@ -61,9 +61,10 @@ def _parse_json_object(value: bytes | None) -> dict:
         )
     except InvalidMessage:
         raise
-    except (ValueError, RecursionError) as error:
+    except (ValueError, ArithmeticError, RecursionError) as error:
         # ValueError covers JSONDecodeError and integers too long to parse;
-        # RecursionError covers absurdly deep nesting.
+        # ArithmeticError numbers Decimal cannot hold (1e1000000000000000000);
+        # RecursionError absurdly deep nesting.
         raise InvalidMessage(f"not JSON: {error}") from None
     if not isinstance(document, dict):
         raise InvalidMessage(f"not a JSON object but {type(document).__name__}")
@@ -132,7 +133,10 @@ def _timestamp(document: dict, origin: MessageOrigin) -> datetime:
         raise InvalidMessage(f"timestamp is not ISO 8601: {_preview(value)}") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise InvalidMessage(f"timestamp out of range: {_preview(value)}") from None
 
 
 def _preview(value: object, limit: int = 60) -> str:

@@ -6,7 +6,8 @@ The order of the steps is the delivery guarantee. For every batch:
 2. store the batch in the database in one transaction (idempotent on
    ``transaction_id``), retrying with backoff while the database is down;
 3. produce each result to the legit or fraud topic and each dead letter to
-   the dead-letter topic, then wait until Kafka has acknowledged them all;
+   the dead-letter topic, then wait until Kafka has acknowledged them all
+   (producing the batch again, with backoff, if Kafka refused any);
 4. commit the batch's offsets;
 5. broadcast the new rows to the live page (best effort).
 
@@ -15,15 +16,18 @@ skips what was stored and step 3 produces again (at-least-once output).
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
 from ..detection import Transaction, Verdict
 from .codec import InvalidMessage, decode_transaction, encode_verdict
+from .deadletters import dead_letter_headers
 from .kafka import message_origin
 from .records import ClassifiedTransaction
 
@@ -38,8 +42,41 @@ class DetectorTopics:
     deadletter: str
 
 
-class DeliveryFailed(RuntimeError):
-    """Kafka did not accept a result; the batch must not be committed."""
+class Detection(Protocol):
+    """What the loop needs of the detection side.
+
+    ``classify`` judges one transaction read from partition ``shard``;
+    ``partitions_assigned`` / ``partitions_revoked`` let it restore or drop
+    per-account state; ``refresh`` is called once per loop iteration and
+    must be cheap (it may reload changed rules).
+    """
+
+    def classify(self, transaction: Transaction, *, shard: int) -> Verdict: ...
+
+    def partitions_assigned(self, partitions: list[int]) -> None: ...
+
+    def partitions_revoked(self, partitions: list[int]) -> None: ...
+
+    def refresh(self) -> None: ...
+
+
+class EngineDetection:
+    """A fixed engine, no database: for tests, benchmarks and evaluation."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+
+    def classify(self, transaction: Transaction, *, shard: int) -> Verdict:
+        return self.engine.classify(transaction, shard=shard)
+
+    def partitions_assigned(self, partitions: list[int]) -> None:
+        pass
+
+    def partitions_revoked(self, partitions: list[int]) -> None:
+        self.engine.forget(partitions)
+
+    def refresh(self) -> None:
+        pass
 
 
 def utc_now() -> datetime:
@@ -49,9 +86,10 @@ def utc_now() -> datetime:
 class Detector:
     """Runs the pipeline until ``signal_shutdown`` or an idle timeout.
 
-    ``store`` persists a batch of ``ClassifiedTransaction`` items and returns what was
-    newly stored; ``broadcast`` receives that. Both are plain callables so
-    the loop knows nothing of Django.
+    ``store`` persists a batch of ``ClassifiedTransaction`` items and returns
+    what was newly stored; ``broadcast`` receives that. Exceptions of the
+    ``retryable`` types from ``store`` (a database that is down) are retried
+    with backoff; anything else stops the detector, uncommitted.
     """
 
     def __init__(
@@ -60,57 +98,63 @@ class Detector:
         consumer,
         producer,
         topics: DetectorTopics,
-        classify: Callable[[Transaction], Verdict],
+        detection: Detection,
         store: Callable[[Sequence[ClassifiedTransaction]], Sequence],
         broadcast: Callable[[Sequence], object],
+        retryable: tuple[type[BaseException], ...] = (ConnectionError,),
         on_store_error: Callable[[], object] = lambda: None,
         batch_size: int = 500,
         poll_timeout: float = 0.5,
         exit_when_idle: float | None = None,
         progress_interval: float = 10.0,
+        retry_delay: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
         self._topics = topics
-        self._classify = classify
+        self._detection = detection
         self._store = store
         self._broadcast = broadcast
+        self._retryable = retryable
         self._on_store_error = on_store_error
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._exit_when_idle = exit_when_idle
+        self._progress_interval = progress_interval
+        self._retry_delay = retry_delay
         self._clock = clock
         self._now = now
-        self._shutdown_requested = False
+        self._stop = threading.Event()
         self._last_activity = clock()
+        self._last_progress = (clock(), 0)
         self._delivery_errors: list[str] = []
         self.processed = 0
-        self.dead_letters = 0
         self.flagged = 0
-        self._progress_interval = progress_interval
-        self._last_progress = (clock(), 0)
+        self.dead_letters = 0
 
     def run(self) -> None:
         """Subscribe and process batches until asked to stop; then close."""
         self._consumer.subscribe(
             [self._topics.transactions],
-            on_assign=_log_partitions("assigned"),
-            on_revoke=_log_partitions("revoked"),
+            on_assign=self._on_assign,
+            on_revoke=self._on_revoke,
+            on_lost=self._on_revoke,
         )
         try:
-            while not self._shutdown_requested:
+            while not self._stop.is_set():
                 self._run_once()
         finally:
             self._close()
 
     def signal_shutdown(self) -> None:
         """Ask the loop to stop after the batch in hand. Safe from a signal
-        handler."""
-        self._shutdown_requested = True
+        handler; interrupts a backoff wait."""
+        self._stop.set()
 
     def _run_once(self) -> None:
+        self._detection.refresh()
         messages = self._consumer.consume(self._batch_size, self._poll_timeout)
         messages = [m for m in messages if self._is_data(m)]
         if not messages:
@@ -120,31 +164,49 @@ class Detector:
         self._process(messages)
 
     def _process(self, messages: list[Message]) -> None:
-        received_at = self._now()
-        classified, dead = [], []
-        for message in messages:
-            origin = message_origin(message)
-            try:
-                transaction = decode_transaction(message.value(), origin)
-            except InvalidMessage as error:
-                dead.append((message, str(error)))
-                continue
-            verdict = self._classify(transaction)
-            classified.append(
-                ClassifiedTransaction(transaction, verdict, origin, received_at)
-            )
+        classified, dead = self._classify_all(messages)
         stored = self._store_with_retry(classified)
         if stored is None:
             return  # shutdown while the database was down: nothing committed
-        self._produce_results(classified)
-        self._produce_dead_letters(dead)
-        self._wait_for_delivery()
+        if not self._deliver_with_retry(classified, dead):
+            return  # shutdown while Kafka refused results: nothing committed
         self._commit(messages)
         self._broadcast(stored)
         self.processed += len(classified)
         self.flagged += sum(item.verdict.is_flagged for item in classified)
         self.dead_letters += len(dead)
         self._log_progress()
+
+    def _classify_all(self, messages: list[Message]):
+        received_at = self._now()
+        classified, dead = [], []
+        for message in messages:
+            try:
+                origin = message_origin(message)
+                transaction = decode_transaction(message.value(), origin)
+            except InvalidMessage as error:
+                dead.append((message, str(error)))
+                continue
+            except Exception as error:  # noqa: BLE001 - never stop on input
+                logger.exception("unexpected error decoding a message")
+                dead.append((message, f"undecodable: {type(error).__name__}: {error}"))
+                continue
+            verdict = self._detection.classify(transaction, shard=origin.partition)
+            classified.append(
+                ClassifiedTransaction(transaction, verdict, origin, received_at)
+            )
+        return classified, dead
+
+    def _on_assign(self, consumer, partitions) -> None:
+        numbers = sorted(tp.partition for tp in partitions)
+        logger.info("partitions assigned: %s", numbers)
+        self._detection.partitions_assigned(numbers)
+        self._last_activity = self._clock()  # idle time counts from here
+
+    def _on_revoke(self, consumer, partitions) -> None:
+        numbers = sorted(tp.partition for tp in partitions)
+        logger.info("partitions revoked: %s", numbers)
+        self._detection.partitions_revoked(numbers)
 
     def _log_progress(self) -> None:
         """One line every ``progress_interval`` seconds while working."""
@@ -177,26 +239,48 @@ class Detector:
             return
         if self._clock() - self._last_activity >= self._exit_when_idle:
             logger.info("idle for %.1f s, stopping", self._exit_when_idle)
-            self._shutdown_requested = True
+            self._stop.set()
 
     def _store_with_retry(self, classified: list[ClassifiedTransaction]):
-        delay = 0.5
+        delay = self._retry_delay
         while True:
             try:
                 return self._store(classified)
-            except Exception:  # noqa: BLE001 - the database may be down
-                logger.exception("storing a batch failed; retrying in %.1f s", delay)
+            except self._retryable as error:
+                logger.warning(
+                    "storing a batch failed (%s); retry in %.1f s", error, delay
+                )
                 self._on_store_error()
-            if self._shutdown_requested:
+            if self._stop.wait(delay):
                 return None
-            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+    def _deliver_with_retry(self, classified, dead) -> bool:
+        """Produce the batch's results until Kafka acknowledges all of them;
+        False if asked to stop first."""
+        delay = self._retry_delay
+        while True:
+            self._produce_results(classified)
+            self._produce_dead_letters(dead)
+            errors = self._wait_for_delivery()
+            if errors is None:
+                return False
+            if not errors:
+                return True
+            logger.warning(
+                "Kafka refused %d results (%s); producing the batch again in %.1f s",
+                len(errors),
+                "; ".join(errors[:3]),
+                delay,
+            )
+            if self._stop.wait(delay):
+                return False
             delay = min(delay * 2, 30.0)
 
     def _produce_results(self, classified: list[ClassifiedTransaction]) -> None:
         for item in classified:
-            topic = (
-                self._topics.fraud if item.verdict.is_flagged else self._topics.legit
-            )
+            flagged = item.verdict.is_flagged
+            topic = self._topics.fraud if flagged else self._topics.legit
             self._produce(
                 topic,
                 key=str(item.transaction.transaction_id).encode(),
@@ -232,12 +316,14 @@ class Detector:
         if error is not None:
             self._delivery_errors.append(f"{message.topic()}: {error}")
 
-    def _wait_for_delivery(self) -> None:
-        while self._producer.flush(5.0) > 0:
-            logger.warning("waiting for Kafka to acknowledge produced results")
-        if self._delivery_errors:
-            errors, self._delivery_errors = self._delivery_errors, []
-            raise DeliveryFailed("; ".join(errors[:5]))
+    def _wait_for_delivery(self) -> list[str] | None:
+        """Wait for every produced message; the delivery errors, or None if
+        asked to stop while messages were still in flight."""
+        while self._producer.flush(1.0) > 0:
+            if self._stop.is_set():
+                return None
+        errors, self._delivery_errors = self._delivery_errors, []
+        return errors
 
     def _commit(self, messages: list[Message]) -> None:
         next_offsets: dict[tuple[str, int], int] = {}
@@ -254,7 +340,7 @@ class Detector:
 
     def _close(self) -> None:
         try:
-            self._producer.flush(30.0)
+            self._producer.flush(10.0)
         finally:
             self._consumer.close()
         logger.info(
@@ -262,23 +348,3 @@ class Detector:
             self.processed,
             self.dead_letters,
         )
-
-
-def _log_partitions(event: str):
-    def log(consumer, partitions) -> None:
-        numbers = sorted(tp.partition for tp in partitions)
-        logger.info("partitions %s: %s", event, numbers)
-
-    return log
-
-
-def dead_letter_headers(message: Message, reason: str, now: datetime) -> list:
-    """The original headers plus where the message came from and why it
-    was rejected."""
-    return list(message.headers() or []) + [
-        ("deadletter.error", reason.encode()),
-        ("deadletter.topic", message.topic().encode()),
-        ("deadletter.partition", str(message.partition()).encode()),
-        ("deadletter.offset", str(message.offset()).encode()),
-        ("deadletter.time", now.isoformat().encode()),
-    ]

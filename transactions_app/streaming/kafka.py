@@ -114,10 +114,12 @@ def _wait_until_listed(admin: AdminClient, names: list[str], *, timeout: float):
 def message_origin(message: Message) -> MessageOrigin:
     """Where a consumed message came from, with its Kafka timestamp."""
     _kind, millis = message.timestamp()
-    if millis is None or millis < 0:
-        sent_at = datetime.now(UTC)
-    else:
+    try:
         sent_at = datetime.fromtimestamp(millis / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        sent_at = None  # no usable Kafka timestamp
+    if sent_at is None or millis < 0:
+        sent_at = datetime.now(UTC)
     return MessageOrigin(
         topic=message.topic(),
         partition=message.partition(),

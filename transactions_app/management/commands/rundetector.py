@@ -3,12 +3,12 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 
-from transactions_app.detection import default_engine
 from transactions_app.live_feed import live_feed_broadcast
+from transactions_app.rules.runtime import LiveDetection
 from transactions_app.services import transactions_store_batch
-from transactions_app.streaming.detector import Detector, utc_now
+from transactions_app.streaming.detector import Detector
 from transactions_app.streaming.kafka import create_consumer, create_producer
 from transactions_app.streaming.topics import detector_topics
 
@@ -44,9 +44,14 @@ class Command(BaseCommand):
             consumer=create_consumer(bootstrap_servers=servers, group_id=group_id),
             producer=create_producer(bootstrap_servers=servers),
             topics=detector_topics(),
-            classify=default_engine(clock=utc_now).classify,
+            detection=LiveDetection(
+                topic=settings.TRANSACTIONS_TOPIC,
+                reload_interval=settings.RULES_RELOAD_SECONDS,
+                restore_seconds=settings.DETECTION_RESTORE_SECONDS,
+            ),
             store=lambda batch: transactions_store_batch(classified=batch),
             broadcast=live_feed_broadcast,
+            retryable=(OperationalError, InterfaceError),
             on_store_error=close_old_connections,
             batch_size=batch_size,
             exit_when_idle=exit_when_idle,

@@ -1,0 +1,111 @@
+"""Rules in the database drive the running detector: changes are picked up
+without a restart, and windows survive a restart through restored state."""
+
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+
+from tests.streaming.test_detector_process import ROOT, detector_env
+from transactions_app.models import Rule, Transaction
+from transactions_app.rules.services import rule_version_propose
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("default_rules"),
+]
+
+
+def message(amount, source="a1B2c3D4e5F6", target="Z9y8X7w6V5u4"):
+    return {
+        "transaction_id": str(uuid.uuid4()),
+        "timestamp": datetime.now(UTC).isoformat(),
+        "source": source,
+        "target": target,
+        "amount": amount,
+        "currency": "EUR",
+    }
+
+
+def wait_for_row(transaction_id: str, timeout: float = 30.0) -> Transaction:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = Transaction.objects.filter(transaction_id=transaction_id).first()
+        if row is not None:
+            return row
+        time.sleep(0.1)
+    raise AssertionError(f"transaction {transaction_id} was not stored in {timeout} s")
+
+
+def test_a_rule_edited_while_the_detector_runs_applies_within_seconds(
+    settings, kafka_topics, kafka, group_id, admin_user
+):
+    """Lowering the original rule's threshold to 50 EUR makes a 100 EUR
+    transfer fraud, without restarting the detector; the stored verdict
+    names the new rule version."""
+    settings.RULES_FOUR_EYES = False
+    env = detector_env(settings) | {"RULES_RELOAD_SECONDS": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "rundetector", "--group-id", group_id],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        before = message(100.0)
+        kafka.produce(kafka_topics.transactions, [before])
+        assert wait_for_row(before["transaction_id"]).outcome == "legit"
+
+        rule = Rule.objects.get(name="amount_threshold")
+        rule_version_propose(
+            rule=rule,
+            author=admin_user,
+            weight=100,
+            params={"threshold": "50", "currency": "EUR"},
+        )
+        changed_at = time.monotonic()
+        time.sleep(5)  # the issue's bound for picking up a change
+        after = message(100.0)
+        kafka.produce(kafka_topics.transactions, [after])
+        row = wait_for_row(after["transaction_id"])
+        assert row.outcome == "fraud", (
+            f"not applied {time.monotonic() - changed_at:.1f} s later"
+        )
+        assert row.rule_versions["amount_threshold"] == 2
+        assert row.reasons[0]["version"] == 2
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert "rules reloaded" in output
+
+
+def test_windows_survive_a_restart(kafka_topics, kafka, group_id):
+    """Five transfers before a restart and one after: the sixth within a
+    minute breaks the velocity rule (more than 5), because the restarted
+    detector restores the partition's recent history from the database."""
+    source = "burstyAccount"
+    kafka.produce(
+        kafka_topics.transactions,
+        [message(10.0, source=source) for _ in range(5)],
+        key=source.encode(),
+    )
+    call_command("rundetector", group_id=group_id, exit_when_idle=3)
+    assert (
+        not Transaction.objects.filter(source=source).exclude(outcome="legit").exists()
+    )
+
+    sixth = message(10.0, source=source)
+    kafka.produce(kafka_topics.transactions, [sixth], key=source.encode())
+    call_command("rundetector", group_id=group_id, exit_when_idle=3)
+    row = Transaction.objects.get(transaction_id=sixth["transaction_id"])
+    assert [r["rule"] for r in row.reasons] == ["velocity"]
+    assert row.reasons[0]["observed"] == "6 transactions"
+    assert row.outcome == "review"

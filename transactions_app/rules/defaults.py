@@ -1,0 +1,116 @@
+"""The default rule set, installed live by a data migration.
+
+The original tutorial rule (amount >= 900 EUR) scores 100, which is fraud
+on its own, so traffic in the original format is classified exactly as
+before: its random, never-recurring accounts build no history for the
+other rules to act on. The other rules are tuned on the realistic
+producer profile (see ``manage.py evaluate``).
+"""
+
+DEFAULT_RULES = [
+    (
+        "amount_threshold",
+        "amount_threshold",
+        100,
+        "",
+        {"threshold": "900", "currency": "EUR"},
+        "The original rule: a single transaction of 900 EUR or more.",
+    ),
+    (
+        "velocity",
+        "velocity",
+        60,
+        "",
+        {"max_count": 5, "window_seconds": 60},
+        "More than 5 transactions from one source within a minute.",
+    ),
+    (
+        "sum_in_window",
+        "sum_in_window",
+        50,
+        "",
+        {"max_total": "5000", "window_seconds": 3600},
+        "More than 5000 sent by one source within an hour.",
+    ),
+    (
+        "card_testing",
+        "card_testing",
+        60,
+        "",
+        {"small_amount": "2.00", "min_count": 5, "window_seconds": 600},
+        "Five or more payments below 2.00 from one source within ten minutes.",
+    ),
+    (
+        "new_counterparty",
+        "new_counterparty",
+        50,
+        "",
+        {"min_amount": "250", "min_history": 3},
+        "An established source's first transfer to a target, of 250 or more.",
+    ),
+    (
+        "fan_in",
+        "fan_in",
+        60,
+        "",
+        {"min_sources": 6, "window_seconds": 3600},
+        "A target paid by six or more distinct sources within an hour.",
+    ),
+    (
+        "amount_anomaly",
+        "amount_anomaly",
+        50,
+        "",
+        {"factor": 8, "min_history": 5},
+        "An amount at least 8 times the source's median recent amount.",
+    ),
+    (
+        "block_list",
+        "account_list",
+        0,
+        "fraud",
+        {"list_name": "block"},
+        "The source or target is on the block list.",
+    ),
+    (
+        "watch_list",
+        "account_list",
+        0,
+        "review",
+        {"list_name": "watch"},
+        "The source or target is on the watch list.",
+    ),
+    (
+        "currency_allow_list",
+        "currency_allow_list",
+        50,
+        "",
+        {"currencies": ["EUR"]},
+        "A currency other than the ones the platform is configured for.",
+    ),
+]
+
+
+def install_default_rules(rule_model, version_model) -> int:
+    """Create each default rule that does not exist yet, with a live first
+    version; return how many were created. Takes the model classes so a
+    migration can pass its historical models."""
+    created_count = 0
+    for name, kind, weight, force, params, description in DEFAULT_RULES:
+        rule, created = rule_model.objects.get_or_create(
+            name=name, defaults={"kind": kind}
+        )
+        if created:
+            version_model.objects.create(
+                rule=rule,
+                number=1,
+                params=params,
+                weight=weight,
+                force=force,
+                enabled=True,
+                description=description,
+                status="live",
+                note="Default rule set",
+            )
+            created_count += 1
+    return created_count
