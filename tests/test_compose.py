@@ -88,5 +88,11 @@ def test_postgres_credentials_match_the_database_url():
     assert url == f"postgres://{user}:{password}@postgres:5432/{db}"
 
 
-def test_the_web_port_is_published():
-    assert "8000:8000" in SERVICES["web"]["ports"]
+def test_the_web_port_is_published_on_loopback_only():
+    assert SERVICES["web"]["ports"] == ["127.0.0.1:8000:8000"]
+
+
+def test_the_secret_key_must_come_from_the_environment():
+    """No default key: compose refuses to start without SECRET_KEY."""
+    key = SERVICES["web"]["environment"]["SECRET_KEY"]
+    assert key.startswith("${SECRET_KEY:?")

@@ -53,7 +53,11 @@ def test_bad_configurations_are_refused_with_a_reason(kwargs, message):
 
 
 def test_every_rule_type_lists_its_parameters():
-    assert rule_parameters("fan_in") == ["min_sources", "window_seconds"]
+    assert rule_parameters("fan_in") == [
+        "min_sources",
+        "window_seconds",
+        "new_senders_only",
+    ]
     assert set(RULE_TYPES) == {
         "amount_threshold",
         "velocity",

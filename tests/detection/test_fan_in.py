@@ -30,3 +30,25 @@ def test_empty_history_and_old_senders_do_not_fire():
 def test_equal_timestamps_count():
     same = [tx(t=7, source=f"S{i}", target="MULE") for i in range(3)]
     assert run(RULE, same, tx(t=7, source="S9", target="MULE")) is not None
+
+
+NEW_ONLY = FanInRule(
+    name="fan_in", min_sources=3, window_seconds=3600, weight=60, new_senders_only=True
+)
+
+
+def test_new_senders_only_ignores_regular_payers():
+    """A shop paid by its regulars is not a mule: with new_senders_only,
+    only sources paying the target for the first time count."""
+    regulars = [tx(t=i, source=f"R{i}", target="SHOP") for i in range(3)]
+    again = [tx(t=4000 + i, source=f"R{i}", target="SHOP") for i in range(3)]
+    current = tx(t=4100, source="R0", target="SHOP")
+    assert run(NEW_ONLY, regulars + again, current) is None
+    plain = FanInRule(name="f", min_sources=3, window_seconds=3600, weight=1)
+    assert run(plain, regulars + again, current) is not None
+
+
+def test_new_senders_only_fires_on_first_time_payers():
+    first_timers = [tx(t=i, source=f"N{i}", target="MULE") for i in range(2)]
+    reason = run(NEW_ONLY, first_timers, tx(t=5, source="N9", target="MULE"))
+    assert reason.observed == "3 distinct new sources"

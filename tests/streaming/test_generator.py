@@ -11,7 +11,7 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 def sample(seed, n=2000):
     generate = SeedProfile(seed=seed, clock=lambda: NOW)
-    return [generate() for _ in range(n)]
+    return [generate().transaction for _ in range(n)]
 
 
 def test_same_seed_same_sequence():

@@ -27,7 +27,7 @@ class InMemoryProducer:
         self.clock, self.fail, self.capacity = clock, fail, capacity
         self.pending, self.sent = [], []
 
-    def produce(self, topic, key, value, on_delivery):
+    def produce(self, topic, key, value, on_delivery, headers=None):
         if self.capacity is not None and len(self.pending) >= self.capacity:
             raise BufferError("queue full")
         self.pending.append((topic, key, value, on_delivery))

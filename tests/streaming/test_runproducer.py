@@ -15,8 +15,10 @@ def produced(kafka, kafka_topics, **options):
     return kafka.read(kafka_topics.transactions, expected=options["count"])
 
 
-def test_writes_count_transactions_in_the_original_format(kafka_topics, kafka):
-    messages = produced(kafka, kafka_topics, count=20, rate="max", seed=3)
+def test_seed_profile_writes_the_original_format(kafka_topics, kafka):
+    messages = produced(
+        kafka, kafka_topics, count=20, rate="max", seed=3, profile="seed"
+    )
     assert len(messages) == 20
     for message in messages:
         document = json.loads(message.value())
@@ -34,11 +36,32 @@ def test_writes_count_transactions_in_the_original_format(kafka_topics, kafka):
         assert round(document["amount"], 2) == document["amount"]
         assert document["timestamp"].endswith("Z")
         assert message.key() == document["source"].encode()
+        assert not message.headers()
+
+
+def test_realistic_profile_labels_each_transaction_in_headers(kafka_topics, kafka):
+    """The default profile's accounts recur, and every message carries its
+    ground truth in headers (which the detector never reads)."""
+    messages = produced(
+        kafka, kafka_topics, count=300, rate="max", seed=5, fraud_share=0.2
+    )
+    documents = [json.loads(m.value()) for m in messages]
+    assert len({d["source"] for d in documents}) < len(documents)
+    labels = [dict(m.headers())["fraud-label"].decode() for m in messages]
+    assert "legit" in labels
+    assert set(labels) - {"legit"} <= {
+        "large_single",
+        "card_testing",
+        "velocity_burst",
+        "account_takeover",
+        "mule_fan_in",
+    }
+    assert set(labels) != {"legit"}
 
 
 def test_the_same_seed_gives_the_same_transactions(kafka_topics, kafka):
-    call_command("runproducer", count=5, rate="max", seed=11)
-    call_command("runproducer", count=5, rate="max", seed=11)
+    call_command("runproducer", count=5, rate="max", seed=11, profile="seed")
+    call_command("runproducer", count=5, rate="max", seed=11, profile="seed")
     messages = kafka.read(kafka_topics.transactions, expected=10)
     documents = [json.loads(m.value()) for m in messages]
     for document in documents:

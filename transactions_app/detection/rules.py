@@ -287,12 +287,16 @@ class NewCounterpartyRule(Rule):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FanInRule(Rule):
     """Fires when a target received from at least ``min_sources`` distinct
-    sources within ``window`` seconds: the money-mule pattern."""
+    sources within ``window`` seconds: the money-mule pattern. With
+    ``new_senders_only`` only sources paying the target for the first time
+    count, so a popular shop paid by its regulars does not look like a
+    mule."""
 
     kind = "fan_in"
 
     min_sources: int
     window_seconds: float
+    new_senders_only: bool = False
 
     def __post_init__(self) -> None:
         Rule.__post_init__(self)
@@ -308,12 +312,19 @@ class FanInRule(Rule):
         if context.target is None:
             return None
         start = context.time - self.window_seconds
-        senders = context.target.distinct_sources(start, context.time)
-        senders.add(context.transaction.source)
+        senders = context.target.distinct_sources(
+            start, context.time, new_only=self.new_senders_only
+        )
+        tx = context.transaction
+        source = context.source
+        first = source is None or tx.target not in source.counterparties
+        if first or not self.new_senders_only:
+            senders.add(tx.source)
         if len(senders) < self.min_sources:
             return None
+        which = "new " if self.new_senders_only else ""
         return self._reason(
-            f"{len(senders)} distinct sources",
+            f"{len(senders)} distinct {which}sources",
             f">= {self.min_sources}",
             self.window_seconds,
         )

@@ -63,21 +63,25 @@ class SourceState:
 
 
 class TargetState:
-    """Who paid one target account recently: ``(time, source, key)``."""
+    """Who paid one target account recently: ``(time, source, key, new)``,
+    where ``new`` says the payment was the source's first to this target."""
 
     __slots__ = ("entries", "last_seen", "shard")
 
     def __init__(self, shard: int | None) -> None:
-        self.entries: list[tuple[float, str, int]] = []
+        self.entries: list[tuple[float, str, int, bool]] = []
         self.last_seen = float("-inf")
         self.shard = shard
 
-    def distinct_sources(self, start: float, end: float) -> set[str]:
-        """Sources that paid this account with ``start < time <= end``."""
+    def distinct_sources(
+        self, start: float, end: float, *, new_only: bool = False
+    ) -> set[str]:
+        """Sources that paid this account with ``start < time <= end``
+        (only those paying it for the first time, with ``new_only``)."""
         entries = self.entries
         low = bisect_right(entries, start, key=_TIME)
         high = bisect_right(entries, end, key=_TIME)
-        return {entry[1] for entry in entries[low:high]}
+        return {e[1] for e in entries[low:high] if e[3] or not new_only}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,7 @@ class WindowState:
     ) -> None:
         """Add one transaction to both accounts' state."""
         state = self._touch(self.sources, source, SourceState, shard)
+        first_payment = target not in state.counterparties
         insort(state.entries, (time, amount, target, key), key=_TIME)
         state.amounts.append(amount)
         if len(state.amounts) > AMOUNT_HISTORY:
@@ -136,7 +141,7 @@ class WindowState:
         self._trim(state.entries, state.last_seen)
 
         incoming = self._touch(self.targets, target, TargetState, shard)
-        insort(incoming.entries, (time, source, key), key=_TIME)
+        insort(incoming.entries, (time, source, key, first_payment), key=_TIME)
         incoming.last_seen = max(incoming.last_seen, time)
         self._trim(incoming.entries, incoming.last_seen)
 

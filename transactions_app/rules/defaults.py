@@ -29,8 +29,8 @@ DEFAULT_RULES = [
         "sum_in_window",
         50,
         "",
-        {"max_total": "5000", "window_seconds": 3600},
-        "More than 5000 sent by one source within an hour.",
+        {"max_total": "10000", "window_seconds": 3600},
+        "More than 10000 sent by one source within an hour.",
     ),
     (
         "card_testing",
@@ -45,16 +45,17 @@ DEFAULT_RULES = [
         "new_counterparty",
         50,
         "",
-        {"min_amount": "250", "min_history": 3},
-        "An established source's first transfer to a target, of 250 or more.",
+        {"min_amount": "500", "min_history": 3},
+        "An established source's first transfer to a target, of 500 or more.",
     ),
     (
         "fan_in",
         "fan_in",
         60,
         "",
-        {"min_sources": 6, "window_seconds": 3600},
-        "A target paid by six or more distinct sources within an hour.",
+        {"min_sources": 6, "window_seconds": 1800, "new_senders_only": True},
+        "A target paid within half an hour by six or more distinct sources "
+        "paying it for the first time.",
     ),
     (
         "amount_anomaly",

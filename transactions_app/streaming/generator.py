@@ -10,10 +10,35 @@ import random
 import string
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from ..detection import Transaction
+
+LABEL_HEADER = "fraud-label"
+EPISODE_HEADER = "fraud-episode"
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A generated transaction with its ground truth: ``label`` is
+    ``legit``, ``warmup`` or a fraud scenario's name (empty for profiles
+    without labels); ``episode`` names the scenario instance. The producer
+    sends both as Kafka headers, which the detector never reads."""
+
+    transaction: Transaction
+    label: str = ""
+    episode: str = ""
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        if not self.label:
+            return []
+        return [
+            (LABEL_HEADER, self.label.encode()),
+            (EPISODE_HEADER, self.episode.encode()),
+        ]
+
 
 ACCOUNT_ALPHABET = string.ascii_letters + string.digits
 ACCOUNT_LENGTH = 12
@@ -28,8 +53,12 @@ class SeedProfile:
         self._random = random.Random(seed)
         self._clock = clock
 
-    def __call__(self) -> Transaction:
-        """Return the next synthetic transaction, stamped with the clock."""
+    def __call__(self) -> Labelled:
+        """Return the next synthetic transaction, stamped with the clock
+        (unlabelled, like the original)."""
+        return Labelled(self._transaction())
+
+    def _transaction(self) -> Transaction:
         return Transaction(
             transaction_id=uuid.UUID(int=self._random.getrandbits(128), version=4),
             source=self._account(),

@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..detection import Transaction
 from .codec import encode_transaction
+from .generator import Labelled
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class TransactionProducer:
         *,
         producer,
         topic: str,
-        generate: Callable[[], Transaction],
+        generate: Callable[[], Labelled],
         rate: float | None,
         count: int | None = None,
         report: Callable[[ProducerStats], object] = lambda stats: None,
@@ -85,13 +85,15 @@ class TransactionProducer:
     def _done(self) -> bool:
         return self._count is not None and self.stats.sent >= self._count
 
-    def _send(self, transaction: Transaction) -> None:
+    def _send(self, generated: Labelled) -> None:
+        transaction = generated.transaction
         while True:
             try:
                 self._producer.produce(
                     self._topic,
                     key=transaction.source.encode(),
                     value=encode_transaction(transaction),
+                    headers=generated.headers(),
                     on_delivery=self._on_delivery,
                 )
                 break

@@ -9,6 +9,7 @@ from transactions_app.streaming.detector import utc_now
 from transactions_app.streaming.generator import SeedProfile
 from transactions_app.streaming.kafka import create_producer
 from transactions_app.streaming.producer import ProducerStats, TransactionProducer
+from transactions_app.streaming.realistic import RealisticProfile
 
 
 def parse_rate(value: str) -> float | None:
@@ -38,19 +39,40 @@ class Command(BaseCommand):
             "--count", type=int, help="Stop after this many transactions."
         )
         parser.add_argument(
-            "--seed", type=int, help="Random seed, for a reproducible sequence."
+            "--seed",
+            type=int,
+            help="Random seed, for a reproducible sequence (the same ids too: "
+            "a second run with the same seed repeats the same transactions).",
+        )
+        parser.add_argument(
+            "--profile",
+            choices=["realistic", "seed"],
+            default="realistic",
+            help="'realistic' (default): recurring accounts with habits and "
+            "labelled fraud scenarios; 'seed': the original tutorial generator.",
+        )
+        parser.add_argument(
+            "--fraud-share",
+            type=float,
+            default=0.02,
+            help="Realistic profile: share of transactions in fraud scenarios "
+            "(default 0.02).",
         )
 
-    def handle(self, *args, rate, count, seed, **options):
+    def handle(self, *args, rate, count, seed, profile, fraud_share, **options):
         rate = parse_rate(rate) if rate else settings.TRANSACTIONS_PER_SECOND
         if count is not None and count < 0:
             raise CommandError("--count must not be negative")
+        if not 0 <= fraud_share < 1:
+            raise CommandError("--fraud-share must be at least 0 and below 1")
         loop = TransactionProducer(
             producer=create_producer(
                 bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS
             ),
             topic=settings.TRANSACTIONS_TOPIC,
-            generate=SeedProfile(seed=seed, clock=utc_now),
+            generate=make_profile(
+                profile, seed=seed, rate=rate, fraud_share=fraud_share
+            ),
             rate=rate,
             count=count,
             report=ProgressLine(self.stderr),
@@ -67,6 +89,17 @@ class Command(BaseCommand):
                 f"{stats.failed} of {stats.sent} transactions were not delivered: "
                 f"{stats.last_error}"
             )
+
+
+def make_profile(name: str, *, seed, rate, fraud_share):
+    """The generator for ``--profile``. The realistic profile's event time
+    runs at the sending rate (or TRANSACTIONS_PER_SECOND when unlimited)."""
+    if name == "seed":
+        return SeedProfile(seed=seed, clock=utc_now)
+    event_rate = rate or settings.TRANSACTIONS_PER_SECOND
+    return RealisticProfile(
+        seed=seed, start=utc_now(), rate=event_rate, fraud_share=fraud_share
+    )
 
 
 class ProgressLine:
