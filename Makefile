@@ -15,12 +15,14 @@ export SECRET_KEY ?= local-only-key-never-use-in-production
 export PYTHON := $(PY)
 
 .PHONY: help venv services services-stop services-status topics migrate admin \
-	run test lint clean
+	run test eval lint clean
 
 help:
 	@echo "make run    - set up everything and run web, producer, detector, worker"
 	@echo "make test   - set up and start the services, then run the whole suite"
 	@echo "make services / services-stop / services-status - Kafka, Redis, PostgreSQL"
+	@echo "make eval   - detection quality of the rules in force (labelled scenarios)"
+	@echo "make bench  - benchmarks"
 	@echo "make lint   - ruff"
 
 venv: $(VENV)/.installed
@@ -59,6 +61,9 @@ run: services migrate admin
 
 test: services lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+eval: services migrate
+	$(PY) manage.py evaluate
 
 lint: venv
 	$(BIN)/ruff check .

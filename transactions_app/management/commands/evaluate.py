@@ -1,0 +1,177 @@
+import time
+import uuid
+from datetime import timedelta
+
+from confluent_kafka import Consumer
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from transactions_app.detection import Engine
+from transactions_app.evaluation import evaluate
+from transactions_app.rules.selectors import ruleset_live
+from transactions_app.streaming.detector import (
+    Detector,
+    DetectorTopics,
+    EngineDetection,
+    utc_now,
+)
+from transactions_app.streaming.generator import EPISODE_HEADER, LABEL_HEADER
+from transactions_app.streaming.kafka import (
+    TopicSpec,
+    create_admin,
+    create_consumer,
+    create_producer,
+    ensure_topics,
+)
+from transactions_app.streaming.producer import TransactionProducer
+from transactions_app.streaming.realistic import RealisticProfile
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure detection quality: send the realistic profile's labelled "
+        "scenarios through Kafka and the real detector loop with the rules in "
+        "force, then print per-scenario recall, precision and the confusion "
+        "matrix. Uses throwaway topics and stores nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--count",
+            type=int,
+            default=20_000,
+            help="Transactions measured (default 20000).",
+        )
+        parser.add_argument(
+            "--warmup",
+            type=int,
+            default=60_000,
+            help="Legit transactions sent first so accounts have "
+            "history, left out of the figures (default 60000).",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=1, help="Random seed (default 1)."
+        )
+        parser.add_argument(
+            "--fraud-share",
+            type=float,
+            default=0.02,
+            help="Share of measured transactions in fraud scenarios (default 0.02).",
+        )
+
+    def handle(self, *args, count, warmup, seed, fraud_share, **options):
+        servers = settings.KAFKA_BOOTSTRAP_SERVERS
+        topics = self._create_topics(servers)
+        try:
+            started = time.monotonic()
+            self._produce(servers, topics, count + warmup, seed, warmup, fraud_share)
+            verdicts = self._detect(servers, topics)
+            labels = self._labels(servers, topics.transactions)
+            elapsed = time.monotonic() - started
+        finally:
+            create_admin(bootstrap_servers=servers).delete_topics(
+                [topics.transactions, topics.legit, topics.fraud, topics.deadletter]
+            )
+        report = evaluate(
+            (label, episode, verdicts[tid]) for tid, (label, episode) in labels.items()
+        )
+        self.stdout.write(report.as_text())
+        self.stdout.write(
+            f"\n{len(labels)} transactions ({warmup} warm-up) through Kafka and the "
+            f"detector in {elapsed:.1f} s; rules: "
+            + ", ".join(f"{name} v{v}" for name, v in sorted(self._versions.items()))
+        )
+
+    def _create_topics(self, servers) -> DetectorTopics:
+        prefix = f"evaluate.{uuid.uuid4().hex[:8]}"
+        topics = DetectorTopics(
+            f"{prefix}.transactions",
+            f"{prefix}.legit",
+            f"{prefix}.fraud",
+            f"{prefix}.deadletter",
+        )
+        ensure_topics(
+            create_admin(bootstrap_servers=servers),
+            [
+                TopicSpec(topics.transactions, settings.TRANSACTIONS_TOPIC_PARTITIONS),
+                TopicSpec(topics.legit),
+                TopicSpec(topics.fraud),
+                TopicSpec(topics.deadletter),
+            ],
+        )
+        return topics
+
+    def _produce(self, servers, topics, total, seed, warmup, fraud_share):
+        rate = settings.TRANSACTIONS_PER_SECOND
+        profile = RealisticProfile(
+            seed=seed,
+            start=utc_now() - timedelta(seconds=total / rate),
+            rate=rate,
+            fraud_share=fraud_share,
+            warmup=warmup,
+        )
+        TransactionProducer(
+            producer=create_producer(bootstrap_servers=servers),
+            topic=topics.transactions,
+            generate=profile,
+            rate=None,
+            count=total,
+        ).run()
+
+    def _detect(self, servers, topics) -> dict:
+        verdicts = {}
+
+        def keep(batch):
+            for item in batch:
+                verdicts[str(item.transaction.transaction_id)] = (
+                    item.verdict.outcome.value
+                )
+            return batch
+
+        ruleset = ruleset_live()
+        self._versions = ruleset.versions
+        Detector(
+            consumer=create_consumer(
+                bootstrap_servers=servers, group_id=f"{topics.transactions}.detector"
+            ),
+            producer=create_producer(bootstrap_servers=servers),
+            topics=topics,
+            detection=EngineDetection(Engine(ruleset, clock=utc_now)),
+            store=keep,
+            broadcast=lambda rows: None,
+            batch_size=2000,
+            exit_when_idle=5.0,
+        ).run()
+        return verdicts
+
+    def _labels(self, servers, topic) -> dict:
+        """Ground truth, read back from the input topic's headers."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": servers,
+                "group.id": f"{topic}.labels",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
+        consumer.subscribe([topic])
+        labels, idle_since = {}, time.monotonic()
+        while time.monotonic() - idle_since < 5:
+            batch = [m for m in consumer.consume(2000, 0.5) if m.error() is None]
+            if batch:
+                idle_since = time.monotonic()
+            for message in batch:
+                headers = dict(message.headers() or [])
+                tid = _transaction_id(message.value())
+                labels[tid] = (
+                    headers[LABEL_HEADER].decode(),
+                    headers[EPISODE_HEADER].decode(),
+                )
+        consumer.close()
+        return labels
+
+
+def _transaction_id(value: bytes) -> str:
+    import json
+
+    return json.loads(value)["transaction_id"]
