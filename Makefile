@@ -15,7 +15,7 @@ export SECRET_KEY ?= local-only-key-never-use-in-production
 export PYTHON := $(PY)
 
 .PHONY: help venv services services-stop services-status topics migrate admin \
-	run test eval lint clean
+	run test eval bench lint clean
 
 help:
 	@echo "make run    - set up everything and run web, producer, detector, worker"
@@ -61,6 +61,9 @@ run: services migrate admin
 
 test: services lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) -m benchmarks.engine
 
 eval: services migrate
 	$(PY) manage.py evaluate

@@ -41,15 +41,19 @@ class RuleSet:
     rules: tuple[Rule, ...] = ()
     bands: OutcomeBands = field(default_factory=OutcomeBands)
     lists: dict[str, frozenset[str]] = field(default_factory=dict)
+    versions: dict[str, int] = field(init=False, compare=False)
+    longest_window: float = field(init=False, compare=False)
+    nothing_fired: Verdict = field(init=False, compare=False)
 
-    @property
-    def versions(self) -> dict[str, int]:
-        """Rule name to version: recorded with every verdict."""
-        return {rule.name: rule.version for rule in self.rules}
-
-    @property
-    def longest_window(self) -> float:
-        return max((rule.window for rule in self.rules), default=0.0)
+    def __post_init__(self) -> None:
+        # Derived once: every verdict records the versions in force.
+        versions = {rule.name: rule.version for rule in self.rules}
+        object.__setattr__(self, "versions", versions)
+        longest = max((rule.window for rule in self.rules), default=0.0)
+        object.__setattr__(self, "longest_window", longest)
+        # The verdict when no rule fires, shared: verdicts are immutable.
+        legit = Verdict(self.bands.outcome_for(0), 0, (), versions)
+        object.__setattr__(self, "nothing_fired", legit)
 
 
 class Engine:
@@ -69,6 +73,7 @@ class Engine:
     ) -> None:
         self.clock = clock
         self.state = WindowState(limits)
+        self._context = Context(None, 0.0, 0.0, None, None, {}, None)
         self.ruleset = ruleset
         self.replace_rules(ruleset)
 
@@ -91,28 +96,39 @@ class Engine:
         """Return the verdict for ``transaction`` and add it to the state.
 
         A transaction already in the state (a redelivery) is taken out
-        first, so it is judged as the first time and counted once.
+        first, so it is judged as the first time and counted once. This
+        runs for every transaction, so it avoids allocations: the context
+        object is reused (rules keep no reference to it).
         """
         ruleset = self.ruleset
         time = transaction.timestamp.timestamp()
+        amount = float(transaction.amount)
         key = transaction.transaction_id.int
         state = self.state
         source = state.sources.get(transaction.source)
-        if source is not None and source.contains(key):
+        if source is not None and source.contains(key, time):
             state.discard(source=transaction.source, target=transaction.target, key=key)
-        context = Context(
-            transaction=transaction,
+        context = self._context
+        context.transaction = transaction
+        context.time = time
+        context.amount = amount
+        context.source = source
+        context.target = state.targets.get(transaction.target)
+        context.lists = ruleset.lists
+        context.now = self.clock()
+        reasons = []
+        for rule in ruleset.rules:
+            reason = rule.evaluate(context)
+            if reason is not None:
+                reasons.append(reason)
+        state.record(
+            source=transaction.source,
+            target=transaction.target,
             time=time,
-            amount=float(transaction.amount),
-            source=source,
-            target=state.targets.get(transaction.target),
-            lists=ruleset.lists,
-            now=self.clock(),
+            amount=amount,
+            key=key,
+            shard=shard,
         )
-        reasons = tuple(
-            reason for rule in ruleset.rules if (reason := rule.evaluate(context))
-        )
-        self._record(transaction, time, key, shard)
         return self._verdict(ruleset, reasons)
 
     def restore(self, transactions: Iterable[Transaction], *, shard: int | None = None):
@@ -121,10 +137,11 @@ class Engine:
         skipped."""
         for transaction in transactions:
             key = transaction.transaction_id.int
+            time = transaction.timestamp.timestamp()
             source = self.state.sources.get(transaction.source)
-            if source is not None and source.contains(key):
+            if source is not None and source.contains(key, time):
                 continue
-            self._record(transaction, transaction.timestamp.timestamp(), key, shard)
+            self._record(transaction, time, key, shard)
 
     def forget(self, shards: Iterable[int]) -> None:
         """Drop the state of accounts last seen on these shards."""
@@ -142,6 +159,8 @@ class Engine:
 
     @staticmethod
     def _verdict(ruleset: RuleSet, reasons: Sequence) -> Verdict:
+        if not reasons:
+            return ruleset.nothing_fired
         score = sum(reason.score for reason in reasons)
         outcome = ruleset.bands.outcome_for(score)
         for reason in reasons:

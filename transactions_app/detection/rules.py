@@ -16,9 +16,12 @@ own window.
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 from .state import SourceState, TargetState
 from .types import Outcome, Reason, Transaction
+
+_AMOUNT = itemgetter(1)
 
 
 class RuleConfigError(ValueError):
@@ -205,7 +208,7 @@ class SumInWindowRule(Rule):
         total = context.amount
         if context.source is not None:
             start = context.time - self.window_seconds
-            total += sum(e[1] for e in context.source.window(start, context.time))
+            total += sum(map(_AMOUNT, context.source.window(start, context.time)))
         if total <= float(self.max_total):
             return None
         return self._reason(_money(total), f"> {self.max_total}", self.window_seconds)
@@ -240,9 +243,10 @@ class CardTestingRule(Rule):
         count = 1 if context.amount < small else 0
         if context.source is not None:
             start = context.time - self.window_seconds
-            count += sum(
-                1 for e in context.source.window(start, context.time) if e[1] < small
-            )
+            window = context.source.window(start, context.time)
+            if len(window) + count < self.min_count:
+                return None  # too few transactions at all: skip the count
+            count += sum(e[1] < small for e in window)
         if count < self.min_count:
             return None
         return self._reason(
@@ -312,9 +316,10 @@ class FanInRule(Rule):
         if context.target is None:
             return None
         start = context.time - self.window_seconds
-        senders = context.target.distinct_sources(
-            start, context.time, new_only=self.new_senders_only
-        )
+        window = context.target.window(start, context.time)
+        if len(window) + 1 < self.min_sources:
+            return None  # too few payments at all: skip the distinct count
+        senders = {e[1] for e in window if e[3] or not self.new_senders_only}
         tx = context.transaction
         source = context.source
         first = source is None or tx.target not in source.counterparties
@@ -355,6 +360,8 @@ class AmountAnomalyRule(Rule):
         source = context.source
         if source is None or len(source.amounts) < self.min_history:
             return None
+        if context.amount < self.factor * min(source.amounts):
+            return None  # below factor x the smallest, so below factor x median
         typical = source.typical_amount()
         if context.amount < self.factor * typical:
             return None
@@ -378,15 +385,15 @@ class AccountListRule(Rule):
         _require(bool(self.list_name), "list_name is required")
 
     def evaluate(self, context: Context) -> Reason | None:
-        listed = context.lists.get(self.list_name, frozenset())
+        listed = context.lists.get(self.list_name)
         tx = context.transaction
+        if not listed or (tx.source not in listed and tx.target not in listed):
+            return None
         hits = [
             role
             for role, account in (("source", tx.source), ("target", tx.target))
             if account in listed
         ]
-        if not hits:
-            return None
         return self._reason(
             f"{' and '.join(hits)} on the {self.list_name} list",
             f"{self.list_name} list",

@@ -13,7 +13,7 @@ account's counterparties are capped, and accounts idle for longer than
 active first.
 """
 
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
@@ -58,8 +58,13 @@ class SourceState:
         """The median of the recent amounts, or None without history."""
         return median(self.amounts) if self.amounts else None
 
-    def contains(self, key: int) -> bool:
-        return any(entry[3] == key for entry in self.entries)
+    def contains(self, key: int, time: float) -> bool:
+        """Whether the transaction ``key`` at ``time`` is recorded (only
+        entries at that exact time need looking at)."""
+        entries = self.entries
+        low = bisect_left(entries, time, key=_TIME)
+        high = bisect_right(entries, time, key=_TIME)
+        return any(entry[3] == key for entry in entries[low:high])
 
 
 class TargetState:
@@ -73,15 +78,19 @@ class TargetState:
         self.last_seen = float("-inf")
         self.shard = shard
 
+    def window(self, start: float, end: float) -> list[tuple[float, str, int, bool]]:
+        """Payments received with ``start < time <= end``."""
+        entries = self.entries
+        low = bisect_right(entries, start, key=_TIME)
+        high = bisect_right(entries, end, key=_TIME)
+        return entries[low:high]
+
     def distinct_sources(
         self, start: float, end: float, *, new_only: bool = False
     ) -> set[str]:
         """Sources that paid this account with ``start < time <= end``
         (only those paying it for the first time, with ``new_only``)."""
-        entries = self.entries
-        low = bisect_right(entries, start, key=_TIME)
-        high = bisect_right(entries, end, key=_TIME)
-        return {e[1] for e in entries[low:high] if e[3] or not new_only}
+        return {e[1] for e in self.window(start, end) if e[3] or not new_only}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,24 +137,46 @@ class WindowState:
         key: int,
         shard: int | None = None,
     ) -> None:
-        """Add one transaction to both accounts' state."""
+        """Add one transaction to both accounts' state.
+
+        This runs for every transaction, so it is written for speed: entries
+        are appended when in order (the common case) and trimmed only when
+        the oldest one has left the retention.
+        """
+        keep = self.limits.retention + self.limits.lateness
         state = self._touch(self.sources, source, SourceState, shard)
         first_payment = target not in state.counterparties
-        insort(state.entries, (time, amount, target, key), key=_TIME)
-        state.amounts.append(amount)
-        if len(state.amounts) > AMOUNT_HISTORY:
-            del state.amounts[0]
+        entry = (time, amount, target, key)
+        entries = state.entries
+        if not entries or entries[-1][0] <= time:
+            entries.append(entry)
+        else:
+            insort(entries, entry, key=_TIME)
+        amounts = state.amounts
+        amounts.append(amount)
+        if len(amounts) > AMOUNT_HISTORY:
+            del amounts[0]
         self._remember_counterparty(state, target, time, key)
         state.count += 1
-        state.last_seen = max(state.last_seen, time)
-        self._trim(state.entries, state.last_seen)
+        if time > state.last_seen:
+            state.last_seen = time
+        if entries[0][0] <= state.last_seen - keep:
+            self._trim(entries, state.last_seen)
 
         incoming = self._touch(self.targets, target, TargetState, shard)
-        insort(incoming.entries, (time, source, key, first_payment), key=_TIME)
-        incoming.last_seen = max(incoming.last_seen, time)
-        self._trim(incoming.entries, incoming.last_seen)
+        entry = (time, source, key, first_payment)
+        entries = incoming.entries
+        if not entries or entries[-1][0] <= time:
+            entries.append(entry)
+        else:
+            insort(entries, entry, key=_TIME)
+        if time > incoming.last_seen:
+            incoming.last_seen = time
+        if entries[0][0] <= incoming.last_seen - keep:
+            self._trim(entries, incoming.last_seen)
 
-        self.watermark = max(self.watermark, time)
+        if time > self.watermark:
+            self.watermark = time
         self._records_since_sweep += 1
         if self._records_since_sweep >= 1000:
             self.sweep()
