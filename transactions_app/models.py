@@ -7,6 +7,16 @@ from .detection import RULE_TYPES
 from .detection import Outcome as VerdictOutcome
 
 
+class ReviewStatus(models.TextChoices):
+    """Where an analyst's review of a flagged transaction stands."""
+
+    NEW = "new", "New"
+    IN_REVIEW = "in_review", "In review"
+    CONFIRMED = "confirmed", "Confirmed fraud"
+    FALSE_POSITIVE = "false_positive", "False positive"
+    ESCALATED = "escalated", "Escalated"
+
+
 class Transaction(models.Model):
     """One payment transaction, as received from Kafka and classified.
 
@@ -45,6 +55,13 @@ class Transaction(models.Model):
     kafka_offset = models.PositiveBigIntegerField()
     alerted_at = models.DateTimeField(
         null=True, blank=True, help_text="When the fraud alert was sent."
+    )
+    review_status = models.CharField(
+        max_length=16,
+        choices=ReviewStatus.choices,
+        blank=True,
+        db_index=True,
+        help_text="Analyst review of a flagged transaction (empty for legit).",
     )
 
     class Meta:
@@ -181,3 +198,57 @@ class AccountListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} on the {self.list_name} list"
+
+
+class Backtest(models.Model):
+    """A run of a rule version over stored transactions, before approving
+    it: how many it would flag, and how analysts judged those."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    version = models.ForeignKey(
+        RuleVersion, on_delete=models.CASCADE, related_name="backtests"
+    )
+    days = models.PositiveIntegerField(default=7)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0, help_text="Transactions to replay.")
+    processed = models.PositiveIntegerField(default=0)
+    fired = models.PositiveIntegerField(default=0, help_text="Times this rule fired.")
+    flagged = models.PositiveIntegerField(
+        default=0, help_text="Transactions the rule set with this version would flag."
+    )
+    flagged_now = models.PositiveIntegerField(
+        default=0, help_text="Of those, flagged by the rules in force when stored."
+    )
+    confirmed = models.PositiveIntegerField(
+        default=0, help_text="Of those it would flag, confirmed as fraud by analysts."
+    )
+    dismissed = models.PositiveIntegerField(
+        default=0, help_text="Of those it would flag, dismissed as false positives."
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"backtest of {self.version} over {self.days} days ({self.status})"
+
+    @property
+    def progress(self) -> str:
+        return f"{self.processed}/{self.total}" if self.total else "-"

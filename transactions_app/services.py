@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from .models import Transaction
+from .models import ReviewStatus, Transaction
 from .streaming.records import ClassifiedTransaction
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ def _row(item: ClassifiedTransaction) -> Transaction:
         score=verdict.score,
         reasons=[reason.as_dict() for reason in verdict.reasons],
         rule_versions=verdict.rule_versions,
+        review_status=ReviewStatus.NEW if verdict.is_flagged else "",
         kafka_topic=origin.topic,
         kafka_partition=origin.partition,
         kafka_offset=origin.offset,

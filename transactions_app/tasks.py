@@ -64,3 +64,11 @@ def _alert_body(transaction) -> str:
         f"Amount: {transaction.amount} {transaction.currency}\n"
         f"Time: {transaction.timestamp.isoformat()}\n\nReasons:\n{reasons}\n"
     )
+
+
+@shared_task(acks_late=True)
+def run_backtest(backtest_id: int) -> int:
+    """Run a queued backtest; returns how many transactions it would flag."""
+    from .rules.backtest import backtest_run
+
+    return backtest_run(backtest_id=backtest_id).flagged

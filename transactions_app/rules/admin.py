@@ -9,7 +9,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 
-from ..models import AccountListEntry, Rule, RuleVersion
+from ..models import AccountListEntry, Backtest, Rule, RuleVersion
+from .backtest import backtest_request
 from .services import (
     RuleChangeRefused,
     rule_config_check,
@@ -185,7 +186,7 @@ class RuleVersionAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "rule")
     list_select_related = ("rule", "author", "decided_by")
-    actions = ("approve", "reject")
+    actions = ("approve", "reject", "backtest_7_days", "backtest_30_days")
     readonly_fields = [field.name for field in RuleVersion._meta.fields]
 
     def has_add_permission(self, request):
@@ -216,6 +217,22 @@ class RuleVersionAdmin(admin.ModelAdmin):
                     request, f"{version.rule} v{version.number} {outcome}."
                 )
 
+    @admin.action(description="Backtest over the last 7 days")
+    def backtest_7_days(self, request, queryset):
+        self._backtest(request, queryset, days=7)
+
+    @admin.action(description="Backtest over the last 30 days")
+    def backtest_30_days(self, request, queryset):
+        self._backtest(request, queryset, days=30)
+
+    def _backtest(self, request, queryset, *, days):
+        for version in queryset:
+            backtest_request(version=version, days=days, requested_by=request.user)
+        self.message_user(
+            request,
+            f"{queryset.count()} backtest(s) queued; follow them under Backtests.",
+        )
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not request.user.has_perm("transactions_app.approve_ruleversion"):
@@ -236,6 +253,32 @@ class AccountListEntryAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class BacktestAdmin(admin.ModelAdmin):
+    list_display = (
+        "version",
+        "days",
+        "status",
+        "progress",
+        "flagged",
+        "flagged_now",
+        "fired",
+        "confirmed",
+        "dismissed",
+        "requested_by",
+        "requested_at",
+    )
+    list_filter = ("status",)
+    list_select_related = ("version__rule", "requested_by")
+    readonly_fields = [field.name for field in Backtest._meta.fields] + ["progress"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 admin.site.register(Rule, RuleAdmin)
+admin.site.register(Backtest, BacktestAdmin)
 admin.site.register(RuleVersion, RuleVersionAdmin)
 admin.site.register(AccountListEntry, AccountListEntryAdmin)

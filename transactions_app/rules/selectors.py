@@ -5,7 +5,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db.models import Count, Max
 
-from ..detection import OutcomeBands, RuleSet, build_rule
+from ..detection import OutcomeBands, Rule, RuleSet, build_rule
 from ..models import AccountListEntry, RuleVersion
 
 
@@ -41,22 +41,31 @@ def outcome_bands() -> OutcomeBands:
     )
 
 
-def ruleset_live() -> RuleSet:
-    """The rule set in force, built from the database.
+def ruleset_live(*, replacing: RuleVersion | None = None) -> RuleSet:
+    """The rule set in force, built from the database; with ``replacing``,
+    that version takes the place of its rule's live one (a backtest).
 
     Raises ``RuleConfigError`` if a stored version cannot be built (which the
     services prevent, but a hand-edited database might not).
     """
-    rules = tuple(
-        build_rule(
-            kind=version.rule.kind,
-            name=version.rule.name,
-            version=version.number,
-            params=version.params,
-            weight=version.weight,
-            force=version.force or None,
-            description=version.description,
-        )
-        for version in rule_versions_live()
-    )
+    versions = [
+        v
+        for v in rule_versions_live()
+        if replacing is None or v.rule_id != replacing.rule_id
+    ]
+    if replacing is not None and replacing.enabled:
+        versions.append(replacing)
+    rules = tuple(rule_from_version(version) for version in versions)
     return RuleSet(rules=rules, bands=outcome_bands(), lists=account_lists())
+
+
+def rule_from_version(version: RuleVersion) -> Rule:
+    return build_rule(
+        kind=version.rule.kind,
+        name=version.rule.name,
+        version=version.number,
+        params=version.params,
+        weight=version.weight,
+        force=version.force or None,
+        description=version.description,
+    )
