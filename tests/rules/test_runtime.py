@@ -22,8 +22,12 @@ class FakeClock:
 
 
 def live_detection(clock):
-    return LiveDetection(topic="queuing.transactions", reload_interval=2.0,
-                         restore_seconds=3600, clock=clock)
+    return LiveDetection(
+        topic="queuing.transactions",
+        reload_interval=2.0,
+        restore_seconds=3600,
+        clock=clock,
+    )
 
 
 def test_a_list_change_is_picked_up_at_the_next_check(admin_user):
@@ -50,8 +54,13 @@ def test_a_broken_stored_rule_keeps_the_last_good_rule_set(caplog):
     before = detection.engine.ruleset
     velocity = Rule.objects.get(name="velocity")
     RuleVersion.objects.filter(rule=velocity).update(status="retired")
-    RuleVersion.objects.create(rule=velocity, number=2, status="live", weight=10,
-                               params={"max_count": 3, "window_seconds": -1})
+    RuleVersion.objects.create(
+        rule=velocity,
+        number=2,
+        status="live",
+        weight=10,
+        params={"max_count": 3, "window_seconds": -1},
+    )
     clock.now = 3.0
     with caplog.at_level(logging.ERROR):
         detection.refresh()
