@@ -110,6 +110,7 @@ TRANSACTIONS_TOPIC_PARTITIONS = env_int("TRANSACTIONS_TOPIC_PARTITIONS", 3)
 TRANSACTIONS_PER_SECOND = env_float("TRANSACTIONS_PER_SECOND", 2.0)
 DETECTOR_GROUP_ID = env_str("DETECTOR_GROUP_ID", "fraud-detector")
 DETECTOR_BATCH_SIZE = env_int("DETECTOR_BATCH_SIZE", 500)
+DETECTOR_INSTANCE_ID = env_str("DETECTOR_INSTANCE_ID", "")
 
 # Alerts: one e-mail per transaction classified as fraud, sent by a Celery
 # task, to these addresses (none configured means no alert e-mails).

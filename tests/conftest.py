@@ -49,7 +49,9 @@ class KafkaHelper:
         self.bootstrap_servers = bootstrap_servers
 
     def produce(self, topic: str, values, *, key: bytes | None = None) -> None:
-        producer = Producer({"bootstrap.servers": self.bootstrap_servers})
+        producer = Producer(
+            {"bootstrap.servers": self.bootstrap_servers, "message.max.bytes": 2**21}
+        )
         for value in values:
             if isinstance(value, dict):
                 value = json.dumps(value).encode()

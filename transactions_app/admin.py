@@ -4,9 +4,10 @@ Transactions come from the stream, so they are read-only here; the review
 workflow arrives with its own issue.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction as db_transaction
 
-from .models import Transaction
+from .models import DeadLetter, Transaction
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -51,6 +52,44 @@ class TransactionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(admin.ModelAdmin):
+    """Rejected messages, with why; re-drive them once the cause is fixed."""
+
+    list_display = (
+        "received_at",
+        "topic",
+        "partition",
+        "offset",
+        "error",
+        "value_preview",
+        "redriven_at",
+    )
+    list_filter = (("redriven_at", admin.EmptyFieldListFilter), "topic")
+    search_fields = ("error",)
+    date_hierarchy = "received_at"
+    actions = ("redrive",)
+    readonly_fields = [f.name for f in DeadLetter._meta.fields] + ["value_preview"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Re-drive to the input topic")
+    def redrive(self, request, queryset):
+        from .tasks import redrive_dead_letters
+
+        ids = list(queryset.values_list("pk", flat=True))
+        db_transaction.on_commit(
+            lambda: redrive_dead_letters.delay(ids, request.user.pk), robust=True
+        )
+        self.message_user(
+            request, f"{len(ids)} dead letter(s) queued for re-drive.", messages.SUCCESS
+        )
 
 
 from .rules import admin as rules_admin  # noqa: E402, F401  (registers rules)

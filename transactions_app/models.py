@@ -252,3 +252,43 @@ class Backtest(models.Model):
     @property
     def progress(self) -> str:
         return f"{self.processed}/{self.total}" if self.total else "-"
+
+
+class DeadLetter(models.Model):
+    """A message the detector could not accept, kept with why, so it can be
+    fixed upstream and re-driven (sent to the input topic again)."""
+
+    error = models.TextField()
+    topic = models.CharField(max_length=249)
+    partition = models.PositiveIntegerField()
+    offset = models.PositiveBigIntegerField()
+    key = models.BinaryField(null=True, blank=True)
+    value = models.BinaryField(null=True, blank=True)
+    headers = models.JSONField(
+        default=list, blank=True, help_text="Original headers, values in base64."
+    )
+    received_at = models.DateTimeField()
+    redriven_at = models.DateTimeField(null=True, blank=True)
+    redriven_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "partition", "offset"], name="deadletter_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic}[{self.partition}]@{self.offset}: {self.error[:60]}"
+
+    @property
+    def value_preview(self) -> str:
+        data = bytes(self.value or b"")[:200]
+        return data.decode("utf-8", errors="replace")

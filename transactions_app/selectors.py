@@ -40,3 +40,9 @@ def transactions_for_restore(
         )[:limit]
     )
     return [detection.Transaction(*row) for row in reversed(rows)]
+
+
+def dead_letters_by_ids(*, dead_letter_ids) -> list:
+    from .models import DeadLetter
+
+    return list(DeadLetter.objects.filter(pk__in=dead_letter_ids).order_by("id"))

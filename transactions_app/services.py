@@ -1,19 +1,22 @@
 """Writes. Every change to stored transactions goes through here."""
 
+import base64
 import logging
 from collections.abc import Sequence
 
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
-from .models import ReviewStatus, Transaction
-from .streaming.records import ClassifiedTransaction
+from .models import DeadLetter, ReviewStatus, Transaction
+from .streaming.records import ClassifiedTransaction, RejectedMessage
 
 logger = logging.getLogger(__name__)
 
 
 def transactions_store_batch(
-    *, classified: Sequence[ClassifiedTransaction]
+    *,
+    classified: Sequence[ClassifiedTransaction],
+    rejected: Sequence[RejectedMessage] = (),
 ) -> list[Transaction]:
     """Store a batch in one database transaction; return the new rows.
 
@@ -21,8 +24,9 @@ def transactions_store_batch(
     redelivery after a crash, or a duplicate id within the batch) is
     skipped, and the rows returned are those not found stored before the
     insert (two detectors racing on one id may both report it; storage
-    still keeps one). Fraud alerts for the new rows are queued after the
-    commit.
+    still keeps one). Rejected messages of the batch are stored as dead
+    letters in the same transaction. Fraud alerts for the new rows are
+    queued after the commit.
     """
     unique = _first_per_transaction_id(classified)
     with db_transaction.atomic():
@@ -33,6 +37,7 @@ def transactions_store_batch(
         )
         rows = [_row(item) for key, item in unique.items() if key not in existing]
         Transaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        dead_letters_store(rejected=rejected)
         fraud_ids = [row.transaction_id for row in rows if row.outcome == "fraud"]
         if fraud_ids:
             db_transaction.on_commit(
@@ -93,3 +98,33 @@ def transaction_claim_alert(*, transaction_id) -> bool:
 def transaction_release_alert(*, transaction_id) -> None:
     """Undo a claim after the alert failed to send, so a retry can send it."""
     Transaction.objects.filter(transaction_id=transaction_id).update(alerted_at=None)
+
+
+def dead_letters_store(*, rejected: Sequence[RejectedMessage]) -> None:
+    """Keep rejected messages; one row per Kafka position, so a batch read
+    again after a crash adds nothing."""
+    DeadLetter.objects.bulk_create(
+        [
+            DeadLetter(
+                error=item.error,
+                topic=item.topic,
+                partition=item.partition,
+                offset=item.offset,
+                key=item.key,
+                value=item.value,
+                headers=[
+                    [name, base64.b64encode(value or b"").decode()]
+                    for name, value in item.headers
+                ],
+                received_at=item.received_at,
+            )
+            for item in rejected
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def dead_letters_mark_redriven(*, dead_letter_ids, user_id=None) -> int:
+    return DeadLetter.objects.filter(pk__in=dead_letter_ids).update(
+        redriven_at=timezone.now(), redriven_by_id=user_id
+    )

@@ -72,3 +72,37 @@ def run_backtest(backtest_id: int) -> int:
     from .rules.backtest import backtest_run
 
     return backtest_run(backtest_id=backtest_id).flagged
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=10)
+def redrive_dead_letters(self, dead_letter_ids: list[int], user_id=None) -> int:
+    """Send dead letters to the input topic again, as they came (key, bytes,
+    headers, plus ``redriven.from``), after the cause was fixed; returns how
+    many were sent. Kafka not acknowledging all of them retries the task."""
+    from .selectors import dead_letters_by_ids
+    from .services import dead_letters_mark_redriven
+    from .streaming.kafka import create_producer
+
+    letters = dead_letters_by_ids(dead_letter_ids=dead_letter_ids)
+    producer = create_producer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
+    failures = []
+    for letter in letters:
+        producer.produce(
+            settings.TRANSACTIONS_TOPIC,
+            key=bytes(letter.key) if letter.key is not None else None,
+            value=bytes(letter.value) if letter.value is not None else None,
+            headers=_original_headers(letter),
+            on_delivery=lambda error, _message: error and failures.append(error),
+        )
+    if producer.flush(30) or failures:
+        raise self.retry(exc=RuntimeError(f"Kafka did not accept: {failures[:3]}"))
+    dead_letters_mark_redriven(dead_letter_ids=[d.pk for d in letters], user_id=user_id)
+    return len(letters)
+
+
+def _original_headers(letter) -> list[tuple[str, bytes]]:
+    import base64
+
+    headers = [(name, base64.b64decode(value)) for name, value in letter.headers]
+    position = f"{letter.topic}/{letter.partition}/{letter.offset}"
+    return headers + [("redriven.from", position.encode())]

@@ -5,7 +5,7 @@
 #   redis     Debian's redis-server
 #   postgres  Debian's PostgreSQL: a private cluster, not the system one
 #
-# Usage: scripts/services/services.sh start|stop|status
+# Usage: scripts/services/services.sh start|stop|status [kafka|redis|postgres]
 #
 # start and stop are idempotent and need no input. status exits 0 only when
 # all three services are up. Data, logs and pid files live in SERVICES_DIR
@@ -307,12 +307,27 @@ show() {
   fi
 }
 
+kafka_stop() { stop_pid kafka "$KAFKA/kafka.pid" "$KAFKA_CMD"; }
+redis_stop() { stop_pid redis "$REDIS/redis.pid" redis-server; }
+
+# An optional second argument names one service (fault tests stop and
+# start one at a time); without it, all three.
+SERVICE=${2:-all}
+case $SERVICE in all | kafka | redis | postgres) ;; *)
+  echo "usage: $0 start|stop|status [kafka|redis|postgres]" >&2; exit 2 ;;
+esac
+want() { [[ $SERVICE == all || $SERVICE == "$1" ]]; }
+
 case ${1:-} in
-  start) redis_start; pg_start; kafka_start ;;
+  start)
+    if want redis; then redis_start; fi
+    if want postgres; then pg_start; fi
+    if want kafka; then kafka_start; fi
+    ;;
   stop)
-    stop_pid kafka "$KAFKA/kafka.pid" "$KAFKA_CMD"
-    stop_pid redis "$REDIS/redis.pid" redis-server
-    pg_stop
+    if want kafka; then kafka_stop; fi
+    if want redis; then redis_stop; fi
+    if want postgres; then pg_stop; fi
     ;;
   status)
     up=0
@@ -321,5 +336,5 @@ case ${1:-} in
     show postgres "$POSTGRES_PORT" pg_pid || up=1
     exit "$up"
     ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status [kafka|redis|postgres]" >&2; exit 2 ;;
 esac

@@ -109,7 +109,7 @@ def make_detector(batches, *, store=None, fail_delivery=0):
     consumer = InMemoryConsumer(batches, log)
     producer = InMemoryProducer(log, fail=fail_delivery)
 
-    def default_store(batch):
+    def default_store(batch, dead):
         log.append(("stored", len(batch)))
         return list(batch)
 
@@ -153,7 +153,7 @@ def test_a_database_outage_is_retried_before_anything_is_committed():
     """While storing fails the batch is retried; the commit waits for it."""
     attempts = []
 
-    def flaky_store(batch):
+    def flaky_store(batch, dead):
         attempts.append(len(batch))
         if len(attempts) < 3:
             raise ConnectionError("database is down")
@@ -172,7 +172,7 @@ def test_shutdown_during_an_outage_commits_nothing():
     be read again by the next detector."""
     detector = None
 
-    def failing_store(batch):
+    def failing_store(batch, dead):
         detector.signal_shutdown()
         raise ConnectionError("database is down")
 
@@ -208,7 +208,7 @@ def test_refused_results_are_produced_again_before_the_commit():
 def test_a_permanent_storage_error_stops_the_detector_uncommitted():
     """Errors that are not a database outage are not retried forever."""
 
-    def broken_store(batch):
+    def broken_store(batch, dead):
         raise ValueError("a bug")
 
     detector, consumer, _producer, log = make_detector(

@@ -1,16 +1,15 @@
 """rundetector as a separate process: SIGTERM finishes the batch in hand
 and exits cleanly with every offset committed."""
 
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
+from tests.streaming.detector_process import ROOT, detector_env
 from transactions_app.models import Transaction
 
 pytestmark = [
@@ -18,23 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("default_rules"),
 ]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def detector_env(settings) -> dict:
-    db = connection.settings_dict
-    url = (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/"
-        f"{db['NAME']}"
-    )
-    return os.environ | {
-        "DATABASE_URL": url,
-        "TRANSACTIONS_TOPIC": settings.TRANSACTIONS_TOPIC,
-        "LEGIT_TOPIC": settings.LEGIT_TOPIC,
-        "FRAUD_TOPIC": settings.FRAUD_TOPIC,
-        "DEADLETTER_TOPIC": settings.DEADLETTER_TOPIC,
-    }
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.management import call_command
 
-from tests.streaming.test_detector_process import ROOT, detector_env
+from tests.streaming.detector_process import ROOT, detector_env
 from transactions_app.models import Rule, Transaction
 from transactions_app.rules.services import rule_version_propose
 

@@ -1,17 +1,15 @@
 """Dead letters: messages the detector cannot accept, kept with a reason."""
 
-from datetime import datetime
-
-from confluent_kafka import Message
+from .records import RejectedMessage
 
 
-def dead_letter_headers(message: Message, reason: str, now: datetime) -> list:
-    """The original headers plus where the message came from and why it
-    was rejected."""
-    return list(message.headers() or []) + [
-        ("deadletter.error", reason.encode()),
-        ("deadletter.topic", message.topic().encode()),
-        ("deadletter.partition", str(message.partition()).encode()),
-        ("deadletter.offset", str(message.offset()).encode()),
-        ("deadletter.time", now.isoformat().encode()),
+def dead_letter_headers(item: RejectedMessage) -> list[tuple[str, bytes]]:
+    """The original headers plus where the message came from, why it was
+    rejected, and when."""
+    return list(item.headers) + [
+        ("deadletter.error", item.error.encode()),
+        ("deadletter.topic", item.topic.encode()),
+        ("deadletter.partition", str(item.partition).encode()),
+        ("deadletter.offset", str(item.offset).encode()),
+        ("deadletter.time", item.received_at.isoformat().encode()),
     ]

@@ -29,7 +29,7 @@ from ..detection import Transaction, Verdict
 from .codec import InvalidMessage, decode_transaction, encode_verdict
 from .deadletters import dead_letter_headers
 from .kafka import message_origin
-from .records import ClassifiedTransaction
+from .records import ClassifiedTransaction, RejectedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -86,10 +86,12 @@ def utc_now() -> datetime:
 class Detector:
     """Runs the pipeline until ``signal_shutdown`` or an idle timeout.
 
-    ``store`` persists a batch of ``ClassifiedTransaction`` items and returns
-    what was newly stored; ``broadcast`` receives that. Exceptions of the
-    ``retryable`` types from ``store`` (a database that is down) are retried
-    with backoff; anything else stops the detector, uncommitted.
+    ``store(classified, rejected)`` persists a batch of
+    ``ClassifiedTransaction`` and ``RejectedMessage`` items in one go and
+    returns the transactions newly stored; ``broadcast`` receives those.
+    Exceptions of the ``retryable`` types from ``store`` (a database that
+    is down) are retried with backoff; anything else stops the detector,
+    uncommitted.
     """
 
     def __init__(
@@ -99,7 +101,9 @@ class Detector:
         producer,
         topics: DetectorTopics,
         detection: Detection,
-        store: Callable[[Sequence[ClassifiedTransaction]], Sequence],
+        store: Callable[
+            [Sequence[ClassifiedTransaction], Sequence[RejectedMessage]], Sequence
+        ],
         broadcast: Callable[[Sequence], object],
         retryable: tuple[type[BaseException], ...] = (ConnectionError,),
         on_store_error: Callable[[], object] = lambda: None,
@@ -165,7 +169,7 @@ class Detector:
 
     def _process(self, messages: list[Message]) -> None:
         classified, dead = self._classify_all(messages)
-        stored = self._store_with_retry(classified)
+        stored = self._store_with_retry(classified, dead)
         if stored is None:
             return  # shutdown while the database was down: nothing committed
         if not self._deliver_with_retry(classified, dead):
@@ -185,17 +189,31 @@ class Detector:
                 origin = message_origin(message)
                 transaction = decode_transaction(message.value(), origin)
             except InvalidMessage as error:
-                dead.append((message, str(error)))
+                dead.append(self._rejected(message, str(error), received_at))
                 continue
             except Exception as error:  # noqa: BLE001 - never stop on input
                 logger.exception("unexpected error decoding a message")
-                dead.append((message, f"undecodable: {type(error).__name__}: {error}"))
+                reason = f"undecodable: {type(error).__name__}: {error}"
+                dead.append(self._rejected(message, reason, received_at))
                 continue
             verdict = self._detection.classify(transaction, shard=origin.partition)
             classified.append(
                 ClassifiedTransaction(transaction, verdict, origin, received_at)
             )
         return classified, dead
+
+    @staticmethod
+    def _rejected(message: Message, reason: str, received_at) -> RejectedMessage:
+        return RejectedMessage(
+            topic=message.topic(),
+            partition=message.partition(),
+            offset=message.offset(),
+            key=message.key(),
+            value=message.value(),
+            headers=tuple(message.headers() or ()),
+            error=reason,
+            received_at=received_at,
+        )
 
     def _on_assign(self, consumer, partitions) -> None:
         numbers = sorted(tp.partition for tp in partitions)
@@ -241,11 +259,11 @@ class Detector:
             logger.info("idle for %.1f s, stopping", self._exit_when_idle)
             self._stop.set()
 
-    def _store_with_retry(self, classified: list[ClassifiedTransaction]):
+    def _store_with_retry(self, classified, dead):
         delay = self._retry_delay
         while True:
             try:
-                return self._store(classified)
+                return self._store(classified, dead)
             except self._retryable as error:
                 logger.warning(
                     "storing a batch failed (%s); retry in %.1f s", error, delay
@@ -287,20 +305,20 @@ class Detector:
                 value=encode_verdict(item.transaction, item.verdict),
             )
 
-    def _produce_dead_letters(self, dead: list[tuple[Message, str]]) -> None:
-        for message, reason in dead:
+    def _produce_dead_letters(self, dead: list[RejectedMessage]) -> None:
+        for item in dead:
             logger.warning(
                 "dead letter %s[%d]@%d: %s",
-                message.topic(),
-                message.partition(),
-                message.offset(),
-                reason,
+                item.topic,
+                item.partition,
+                item.offset,
+                item.error,
             )
             self._produce(
                 self._topics.deadletter,
-                key=message.key(),
-                value=message.value(),
-                headers=dead_letter_headers(message, reason, self._now()),
+                key=item.key,
+                value=item.value,
+                headers=dead_letter_headers(item),
             )
 
     def _produce(self, topic: str, **kwargs) -> None:

@@ -18,6 +18,10 @@ from .codec import MessageOrigin
 
 logger = logging.getLogger(__name__)
 
+# The brokers accept messages up to 2 MiB (message.max.bytes); producers
+# match, so an oversized input can still be forwarded as a dead letter.
+MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class TopicSpec:
@@ -33,7 +37,13 @@ def common_config(bootstrap_servers: str) -> dict:
     return {"bootstrap.servers": bootstrap_servers}
 
 
-def create_consumer(*, bootstrap_servers: str, group_id: str, **overrides) -> Consumer:
+def create_consumer(
+    *,
+    bootstrap_servers: str,
+    group_id: str,
+    instance_id: str | None = None,
+    **overrides,
+) -> Consumer:
     """A consumer that never commits on its own.
 
     Offsets are committed explicitly by the caller after the work for a
@@ -41,6 +51,8 @@ def create_consumer(*, bootstrap_servers: str, group_id: str, **overrides) -> Co
     nothing written before the first detector started is skipped. A member
     that died without leaving the group holds its partitions until its
     session times out, so the timeout is 10 s rather than Kafka's 45 s.
+    With ``instance_id`` (static membership) a restarted member takes its
+    partitions back at once, without waiting for that timeout.
     """
     config = common_config(bootstrap_servers) | {
         "group.id": group_id,
@@ -50,6 +62,8 @@ def create_consumer(*, bootstrap_servers: str, group_id: str, **overrides) -> Co
         "session.timeout.ms": 10000,
         "heartbeat.interval.ms": 2000,
     }
+    if instance_id:
+        config["group.instance.id"] = instance_id
     return Consumer(config | overrides)
 
 
@@ -61,6 +75,7 @@ def create_producer(*, bootstrap_servers: str, **overrides) -> Producer:
         "acks": "all",
         "linger.ms": 5,
         "compression.type": "lz4",
+        "message.max.bytes": MAX_MESSAGE_BYTES,
     }
     return Producer(config | overrides)
 

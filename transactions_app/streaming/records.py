@@ -38,3 +38,18 @@ class ClassifiedTransaction:
     verdict: Verdict
     origin: MessageOrigin
     received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedMessage:
+    """A message that could not become a transaction, with why: kept in
+    the database and sent to the dead-letter topic."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+    error: str
+    received_at: datetime

@@ -121,7 +121,7 @@ class Command(BaseCommand):
     def _detect(self, servers, topics) -> dict:
         verdicts = {}
 
-        def keep(batch):
+        def keep(batch, dead):
             for item in batch:
                 verdicts[str(item.transaction.transaction_id)] = (
                     item.verdict.outcome.value

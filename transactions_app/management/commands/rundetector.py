@@ -26,6 +26,13 @@ class Command(BaseCommand):
             help="Kafka consumer group (default: DETECTOR_GROUP_ID).",
         )
         parser.add_argument(
+            "--instance-id",
+            default=settings.DETECTOR_INSTANCE_ID or None,
+            help="Static group membership id, unique per detector process "
+            "(default: DETECTOR_INSTANCE_ID): a restart with the same id takes "
+            "its partitions back at once.",
+        )
+        parser.add_argument(
             "--exit-when-idle",
             type=float,
             metavar="SECONDS",
@@ -38,10 +45,14 @@ class Command(BaseCommand):
             help="Most messages handled per batch (default: DETECTOR_BATCH_SIZE).",
         )
 
-    def handle(self, *args, group_id, exit_when_idle, batch_size, **options):
+    def handle(
+        self, *args, group_id, instance_id, exit_when_idle, batch_size, **options
+    ):
         servers = settings.KAFKA_BOOTSTRAP_SERVERS
         detector = Detector(
-            consumer=create_consumer(bootstrap_servers=servers, group_id=group_id),
+            consumer=create_consumer(
+                bootstrap_servers=servers, group_id=group_id, instance_id=instance_id
+            ),
             producer=create_producer(bootstrap_servers=servers),
             topics=detector_topics(),
             detection=LiveDetection(
@@ -49,7 +60,9 @@ class Command(BaseCommand):
                 reload_interval=settings.RULES_RELOAD_SECONDS,
                 restore_seconds=settings.DETECTION_RESTORE_SECONDS,
             ),
-            store=lambda batch: transactions_store_batch(classified=batch),
+            store=lambda batch, dead: transactions_store_batch(
+                classified=batch, rejected=dead
+            ),
             broadcast=live_feed_broadcast,
             retryable=(OperationalError, InterfaceError),
             on_store_error=close_old_connections,

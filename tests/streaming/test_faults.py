@@ -1,0 +1,218 @@
+"""Faults against the real services: a killed detector, two detectors with
+one dying, a database outage, a broker restart, Redis down. In every case
+each transaction ends up stored exactly once."""
+
+import json
+import subprocess
+import time
+import uuid
+
+import pytest
+from django.db import connection
+
+from tests.streaming.detector_process import ROOT, DetectorProcess
+from transactions_app.models import Transaction
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("default_rules"),
+]
+
+SERVICES = ["bash", str(ROOT / "scripts/services/services.sh")]
+
+
+def messages(count: int) -> list[dict]:
+    return [
+        {
+            "transaction_id": str(uuid.uuid4()),
+            "source": f"acct{i % 997:08d}",
+            "target": f"dest{i % 991:08d}",
+            "amount": round(1 + (i * 37 % 99_900) / 10, 2),
+            "currency": "EUR",
+        }
+        for i in range(count)
+    ]
+
+
+def produce_keyed(kafka, topic, batch) -> None:
+    """Keyed by source account, as our producer does."""
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers})
+    for document in batch:
+        producer.produce(
+            topic, key=document["source"].encode(), value=json.dumps(document).encode()
+        )
+        producer.poll(0)
+    assert producer.flush(60) == 0
+
+
+def stored_count() -> int:
+    connection.close()  # a fresh connection: the database may have restarted
+    return Transaction.objects.count()
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def assert_exactly_once(sent: list[dict]) -> None:
+    connection.close()  # a fresh connection: the database may have restarted
+    stored = list(Transaction.objects.values_list("transaction_id", flat=True))
+    assert len(stored) == len(set(stored)), "a transaction was stored twice"
+    assert {str(t) for t in stored} == {m["transaction_id"] for m in sent}
+
+
+def report(capsys, text: str) -> None:
+    with capsys.disabled():
+        print(f"\n  measured: {text}")
+
+
+def services(action: str, service: str) -> None:
+    subprocess.run([*SERVICES, action, service], check=True, capture_output=True)
+
+
+def test_a_killed_detector_restarts_and_nothing_is_lost_or_doubled(
+    settings, kafka_topics, kafka, group_id, capsys
+):
+    """SIGKILL mid-stream, then restart with the same static membership id:
+    every transaction is stored exactly once, and the restarted detector
+    gets its partitions back without waiting for the session timeout."""
+    sent = messages(20_000)
+    produce_keyed(kafka, kafka_topics.transactions, sent)
+    first = DetectorProcess(settings, "--group-id", group_id, "--instance-id", "d1")
+    try:
+        wait_until(lambda: stored_count() >= 2_000, 60, "the first rows")
+        first.kill()
+    finally:
+        first.stop()
+    at_kill = stored_count()
+    second = DetectorProcess(
+        settings, "--group-id", group_id, "--instance-id", "d1", "--exit-when-idle", "5"
+    )
+    try:
+        recovery = second.wait_for_output("partitions assigned", timeout=60)
+        assert second.process.wait(180) == 0, second.output
+    finally:
+        second.stop()
+    assert at_kill < len(sent), "the kill came too late to test anything"
+    assert_exactly_once(sent)
+    report(
+        capsys,
+        f"killed at {at_kill} of {len(sent)} stored; the restarted "
+        f"detector had its partitions {recovery:.1f} s after starting",
+    )
+    assert recovery < 10, second.output
+
+
+def test_two_detectors_share_the_partitions_and_one_dies(
+    settings, kafka_topics, kafka, group_id, capsys
+):
+    """Two detectors in one group split the partitions; when one is killed
+    the other takes its partitions over and nothing is lost or doubled."""
+    sent = messages(30_000)
+    one = DetectorProcess(settings, "--group-id", group_id, "--instance-id", "one")
+    two = DetectorProcess(
+        settings,
+        "--group-id",
+        group_id,
+        "--instance-id",
+        "two",
+        "--exit-when-idle",
+        "20",
+    )
+    try:
+        one.wait_for_output("partitions assigned")
+        two.wait_for_output("partitions assigned")
+        produce_keyed(kafka, kafka_topics.transactions, sent)
+        wait_until(lambda: stored_count() >= 3_000, 60, "the first rows")
+        one.kill()
+        killed_at = time.monotonic()
+        assert two.process.wait(180) == 0, two.output
+    finally:
+        one.stop()
+        two.stop()
+    assert two.output.count("partitions assigned") >= 2, two.output
+    assert_exactly_once(sent)
+    report(
+        capsys,
+        f"the survivor finished {time.monotonic() - killed_at:.0f} s "
+        "after the other was killed (including its 20 s idle exit)",
+    )
+
+
+def test_a_database_outage_pauses_the_detector_without_loss(
+    settings, kafka_topics, kafka, group_id, capsys
+):
+    """PostgreSQL down for 20 s: the detector retries with backoff, commits
+    nothing meanwhile, and resumes; every transaction is stored once."""
+    detector = DetectorProcess(
+        settings, "--group-id", group_id, "--exit-when-idle", "15"
+    )
+    try:
+        detector.wait_for_output("partitions assigned")
+        services("stop", "postgres")
+        try:
+            sent = messages(2_000)
+            produce_keyed(kafka, kafka_topics.transactions, sent)
+            time.sleep(20)
+            uncommitted = kafka.uncommitted(group_id, kafka_topics.transactions, 3)
+        finally:
+            services("start", "postgres")
+            connection.close()  # the test's own connection died with it
+        assert sum(uncommitted.values()) == len(sent), "committed while down"
+        assert detector.process.wait(180) == 0, detector.output
+    finally:
+        detector.stop()
+    assert "storing a batch failed" in detector.output
+    assert_exactly_once(sent)
+    assert kafka.uncommitted(group_id, kafka_topics.transactions, 3) == {}
+
+
+def test_a_broker_restart_is_survived(settings, kafka_topics, kafka, group_id):
+    """Kafka restarts mid-stream: the detector reconnects by itself and
+    every transaction is stored once."""
+    sent = messages(10_000)
+    produce_keyed(kafka, kafka_topics.transactions, sent[:5_000])
+    detector = DetectorProcess(
+        settings, "--group-id", group_id, "--exit-when-idle", "20"
+    )
+    try:
+        wait_until(lambda: stored_count() >= 1_000, 60, "the first rows")
+        services("stop", "kafka")
+        time.sleep(3)
+        services("start", "kafka")
+        produce_keyed(kafka, kafka_topics.transactions, sent[5_000:])
+        assert detector.process.wait(240) == 0, detector.output
+    finally:
+        detector.stop()
+        services("start", "kafka")
+    assert_exactly_once(sent)
+
+
+def test_classification_goes_on_while_redis_is_down(
+    settings, kafka_topics, kafka, group_id
+):
+    """Without Redis the live feed cannot be sent, but every transaction is
+    classified and stored; the broadcast failure is logged."""
+    services("stop", "redis")
+    try:
+        sent = messages(500)
+        produce_keyed(kafka, kafka_topics.transactions, sent)
+        detector = DetectorProcess(
+            settings, "--group-id", group_id, "--exit-when-idle", "5"
+        )
+        try:
+            assert detector.process.wait(120) == 0, detector.output
+        finally:
+            detector.stop()
+    finally:
+        services("start", "redis")
+    assert "live feed broadcast failed" in detector.output
+    assert_exactly_once(sent)
