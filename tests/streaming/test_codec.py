@@ -168,7 +168,19 @@ BAD_MESSAGES = {
         encoded(ORIGINAL | {"timestamp": "9999-12-31T23:59:59-01:00"}),
         "timestamp out of range",
     ),
-    "deep nesting": (b"[" * 100000 + b"]" * 100000, "not JSON"),
+    "deep nesting": (b"[" * 30000 + b"]" * 30000, "not JSON"),
+    "1 MB message": (
+        encoded(ORIGINAL | {"padding": "x" * 1_000_000}),
+        "exceeds 65536 bytes",
+    ),
+    "timestamp far in the future": (
+        encoded(ORIGINAL | {"timestamp": "2100-01-01T00:00:00Z"}),
+        "more than 7 days after the message's Kafka time",
+    ),
+    "timestamp far in the past": (
+        encoded(ORIGINAL | {"timestamp": "1970-01-01T00:00:00Z"}),
+        "more than 366 days before the message's Kafka time",
+    ),
 }
 
 

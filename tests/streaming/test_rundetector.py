@@ -175,3 +175,134 @@ def test_a_restarted_detector_stores_nothing_twice(kafka_topics, kafka, group_id
     assert set(
         str(t) for t in Transaction.objects.values_list("transaction_id", flat=True)
     ) >= {m["transaction_id"] for m in with_ids}
+
+
+def test_dead_letters_are_kept_in_the_database_and_can_be_redriven(
+    kafka_topics, kafka, group_id
+):
+    """Each rejected message is a DeadLetter row with its bytes, headers and
+    reason; re-driving sends it, as it was, to the input topic again."""
+    from confluent_kafka import Producer
+
+    from transactions_app.models import DeadLetter
+    from transactions_app.tasks import redrive_dead_letters
+
+    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers})
+    producer.produce(
+        kafka_topics.transactions,
+        key=b"k",
+        value=b"\xff\xfe",
+        headers=[("trace-id", b"abc")],
+    )
+    assert producer.flush(30) == 0
+    kafka.produce(kafka_topics.transactions, BAD[1:3])
+
+    run_detector(group_id)
+
+    letters = list(DeadLetter.objects.order_by("error"))
+    assert len(letters) == 3
+    utf8 = next(d for d in letters if d.error.startswith("not UTF-8"))
+    assert bytes(utf8.value) == b"\xff\xfe"
+    assert bytes(utf8.key) == b"k"
+    assert utf8.headers == [["trace-id", "YWJj"]]
+    assert utf8.topic == kafka_topics.transactions
+
+    result = redrive_dead_letters.apply(args=[[utf8.pk]]).get()
+    assert result == 1
+    utf8.refresh_from_db()
+    assert utf8.redriven_at is not None
+    again = [
+        m
+        for m in kafka.read(kafka_topics.transactions, expected=4)
+        if dict(m.headers() or []).get("redriven.from")
+    ]
+    assert len(again) == 1
+    assert again[0].value() == b"\xff\xfe"
+    assert dict(again[0].headers())["trace-id"] == b"abc"
+
+
+def test_a_conflicting_duplicate_id_is_stored_once(kafka_topics, kafka, group_id):
+    """A second message reusing a transaction id with other content does not
+    overwrite the first one stored."""
+    tid = str(uuid.uuid4())
+    first = LEGIT[0] | {"transaction_id": tid}
+    second = FRAUD[0] | {"transaction_id": tid}
+    kafka.produce(kafka_topics.transactions, [first, second], key=b"one-partition")
+    run_detector(group_id)
+    row = Transaction.objects.get(transaction_id=tid)
+    assert float(row.amount) == first["amount"]
+
+
+def test_a_fuzzed_stream_stores_exactly_the_valid_messages(
+    kafka_topics, kafka, group_id
+):
+    """Thousands of random and mangled messages mixed with valid ones: the
+    detector never stops, stores every valid one correctly and dead-letters
+    the rest."""
+    import random
+
+    from transactions_app.models import DeadLetter
+
+    rng = random.Random(20261129)
+    valid, values = [], []
+    for i in range(3_000):
+        if i % 10 == 0:
+            document = {
+                "transaction_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                "source": f"src{i}",
+                "target": f"dst{i}",
+                "amount": rng.randint(1, 10**8) / 100,
+                "currency": "EUR",
+            }
+            valid.append(document)
+            values.append(json.dumps(document).encode())
+        elif i % 3 == 0:
+            values.append(rng.randbytes(rng.randint(0, 200)))
+        else:
+            document = dict(LEGIT[0])
+            key = rng.choice(list(document))
+            document[key] = rng.choice(
+                [
+                    None,
+                    True,
+                    "",
+                    "x" * 100,
+                    -1,
+                    1e309,
+                    [1],
+                    {"a": 1},
+                    0.001,
+                    "EURO",
+                    "\x00",
+                ]
+            )
+            values.append(json.dumps(document).encode())
+    kafka.produce(kafka_topics.transactions, values, key=b"fuzz")
+
+    run_detector(group_id, idle=5)
+
+    accepted = sum(decodes(value) for value in values)  # some mangling is valid
+    assert accepted > len(valid)
+    rows = {str(r.transaction_id): r for r in Transaction.objects.all()}
+    assert len(rows) == accepted
+    for document in valid:
+        row = rows[document["transaction_id"]]
+        assert (row.source, row.target, float(row.amount)) == (
+            document["source"],
+            document["target"],
+            document["amount"],
+        )
+    assert DeadLetter.objects.count() == len(values) - accepted
+
+
+def decodes(value: bytes) -> bool:
+    from datetime import UTC, datetime
+
+    from transactions_app.streaming.codec import InvalidMessage, decode_transaction
+    from transactions_app.streaming.records import MessageOrigin
+
+    try:
+        decode_transaction(value, MessageOrigin("t", 0, 0, datetime.now(UTC)))
+    except InvalidMessage:
+        return False
+    return True

@@ -12,13 +12,18 @@ producers do not break older detectors.
 import json
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from ..detection import Transaction, Verdict
 from .records import MessageOrigin
 
 MAX_AMOUNT = Decimal("1000000000.00")
+MAX_MESSAGE_BYTES = 64 * 1024
+# Event times are checked against the message's Kafka timestamp: a
+# producer's clock may be off, or it may replay history, but not by years.
+MAX_AHEAD = timedelta(days=7)
+MAX_BEHIND = timedelta(days=366)
 ACCOUNT_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 REQUIRED_FIELDS = ("source", "target", "amount", "currency")
@@ -51,6 +56,10 @@ def _reject_constant(name: str) -> None:
 def _parse_json_object(value: bytes | None) -> dict:
     if value is None:
         raise InvalidMessage("empty message (no value)")
+    if len(value) > MAX_MESSAGE_BYTES:
+        raise InvalidMessage(
+            f"message of {len(value)} bytes exceeds {MAX_MESSAGE_BYTES} bytes"
+        )
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -132,11 +141,20 @@ def _timestamp(document: dict, origin: MessageOrigin) -> datetime:
     except ValueError:
         raise InvalidMessage(f"timestamp is not ISO 8601: {_preview(value)}") from None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(UTC)
+        parsed = parsed.astimezone(UTC)
+        too_late = parsed > origin.timestamp + MAX_AHEAD
+        too_early = parsed < origin.timestamp - MAX_BEHIND
     except OverflowError:
         raise InvalidMessage(f"timestamp out of range: {_preview(value)}") from None
+    if too_late or too_early:
+        raise InvalidMessage(
+            f"timestamp {_preview(value)} is more than "
+            f"{MAX_AHEAD.days if too_late else MAX_BEHIND.days} days "
+            f"{'after' if too_late else 'before'} the message's Kafka time"
+        )
+    return parsed
 
 
 def _preview(value: object, limit: int = 60) -> str:
