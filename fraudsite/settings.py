@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_float, env_int, env_list, env_str
+from .env import SettingError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -111,6 +111,10 @@ TRANSACTIONS_PER_SECOND = env_float("TRANSACTIONS_PER_SECOND", 2.0)
 DETECTOR_GROUP_ID = env_str("DETECTOR_GROUP_ID", "fraud-detector")
 DETECTOR_BATCH_SIZE = env_int("DETECTOR_BATCH_SIZE", 500)
 DETECTOR_INSTANCE_ID = env_str("DETECTOR_INSTANCE_ID", "")
+DETECTOR_METRICS_PORT = env_int("DETECTOR_METRICS_PORT", 0)
+DETECTOR_METRICS_ADDRESS = env_str("DETECTOR_METRICS_ADDRESS", "127.0.0.1")
+# The web app's /metrics answers staff sessions, or this bearer token.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 # Alerts: one e-mail per transaction classified as fraud, sent by a Celery
 # task, to these addresses (none configured means no alert e-mails).
@@ -126,14 +130,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise SettingError(f"LOG_FORMAT must be 'plain' or 'json', got {LOG_FORMAT!r}.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "fraudsite.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -4,6 +4,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from .live_feed import LIVE_FEED_GROUP, live_feed_item
+from .operations import WEBSOCKETS
 from .selectors import transactions_latest
 
 INITIAL_TRANSACTIONS = 100
@@ -23,9 +24,14 @@ class LiveFeedConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(LIVE_FEED_GROUP, self.channel_name)
         await self.accept()
+        WEBSOCKETS.inc()
+        self.counted = True
         await self.send_json({"type": "snapshot", "transactions": await self._latest()})
 
     async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            WEBSOCKETS.dec()
+            self.counted = False
         await self.channel_layer.group_discard(LIVE_FEED_GROUP, self.channel_name)
 
     async def transactions_batch(self, event):

@@ -107,6 +107,7 @@ class Detector:
         broadcast: Callable[[Sequence], object],
         retryable: tuple[type[BaseException], ...] = (ConnectionError,),
         on_store_error: Callable[[], object] = lambda: None,
+        on_batch: Callable[..., object] = lambda **batch: None,
         batch_size: int = 500,
         poll_timeout: float = 0.5,
         exit_when_idle: float | None = None,
@@ -123,6 +124,7 @@ class Detector:
         self._broadcast = broadcast
         self._retryable = retryable
         self._on_store_error = on_store_error
+        self._on_batch = on_batch
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._exit_when_idle = exit_when_idle
@@ -168,6 +170,7 @@ class Detector:
         self._process(messages)
 
     def _process(self, messages: list[Message]) -> None:
+        started = self._clock()
         classified, dead = self._classify_all(messages)
         stored = self._store_with_retry(classified, dead)
         if stored is None:
@@ -175,6 +178,7 @@ class Detector:
         if not self._deliver_with_retry(classified, dead):
             return  # shutdown while Kafka refused results: nothing committed
         self._commit(messages)
+        self._report_batch(classified, dead, started)
         self._broadcast(stored)
         self.processed += len(classified)
         self.flagged += sum(item.verdict.is_flagged for item in classified)
@@ -201,6 +205,15 @@ class Detector:
                 ClassifiedTransaction(transaction, verdict, origin, received_at)
             )
         return classified, dead
+
+    def _report_batch(self, classified, dead, started) -> None:
+        now = self._now()
+        self._on_batch(
+            outcomes=[item.verdict.outcome.value for item in classified],
+            dead=len(dead),
+            seconds=self._clock() - started,
+            ages=[(now - item.origin.timestamp).total_seconds() for item in classified],
+        )
 
     @staticmethod
     def _rejected(message: Message, reason: str, received_at) -> RejectedMessage:

@@ -4,10 +4,12 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections
+from prometheus_client import start_http_server
 
 from transactions_app.live_feed import live_feed_broadcast
 from transactions_app.rules.runtime import LiveDetection
 from transactions_app.services import transactions_store_batch
+from transactions_app.streaming import metrics
 from transactions_app.streaming.detector import Detector
 from transactions_app.streaming.kafka import create_consumer, create_producer
 from transactions_app.streaming.topics import detector_topics
@@ -39,6 +41,13 @@ class Command(BaseCommand):
             help="Stop after no message arrived for this long.",
         )
         parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=settings.DETECTOR_METRICS_PORT or None,
+            help="Serve Prometheus metrics on this port (default: "
+            "DETECTOR_METRICS_PORT; none when unset).",
+        )
+        parser.add_argument(
             "--batch-size",
             type=int,
             default=settings.DETECTOR_BATCH_SIZE,
@@ -46,12 +55,25 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, group_id, instance_id, exit_when_idle, batch_size, **options
+        self,
+        *args,
+        group_id,
+        instance_id,
+        exit_when_idle,
+        batch_size,
+        metrics_port,
+        **options,
     ):
+        if metrics_port:
+            start_http_server(metrics_port, addr=settings.DETECTOR_METRICS_ADDRESS)
         servers = settings.KAFKA_BOOTSTRAP_SERVERS
         detector = Detector(
             consumer=create_consumer(
-                bootstrap_servers=servers, group_id=group_id, instance_id=instance_id
+                bootstrap_servers=servers,
+                group_id=group_id,
+                instance_id=instance_id,
+                stats_cb=metrics.record_statistics,
+                **{"statistics.interval.ms": 5000},
             ),
             producer=create_producer(bootstrap_servers=servers),
             topics=detector_topics(),
@@ -66,6 +88,7 @@ class Command(BaseCommand):
             broadcast=live_feed_broadcast,
             retryable=(OperationalError, InterfaceError),
             on_store_error=close_old_connections,
+            on_batch=metrics.record_batch,
             batch_size=batch_size,
             exit_when_idle=exit_when_idle,
         )
