@@ -62,8 +62,9 @@ run: services migrate admin
 test: services lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: venv
+bench: services migrate
 	$(PY) -m benchmarks.engine
+	$(PY) -m benchmarks.pipeline
 
 eval: services migrate
 	$(PY) manage.py evaluate

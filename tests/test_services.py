@@ -63,7 +63,7 @@ def test_a_duplicate_transaction_id_is_stored_once():
         classified=[classified("2.00", transaction_id=tid), classified("3.00")]
     )
     assert len(first) == 1
-    assert [row.amount for row in again] == [Decimal("3.00")]
+    assert [item.transaction.amount for item in again] == [Decimal("3.00")]
     assert TransactionRow.objects.get(transaction_id=tid).amount == Decimal("1.00")
     assert TransactionRow.objects.count() == 2
 

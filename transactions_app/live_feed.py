@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from .models import Transaction
+from .streaming.records import ClassifiedTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ MAX_ITEMS_PER_EVENT = 100
 
 
 def live_feed_item(transaction: Transaction) -> dict:
-    """The JSON shape of one transaction on the live page."""
+    """The JSON shape of one stored transaction on the live page."""
     return {
         "transaction_id": str(transaction.transaction_id),
         "source": transaction.source,
@@ -34,19 +35,35 @@ def live_feed_item(transaction: Transaction) -> dict:
     }
 
 
-def live_feed_event(transactions: Sequence[Transaction]) -> dict:
+def live_feed_item_classified(item: ClassifiedTransaction) -> dict:
+    """The same shape for a transaction just classified by the detector."""
+    tx, verdict = item.transaction, item.verdict
+    return {
+        "transaction_id": str(tx.transaction_id),
+        "source": tx.source,
+        "target": tx.target,
+        "amount": str(tx.amount),
+        "currency": tx.currency,
+        "timestamp": tx.timestamp.isoformat(),
+        "outcome": verdict.outcome.value,
+        "score": verdict.score,
+        "reasons": [reason.rule for reason in verdict.reasons],
+    }
+
+
+def live_feed_event(batch: Sequence[ClassifiedTransaction]) -> dict:
     """One group event for a batch: the newest transactions (at most
     ``MAX_ITEMS_PER_EVENT``) and the counts by outcome for the whole batch."""
-    counts = Counter(row.outcome for row in transactions)
-    newest = transactions[-MAX_ITEMS_PER_EVENT:]
+    counts = Counter(item.verdict.outcome.value for item in batch)
+    newest = batch[-MAX_ITEMS_PER_EVENT:]
     return {
         "type": "transactions.batch",
-        "transactions": [live_feed_item(row) for row in newest],
+        "transactions": [live_feed_item_classified(item) for item in newest],
         "counts": {outcome: counts.get(outcome, 0) for outcome in Transaction.Outcome},
     }
 
 
-def live_feed_broadcast(transactions: Sequence[Transaction]) -> bool:
+def live_feed_broadcast(transactions: Sequence[ClassifiedTransaction]) -> bool:
     """Send a batch to the live page; return whether it was sent.
 
     Best effort by design: the live page is a view, not a record, so a

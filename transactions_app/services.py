@@ -1,12 +1,16 @@
 """Writes. Every change to stored transactions goes through here."""
 
 import base64
+import json
 import logging
 from collections.abc import Sequence
 
+import orjson
+from django.db import connection
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
+from .detection import Outcome
 from .models import DeadLetter, ReviewStatus, Transaction
 from .streaming.records import ClassifiedTransaction, RejectedMessage
 
@@ -17,33 +21,31 @@ def transactions_store_batch(
     *,
     classified: Sequence[ClassifiedTransaction],
     rejected: Sequence[RejectedMessage] = (),
-) -> list[Transaction]:
-    """Store a batch in one database transaction; return the new rows.
+) -> list[ClassifiedTransaction]:
+    """Store a batch in one database transaction; return what was new.
 
     Idempotent on ``transaction_id``: a transaction already stored (a
     redelivery after a crash, or a duplicate id within the batch) is
-    skipped, and the rows returned are those not found stored before the
-    insert (two detectors racing on one id may both report it; storage
-    still keeps one). Rejected messages of the batch are stored as dead
-    letters in the same transaction. Fraud alerts for the new rows are
-    queued after the commit.
+    skipped, the first version kept, and only the transactions this call
+    inserted are returned (``ON CONFLICT DO NOTHING RETURNING`` on
+    PostgreSQL, which loads the batch with ``COPY``). Rejected messages of
+    the batch are stored as dead letters in the same transaction. Fraud
+    alerts for the new transactions are queued after the commit, one task
+    per batch.
     """
     unique = _first_per_transaction_id(classified)
     with db_transaction.atomic():
-        existing = set(
-            Transaction.objects.filter(transaction_id__in=unique.keys()).values_list(
-                "transaction_id", flat=True
-            )
-        )
-        rows = [_row(item) for key, item in unique.items() if key not in existing]
-        Transaction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        new_ids = _insert_ignoring_existing([_row(item) for item in unique.values()])
         dead_letters_store(rejected=rejected)
-        fraud_ids = [row.transaction_id for row in rows if row.outcome == "fraud"]
-        if fraud_ids:
-            db_transaction.on_commit(
-                lambda: _queue_fraud_alerts(fraud_ids), robust=True
-            )
-    return rows
+    new = [item for key, item in unique.items() if key in new_ids]
+    fraud_ids = [
+        str(item.transaction.transaction_id)
+        for item in new
+        if item.verdict.outcome == Outcome.FRAUD
+    ]
+    if fraud_ids:
+        db_transaction.on_commit(lambda: _queue_fraud_alerts(fraud_ids), robust=True)
+    return new
 
 
 def _first_per_transaction_id(
@@ -55,32 +57,103 @@ def _first_per_transaction_id(
     return unique
 
 
-def _row(item: ClassifiedTransaction) -> Transaction:
+ROW_COLUMNS = (
+    "transaction_id",
+    "source",
+    "target",
+    "amount",
+    "currency",
+    "timestamp",
+    "received_at",
+    "outcome",
+    "score",
+    "reasons",
+    "rule_versions",
+    "review_status",
+    "kafka_topic",
+    "kafka_partition",
+    "kafka_offset",
+)
+
+
+def _row(item: ClassifiedTransaction) -> tuple:
+    """A transaction as a tuple of ``ROW_COLUMNS`` values, JSON as text."""
     tx, verdict, origin = item.transaction, item.verdict, item.origin
-    return Transaction(
-        transaction_id=tx.transaction_id,
-        source=tx.source,
-        target=tx.target,
-        amount=tx.amount,
-        currency=tx.currency,
-        timestamp=tx.timestamp,
-        received_at=item.received_at,
-        outcome=verdict.outcome.value,
-        score=verdict.score,
-        reasons=[reason.as_dict() for reason in verdict.reasons],
-        rule_versions=verdict.rule_versions,
-        review_status=ReviewStatus.NEW if verdict.is_flagged else "",
-        kafka_topic=origin.topic,
-        kafka_partition=origin.partition,
-        kafka_offset=origin.offset,
+    return (
+        tx.transaction_id,
+        tx.source,
+        tx.target,
+        tx.amount,
+        tx.currency,
+        tx.timestamp,
+        item.received_at,
+        verdict.outcome.value,
+        verdict.score,
+        orjson.dumps([reason.as_dict() for reason in verdict.reasons]).decode(),
+        orjson.dumps(verdict.rule_versions).decode(),
+        ReviewStatus.NEW.value if verdict.is_flagged else "",
+        origin.topic,
+        origin.partition,
+        origin.offset,
     )
 
 
-def _queue_fraud_alerts(transaction_ids) -> None:
-    from .tasks import send_fraud_alert
+def _insert_ignoring_existing(rows: list[tuple]) -> set:
+    """Insert rows whose transaction id is not stored yet; return the ids
+    inserted. Must run inside a transaction."""
+    if not rows:
+        return set()
+    if connection.vendor == "postgresql":
+        return _copy_insert(rows)
+    ids = [row[0] for row in rows]
+    existing = set(
+        Transaction.objects.filter(transaction_id__in=ids).values_list(
+            "transaction_id", flat=True
+        )
+    )
+    fresh = [row for row in rows if row[0] not in existing]
+    Transaction.objects.bulk_create(
+        [_model(row) for row in fresh], ignore_conflicts=True, batch_size=1000
+    )
+    return {row[0] for row in fresh}
 
-    for transaction_id in transaction_ids:
-        send_fraud_alert.delay(str(transaction_id))
+
+def _model(row: tuple) -> Transaction:
+    values = dict(zip(ROW_COLUMNS, row, strict=True))
+    values["reasons"] = json.loads(values["reasons"])
+    values["rule_versions"] = json.loads(values["rule_versions"])
+    return Transaction(**values)
+
+
+def _copy_insert(rows: list[tuple]) -> set:
+    """PostgreSQL: COPY the batch into a session-local staging table, then
+    move it over with ON CONFLICT DO NOTHING, which reports exactly the ids
+    it inserted even with other detectors writing at the same time."""
+    table = Transaction._meta.db_table
+    columns = ", ".join(ROW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS transaction_staging "
+            f"ON COMMIT DELETE ROWS AS SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(
+            f"COPY transaction_staging ({columns}) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} "
+            "FROM transaction_staging ON CONFLICT (transaction_id) DO NOTHING "
+            "RETURNING transaction_id"
+        )
+        inserted = {row[0] for row in cursor.fetchall()}
+    return inserted
+
+
+def _queue_fraud_alerts(transaction_ids: list[str]) -> None:
+    from .tasks import send_fraud_alerts
+
+    send_fraud_alerts.delay(transaction_ids)
 
 
 def transaction_claim_alert(*, transaction_id) -> bool:

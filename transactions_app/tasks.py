@@ -45,6 +45,15 @@ def send_fraud_alert(self, transaction_id: str) -> bool:
     return True
 
 
+@shared_task
+def send_fraud_alerts(transaction_ids: list[str]) -> int:
+    """One task per detector batch: an alert task for each transaction (so
+    each retries on its own). Returns how many were queued."""
+    for transaction_id in transaction_ids:
+        send_fraud_alert.delay(transaction_id)
+    return len(transaction_ids)
+
+
 def _alert_subject(transaction) -> str:
     return (
         f"Fraud: {transaction.amount} {transaction.currency} from "

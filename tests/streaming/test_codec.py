@@ -110,15 +110,15 @@ BAD_MESSAGES = {
     ),
     "nan amount": (
         b'{"source":"a","target":"b","amount":NaN,"currency":"EUR"}',
-        "non-finite number NaN",
+        "not JSON",
     ),
     "infinite amount": (
         b'{"source":"a","target":"b","amount":-Infinity,"currency":"EUR"}',
-        "non-finite number -Infinity",
+        "not JSON",
     ),
     "huge exponent": (
         b'{"source":"a","target":"b","amount":1e400,"currency":"EUR"}',
-        "exceeds the maximum",
+        "not JSON",
     ),
     "negative amount": (encoded(ORIGINAL | {"amount": -5}), "must be positive"),
     "zero amount": (encoded(ORIGINAL | {"amount": 0}), "must be positive"),

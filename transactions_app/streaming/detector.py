@@ -109,7 +109,7 @@ class Detector:
         on_store_error: Callable[[], object] = lambda: None,
         on_batch: Callable[..., object] = lambda **batch: None,
         batch_size: int = 500,
-        poll_timeout: float = 0.5,
+        poll_timeout: float = 0.1,
         exit_when_idle: float | None = None,
         progress_interval: float = 10.0,
         retry_delay: float = 0.5,

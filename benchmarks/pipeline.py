@@ -1,0 +1,342 @@
+"""The whole pipeline against the real Kafka broker and PostgreSQL.
+
+Run with ``make bench`` (or ``python -m benchmarks.pipeline``). In one run:
+
+(a) the detector pipeline: N messages (default 200,000) from the input
+    topic to committed rows, produced results and committed offsets;
+(b) a naive reference loop, per message: poll, ``json.loads``,
+    ``Model.save()``, produce and flush, ``group_send``;
+(c) end-to-end latency (Kafka timestamp to offset commit, which follows the
+    database commit) at a steady 1,000 transactions per second;
+(d) RSS of the detector process over a soak at a steady rate.
+
+It uses a database of its own (``<name>_bench``) and throwaway topics.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import django
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fraudsite.settings")
+    url = os.environ.get("DATABASE_URL", "postgres://fraud:fraud@127.0.0.1:5432/fraud")
+    base, _, name = url.rpartition("/")
+    os.environ["DATABASE_URL"] = f"{base}/{name}_bench"
+    create_database(url, f"{name}_bench")
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def create_database(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def empty_tables() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE transactions_app_transaction, transactions_app_deadletter"
+        )
+
+
+def fresh_topics():
+    from django.conf import settings
+
+    from transactions_app.streaming.detector import DetectorTopics
+    from transactions_app.streaming.kafka import TopicSpec, create_admin, ensure_topics
+
+    prefix = f"bench.{uuid.uuid4().hex[:8]}"
+    topics = DetectorTopics(
+        f"{prefix}.transactions",
+        f"{prefix}.legit",
+        f"{prefix}.fraud",
+        f"{prefix}.deadletter",
+    )
+    ensure_topics(
+        create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS),
+        [
+            TopicSpec(topics.transactions, 3),
+            TopicSpec(topics.legit),
+            TopicSpec(topics.fraud),
+            TopicSpec(topics.deadletter),
+        ],
+    )
+    return topics
+
+
+def delete_topics(topics) -> None:
+    from django.conf import settings
+
+    from transactions_app.streaming.kafka import create_admin
+
+    create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS).delete_topics(
+        [topics.transactions, topics.legit, topics.fraud, topics.deadletter]
+    )
+
+
+def producer_loop(topic: str, count: int | None, rate: float | None):
+    from django.conf import settings
+
+    from transactions_app.streaming.detector import utc_now
+    from transactions_app.streaming.kafka import create_producer
+    from transactions_app.streaming.producer import TransactionProducer
+    from transactions_app.streaming.realistic import RealisticProfile
+
+    return TransactionProducer(
+        producer=create_producer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS),
+        topic=topic,
+        generate=RealisticProfile(seed=1, start=utc_now(), rate=rate or 1000.0),
+        rate=rate,
+        count=count,
+    )
+
+
+class Measured:
+    """The detector as ``rundetector`` builds it, with a batch hook that
+    records timings and stops after ``expected`` messages."""
+
+    def __init__(self, topics, expected: int | None) -> None:
+        from django.conf import settings
+        from django.db import InterfaceError, OperationalError, close_old_connections
+
+        from transactions_app.live_feed import live_feed_broadcast
+        from transactions_app.rules.runtime import LiveDetection
+        from transactions_app.services import transactions_store_batch
+        from transactions_app.streaming.detector import Detector
+        from transactions_app.streaming.kafka import create_consumer, create_producer
+
+        servers = settings.KAFKA_BOOTSTRAP_SERVERS
+        self.expected, self.seen, self.ages = expected, 0, []
+        self.first_batch_at = self.last_batch_at = None
+        self.detector = Detector(
+            consumer=create_consumer(
+                bootstrap_servers=servers, group_id=f"{topics.transactions}.detector"
+            ),
+            producer=create_producer(bootstrap_servers=servers),
+            topics=topics,
+            detection=LiveDetection(
+                topic=topics.transactions, reload_interval=2.0, restore_seconds=0
+            ),
+            store=lambda batch, dead: transactions_store_batch(
+                classified=batch, rejected=dead
+            ),
+            broadcast=live_feed_broadcast,
+            retryable=(OperationalError, InterfaceError),
+            on_store_error=close_old_connections,
+            on_batch=self.on_batch,
+            batch_size=settings.DETECTOR_BATCH_SIZE,
+        )
+
+    def on_batch(self, *, outcomes, dead, seconds, ages) -> None:
+        now = time.monotonic()
+        if self.first_batch_at is None:
+            self.first_batch_at = now - seconds
+        self.last_batch_at = now
+        self.seen += len(outcomes) + dead
+        self.ages.extend(ages)
+        if self.expected is not None and self.seen >= self.expected:
+            self.detector.signal_shutdown()
+
+    @property
+    def rate(self) -> float:
+        return self.seen / (self.last_batch_at - self.first_batch_at)
+
+
+def measure_pipeline(count: int) -> float:
+    topics = fresh_topics()
+    try:
+        producer_loop(topics.transactions, count, None).run()
+        measured = Measured(topics, count)
+        measured.detector.run()
+        return measured.rate
+    finally:
+        delete_topics(topics)
+
+
+def measure_naive(count: int) -> float:
+    """The reference: everything per message, as a first version would."""
+    import json
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+    from confluent_kafka import Consumer, Producer
+    from django.conf import settings
+
+    from transactions_app.models import Transaction
+
+    servers = settings.KAFKA_BOOTSTRAP_SERVERS
+    topics = fresh_topics()
+    try:
+        producer_loop(topics.transactions, count, None).run()
+        consumer = Consumer(
+            {
+                "bootstrap.servers": servers,
+                "group.id": "naive",
+                "auto.offset.reset": "earliest",
+            }
+        )
+        consumer.subscribe([topics.transactions])
+        producer = Producer({"bootstrap.servers": servers})
+        layer, done, started = get_channel_layer(), 0, None
+        while done < count:
+            message = consumer.poll(1.0)
+            if message is None or message.error():
+                continue
+            started = started or time.monotonic()
+            document = json.loads(message.value())
+            flagged = document["amount"] >= 900
+            Transaction(
+                transaction_id=document["transaction_id"],
+                source=document["source"],
+                target=document["target"],
+                amount=document["amount"],
+                currency=document["currency"],
+                timestamp=document["timestamp"],
+                received_at=document["timestamp"],
+                outcome="fraud" if flagged else "legit",
+                score=100 if flagged else 0,
+                kafka_topic=message.topic(),
+                kafka_partition=message.partition(),
+                kafka_offset=message.offset(),
+            ).save()
+            producer.produce(topics.fraud if flagged else topics.legit, message.value())
+            producer.flush()
+            async_to_sync(layer.group_send)(
+                "transactions",
+                {
+                    "type": "transactions.batch",
+                    "transactions": [document],
+                    "counts": {},
+                },
+            )
+            done += 1
+        consumer.close()
+        return count / (time.monotonic() - started)
+    finally:
+        delete_topics(topics)
+
+
+def load_process(topic: str, seconds: float, rate: float) -> subprocess.Popen:
+    """``runproducer`` in a process of its own, as in production (a thread
+    here would compete with the detector for the interpreter lock)."""
+    env = os.environ | {"TRANSACTIONS_TOPIC": topic}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "runproducer",
+            "--rate",
+            str(rate),
+            "--count",
+            str(int(seconds * rate)),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def measure_latency(seconds: float, rate: float) -> list[float]:
+    """Ages at commit, with the producer sending at a steady ``rate``."""
+    topics = fresh_topics()
+    try:
+        measured = Measured(topics, int(seconds * rate))
+        sender = load_process(topics.transactions, seconds, rate)
+        measured.detector.run()
+        sender.wait(60)
+        return measured.ages
+    finally:
+        delete_topics(topics)
+
+
+def measure_soak(seconds: float, rate: float) -> list[tuple[float, float]]:
+    """RSS samples (elapsed seconds, MiB) while running at ``rate``."""
+    topics = fresh_topics()
+    samples, started = [], time.monotonic()
+    try:
+        measured = Measured(topics, None)
+        sender = load_process(topics.transactions, seconds, rate)
+
+        def sample():
+            while time.monotonic() - started < seconds:
+                time.sleep(seconds / 10)
+                samples.append((time.monotonic() - started, rss_mib()))
+            measured.detector.signal_shutdown()
+
+        threading.Thread(target=sample, daemon=True).start()
+        measured.detector.run()
+        sender.kill()
+        return samples
+    finally:
+        delete_topics(topics)
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=200_000)
+    parser.add_argument("--naive-count", type=int, default=3_000)
+    parser.add_argument("--latency-seconds", type=float, default=30)
+    parser.add_argument("--soak-seconds", type=float, default=60)
+    parser.add_argument("--soak-rate", type=float, default=1_000)
+    args = parser.parse_args()
+    setup_django()
+
+    empty_tables()
+    pipeline = measure_pipeline(args.count)
+    empty_tables()
+    naive = measure_naive(args.naive_count)
+    print(f"pipeline, {args.count} transactions into PostgreSQL: {pipeline:,.0f} tx/s")
+    print(f"naive loop (baseline), {args.naive_count} transactions: {naive:,.0f} tx/s")
+    print(f"  ratio: {pipeline / naive:.1f} x")
+
+    empty_tables()
+    ages = measure_latency(args.latency_seconds, 1000.0)
+    print(
+        f"end-to-end latency at 1,000 tx/s for {args.latency_seconds:.0f} s "
+        f"({len(ages)} transactions): p50 {percentile(ages, 0.5) * 1000:.0f} ms, "
+        f"p99 {percentile(ages, 0.99) * 1000:.0f} ms, "
+        f"max {max(ages) * 1000:.0f} ms"
+    )
+
+    empty_tables()
+    samples = measure_soak(args.soak_seconds, args.soak_rate)
+    print(
+        f"RSS over a {args.soak_seconds:.0f} s soak at {args.soak_rate:,.0f} tx/s: "
+        + ", ".join(f"{t:.0f}s {mib:.0f} MiB" for t, mib in samples)
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the benchmark process: {peak:.0f} MiB")
+    print(f"(median of samples: {statistics.median(m for _, m in samples):.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
