@@ -59,7 +59,11 @@ run: services migrate admin
 	@echo "Live page: http://127.0.0.1:$${WEB_PORT:-8000}/  (admin: /admin/)"
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
+# Tests queue real Celery tasks; a Redis database of their own keeps them
+# out of the queue that `make run`'s worker reads.
+test: export REDIS_URL = redis://127.0.0.1:6379/1
 test: services lint
+	$(PY) -c "import redis; redis.Redis.from_url('$(REDIS_URL)').flushdb()"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: services migrate
