@@ -15,28 +15,17 @@ import os
 import time
 from datetime import UTC, datetime
 
-from transactions_app.detection import Engine, RuleSet, StateLimits, build_rule
+from transactions_app.detection import Engine, RuleSet, StateLimits
 from transactions_app.detection.engine import original_rule
 from transactions_app.rules.defaults import DEFAULT_RULES
+from transactions_app.rules.defaults import default_rules as rules_in_default_set
 from transactions_app.streaming.realistic import RealisticProfile
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def default_rules() -> RuleSet:
-    return RuleSet(
-        rules=tuple(
-            build_rule(
-                kind=kind,
-                name=name,
-                version=1,
-                params=params,
-                weight=weight,
-                force=force or None,
-            )
-            for name, kind, weight, force, params, _description in DEFAULT_RULES
-        )
-    )
+    return RuleSet(rules=rules_in_default_set())
 
 
 def rss_mib() -> float:

@@ -59,38 +59,15 @@ def empty_tables() -> None:
 
 
 def fresh_topics():
-    from django.conf import settings
+    from transactions_app.streaming.assembly import throwaway_topics
 
-    from transactions_app.streaming.detector import DetectorTopics
-    from transactions_app.streaming.kafka import TopicSpec, create_admin, ensure_topics
-
-    prefix = f"bench.{uuid.uuid4().hex[:8]}"
-    topics = DetectorTopics(
-        f"{prefix}.transactions",
-        f"{prefix}.legit",
-        f"{prefix}.fraud",
-        f"{prefix}.deadletter",
-    )
-    ensure_topics(
-        create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS),
-        [
-            TopicSpec(topics.transactions, 3),
-            TopicSpec(topics.legit),
-            TopicSpec(topics.fraud),
-            TopicSpec(topics.deadletter),
-        ],
-    )
-    return topics
+    return throwaway_topics(f"bench.{uuid.uuid4().hex[:8]}")
 
 
 def delete_topics(topics) -> None:
-    from django.conf import settings
+    from transactions_app.streaming.assembly import delete_topics as delete
 
-    from transactions_app.streaming.kafka import create_admin
-
-    create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS).delete_topics(
-        [topics.transactions, topics.legit, topics.fraud, topics.deadletter]
-    )
+    delete(topics)
 
 
 def producer_loop(topic: str, count: int | None, rate: float | None):
@@ -115,35 +92,15 @@ class Measured:
     records timings and stops after ``expected`` messages."""
 
     def __init__(self, topics, expected: int | None) -> None:
-        from django.conf import settings
-        from django.db import InterfaceError, OperationalError, close_old_connections
+        from transactions_app.streaming.assembly import build_detector
 
-        from transactions_app.live_feed import live_feed_broadcast
-        from transactions_app.rules.runtime import LiveDetection
-        from transactions_app.services import transactions_store_batch
-        from transactions_app.streaming.detector import Detector
-        from transactions_app.streaming.kafka import create_consumer, create_producer
-
-        servers = settings.KAFKA_BOOTSTRAP_SERVERS
         self.expected, self.seen, self.ages = expected, 0, []
         self.first_batch_at = self.last_batch_at = None
-        self.detector = Detector(
-            consumer=create_consumer(
-                bootstrap_servers=servers, group_id=f"{topics.transactions}.detector"
-            ),
-            producer=create_producer(bootstrap_servers=servers),
+        self.detector = build_detector(
             topics=topics,
-            detection=LiveDetection(
-                topic=topics.transactions, reload_interval=2.0, restore_seconds=0
-            ),
-            store=lambda batch, dead: transactions_store_batch(
-                classified=batch, rejected=dead
-            ),
-            broadcast=live_feed_broadcast,
-            retryable=(OperationalError, InterfaceError),
-            on_store_error=close_old_connections,
+            group_id=f"{topics.transactions}.detector",
+            restore_seconds=0,
             on_batch=self.on_batch,
-            batch_size=settings.DETECTOR_BATCH_SIZE,
         )
 
     def on_batch(self, *, outcomes, dead, seconds, ages) -> None:

@@ -115,3 +115,22 @@ def install_default_rules(rule_model, version_model) -> int:
             )
             created_count += 1
     return created_count
+
+
+def default_rules() -> tuple:
+    """The default rule set as engine rules (for benchmarks and tools that
+    run the engine without a database)."""
+    from ..detection import build_rule
+
+    return tuple(
+        build_rule(
+            kind=kind,
+            name=name,
+            version=1,
+            params=params,
+            weight=weight,
+            force=force or None,
+            description=description,
+        )
+        for name, kind, weight, force, params, description in DEFAULT_RULES
+    )

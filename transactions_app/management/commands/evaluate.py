@@ -9,19 +9,16 @@ from django.core.management.base import BaseCommand
 from transactions_app.detection import Engine
 from transactions_app.evaluation import evaluate
 from transactions_app.rules.selectors import ruleset_live
+from transactions_app.streaming.assembly import delete_topics, throwaway_topics
 from transactions_app.streaming.detector import (
     Detector,
-    DetectorTopics,
     EngineDetection,
     utc_now,
 )
 from transactions_app.streaming.generator import EPISODE_HEADER, LABEL_HEADER
 from transactions_app.streaming.kafka import (
-    TopicSpec,
-    create_admin,
     create_consumer,
     create_producer,
-    ensure_topics,
 )
 from transactions_app.streaming.producer import TransactionProducer
 from transactions_app.streaming.realistic import RealisticProfile
@@ -61,7 +58,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, count, warmup, seed, fraud_share, **options):
         servers = settings.KAFKA_BOOTSTRAP_SERVERS
-        topics = self._create_topics(servers)
+        topics = throwaway_topics(f"evaluate.{uuid.uuid4().hex[:8]}")
         try:
             started = time.monotonic()
             self._produce(servers, topics, count + warmup, seed, warmup, fraud_share)
@@ -69,9 +66,7 @@ class Command(BaseCommand):
             labels = self._labels(servers, topics.transactions)
             elapsed = time.monotonic() - started
         finally:
-            create_admin(bootstrap_servers=servers).delete_topics(
-                [topics.transactions, topics.legit, topics.fraud, topics.deadletter]
-            )
+            delete_topics(topics)
         report = evaluate(
             (label, episode, verdicts[tid]) for tid, (label, episode) in labels.items()
         )
@@ -81,25 +76,6 @@ class Command(BaseCommand):
             f"detector in {elapsed:.1f} s; rules: "
             + ", ".join(f"{name} v{v}" for name, v in sorted(self._versions.items()))
         )
-
-    def _create_topics(self, servers) -> DetectorTopics:
-        prefix = f"evaluate.{uuid.uuid4().hex[:8]}"
-        topics = DetectorTopics(
-            f"{prefix}.transactions",
-            f"{prefix}.legit",
-            f"{prefix}.fraud",
-            f"{prefix}.deadletter",
-        )
-        ensure_topics(
-            create_admin(bootstrap_servers=servers),
-            [
-                TopicSpec(topics.transactions, settings.TRANSACTIONS_TOPIC_PARTITIONS),
-                TopicSpec(topics.legit),
-                TopicSpec(topics.fraud),
-                TopicSpec(topics.deadletter),
-            ],
-        )
-        return topics
 
     def _produce(self, servers, topics, total, seed, warmup, fraud_share):
         rate = settings.TRANSACTIONS_PER_SECOND

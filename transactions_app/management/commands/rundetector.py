@@ -3,15 +3,9 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import InterfaceError, OperationalError, close_old_connections
 from prometheus_client import start_http_server
 
-from transactions_app.live_feed import live_feed_broadcast
-from transactions_app.rules.runtime import LiveDetection
-from transactions_app.services import transactions_store_batch
-from transactions_app.streaming import metrics
-from transactions_app.streaming.detector import Detector
-from transactions_app.streaming.kafka import create_consumer, create_producer
+from transactions_app.streaming.assembly import build_detector
 from transactions_app.streaming.topics import detector_topics
 
 
@@ -66,29 +60,10 @@ class Command(BaseCommand):
     ):
         if metrics_port:
             start_http_server(metrics_port, addr=settings.DETECTOR_METRICS_ADDRESS)
-        servers = settings.KAFKA_BOOTSTRAP_SERVERS
-        detector = Detector(
-            consumer=create_consumer(
-                bootstrap_servers=servers,
-                group_id=group_id,
-                instance_id=instance_id,
-                stats_cb=metrics.record_statistics,
-                **{"statistics.interval.ms": 5000},
-            ),
-            producer=create_producer(bootstrap_servers=servers),
+        detector = build_detector(
             topics=detector_topics(),
-            detection=LiveDetection(
-                topic=settings.TRANSACTIONS_TOPIC,
-                reload_interval=settings.RULES_RELOAD_SECONDS,
-                restore_seconds=settings.DETECTION_RESTORE_SECONDS,
-            ),
-            store=lambda batch, dead: transactions_store_batch(
-                classified=batch, rejected=dead
-            ),
-            broadcast=live_feed_broadcast,
-            retryable=(OperationalError, InterfaceError),
-            on_store_error=close_old_connections,
-            on_batch=metrics.record_batch,
+            group_id=group_id,
+            instance_id=instance_id,
             batch_size=batch_size,
             exit_when_idle=exit_when_idle,
         )

@@ -1,0 +1,84 @@
+"""The detector as the platform runs it, assembled from settings: the
+Kafka clients, the rules from the database, storage through the services
+and the live feed. ``rundetector`` and the pipeline benchmark both use it."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections
+
+from ..live_feed import live_feed_broadcast
+from ..rules.runtime import LiveDetection
+from ..services import transactions_store_batch
+from . import metrics
+from .detector import Detector, DetectorTopics
+from .kafka import TopicSpec, create_admin, create_consumer, create_producer
+from .kafka import ensure_topics as kafka_ensure_topics
+
+
+def build_detector(
+    *,
+    topics: DetectorTopics,
+    group_id: str,
+    instance_id: str | None = None,
+    batch_size: int | None = None,
+    exit_when_idle: float | None = None,
+    restore_seconds: float | None = None,
+    on_batch: Callable[..., object] = metrics.record_batch,
+) -> Detector:
+    servers = settings.KAFKA_BOOTSTRAP_SERVERS
+    if restore_seconds is None:
+        restore_seconds = settings.DETECTION_RESTORE_SECONDS
+    return Detector(
+        consumer=create_consumer(
+            bootstrap_servers=servers,
+            group_id=group_id,
+            instance_id=instance_id,
+            stats_cb=metrics.record_statistics,
+            **{"statistics.interval.ms": 5000},
+        ),
+        producer=create_producer(bootstrap_servers=servers),
+        topics=topics,
+        detection=LiveDetection(
+            topic=topics.transactions,
+            reload_interval=settings.RULES_RELOAD_SECONDS,
+            restore_seconds=restore_seconds,
+        ),
+        store=lambda batch, dead: transactions_store_batch(
+            classified=batch, rejected=dead
+        ),
+        broadcast=live_feed_broadcast,
+        retryable=(OperationalError, InterfaceError),
+        on_store_error=close_old_connections,
+        on_batch=on_batch,
+        batch_size=batch_size or settings.DETECTOR_BATCH_SIZE,
+        exit_when_idle=exit_when_idle,
+    )
+
+
+def throwaway_topics(prefix: str) -> DetectorTopics:
+    """Create a fresh set of platform topics named ``prefix.*`` (for the
+    evaluation and benchmarks), the input one with the configured
+    partitions."""
+    topics = DetectorTopics(
+        f"{prefix}.transactions",
+        f"{prefix}.legit",
+        f"{prefix}.fraud",
+        f"{prefix}.deadletter",
+    )
+    kafka_ensure_topics(
+        create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS),
+        [
+            TopicSpec(topics.transactions, settings.TRANSACTIONS_TOPIC_PARTITIONS),
+            TopicSpec(topics.legit),
+            TopicSpec(topics.fraud),
+            TopicSpec(topics.deadletter),
+        ],
+    )
+    return topics
+
+
+def delete_topics(topics: DetectorTopics) -> None:
+    create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS).delete_topics(
+        [topics.transactions, topics.legit, topics.fraud, topics.deadletter]
+    )
