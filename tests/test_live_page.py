@@ -1,6 +1,7 @@
 """The live page and its websocket: staff only, same origin only, and fed
 by the detector's batches through the real Redis channel layer."""
 
+import asyncio
 import re
 
 import pytest
@@ -144,3 +145,38 @@ async def test_staff_receive_a_snapshot_then_the_detectors_batches(
     snapshot = await late.receive_json_from(timeout=5)
     assert {t["amount"] for t in snapshot["transactions"]} == {"50.00", "1900.00"}
     await late.disconnect()
+
+
+@pytest.mark.integration
+@pytest.mark.asyncio
+async def test_a_flood_of_batches_reaches_a_client_as_at_most_ten_frames_a_second():
+    """200 batch events sent at once arrive merged: a handful of frames,
+    the counts of all 200 batches added up."""
+    from channels.layers import get_channel_layer
+
+    from transactions_app.live_feed import LIVE_FEED_GROUP
+
+    user = await sync_to_async(make_user)("analyst", staff=True)
+    ws = communicator(cookie=await sync_to_async(session_cookie)(user))
+    assert (await ws.connect())[0]
+    await ws.receive_json_from(timeout=5)  # the snapshot
+    layer = get_channel_layer()
+    item = {"transaction_id": "x", "outcome": "legit"}
+    started = asyncio.get_running_loop().time()
+    for _ in range(200):
+        await layer.group_send(
+            LIVE_FEED_GROUP,
+            {
+                "type": "transactions.batch",
+                "transactions": [item] * 5,
+                "counts": {"legit": 4, "review": 0, "fraud": 1},
+            },
+        )
+    frames = []
+    while sum(f["counts"]["legit"] for f in frames) < 800:
+        frames.append(await ws.receive_json_from(timeout=5))
+    elapsed = asyncio.get_running_loop().time() - started
+    await ws.disconnect()
+    assert sum(f["counts"]["fraud"] for f in frames) == 200
+    assert len(frames) <= 10 * elapsed + 1
+    assert all(len(f["transactions"]) <= 100 for f in frames)

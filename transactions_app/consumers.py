@@ -1,9 +1,12 @@
 """The live page's websocket: staff only, fed by the live feed group."""
 
+import asyncio
+import time
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from .live_feed import LIVE_FEED_GROUP, live_feed_item
+from .live_feed import LIVE_FEED_GROUP, FrameBuffer, live_feed_item
 from .operations import WEBSOCKETS
 from .selectors import transactions_latest
 
@@ -11,17 +14,22 @@ INITIAL_TRANSACTIONS = 100
 
 
 class LiveFeedConsumer(AsyncJsonWebsocketConsumer):
-    """Sends the latest transactions on connect, then every batch event.
+    """Sends the latest transactions on connect, then the batch events,
+    merged so that the client gets at most ``FRAMES_PER_SECOND`` frames.
 
     Anonymous and non-staff users are refused before the handshake
     completes (the client sees HTTP 403).
     """
+
+    FRAMES_PER_SECOND = 10
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_staff:
             await self.close()
             return
+        self.frames = FrameBuffer(interval=1 / self.FRAMES_PER_SECOND)
+        self.flush_task = None
         await self.channel_layer.group_add(LIVE_FEED_GROUP, self.channel_name)
         await self.accept()
         WEBSOCKETS.inc()
@@ -29,19 +37,26 @@ class LiveFeedConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "snapshot", "transactions": await self._latest()})
 
     async def disconnect(self, code):
+        task = getattr(self, "flush_task", None)
+        if task is not None:
+            task.cancel()
         if getattr(self, "counted", False):
             WEBSOCKETS.dec()
             self.counted = False
         await self.channel_layer.group_discard(LIVE_FEED_GROUP, self.channel_name)
 
     async def transactions_batch(self, event):
-        await self.send_json(
-            {
-                "type": "batch",
-                "transactions": event["transactions"],
-                "counts": event["counts"],
-            }
-        )
+        self.frames.add(event)
+        if self.flush_task is None:
+            self.flush_task = asyncio.create_task(self._flush())
+
+    async def _flush(self):
+        """Send the merged frame as soon as the rate limit allows."""
+        try:
+            await asyncio.sleep(self.frames.wait_before_next(time.monotonic()))
+            await self.send_json(self.frames.take(time.monotonic()))
+        finally:
+            self.flush_task = None
 
     @database_sync_to_async
     def _latest(self) -> list[dict]:

@@ -79,3 +79,35 @@ def live_feed_broadcast(transactions: Sequence[ClassifiedTransaction]) -> bool:
         logger.warning("live feed broadcast failed: %s", error)
         return False
     return True
+
+
+class FrameBuffer:
+    """Merges batch events for one client between frames, so a client gets
+    at most one frame per ``interval`` seconds whatever the input rate: the
+    newest ``MAX_ITEMS_PER_EVENT`` transactions and the summed counts."""
+
+    def __init__(self, *, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.last_sent = float("-inf")
+        self._transactions: list[dict] = []
+        self._counts: Counter = Counter()
+
+    def add(self, event: dict) -> None:
+        self._transactions.extend(event["transactions"])
+        del self._transactions[:-MAX_ITEMS_PER_EVENT]
+        self._counts.update(event["counts"])
+
+    def wait_before_next(self, now: float) -> float:
+        """Seconds to wait until the next frame may go out."""
+        return max(0.0, self.last_sent + self.interval - now)
+
+    def take(self, now: float) -> dict:
+        """The frame to send now; empties the buffer."""
+        frame = {
+            "type": "batch",
+            "transactions": self._transactions,
+            "counts": {o: self._counts.get(o, 0) for o in Transaction.Outcome},
+        }
+        self._transactions, self._counts = [], Counter()
+        self.last_sent = now
+        return frame

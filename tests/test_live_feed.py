@@ -1,0 +1,37 @@
+"""Rate control of the live feed: batch events merge into at most ten
+frames a second per client, with counts added up on the server."""
+
+import pytest
+
+from transactions_app.live_feed import MAX_ITEMS_PER_EVENT, FrameBuffer
+
+
+def event(n: int, outcome: str = "legit") -> dict:
+    return {"transactions": [{"n": i} for i in range(n)], "counts": {outcome: n}}
+
+
+def test_events_between_frames_are_merged():
+    frames = FrameBuffer(interval=0.1)
+    frames.add(event(3))
+    frames.add(event(2, "fraud"))
+    frame = frames.take(now=10.0)
+    assert frame["type"] == "batch"
+    assert len(frame["transactions"]) == 5
+    assert frame["counts"] == {"legit": 3, "review": 0, "fraud": 2}
+
+
+def test_a_frame_holds_only_the_newest_transactions_but_every_count():
+    frames = FrameBuffer(interval=0.1)
+    for _ in range(50):
+        frames.add(event(40))
+    frame = frames.take(now=1.0)
+    assert len(frame["transactions"]) == MAX_ITEMS_PER_EVENT
+    assert frame["counts"]["legit"] == 2_000
+
+
+def test_frames_are_spaced_by_the_interval():
+    frames = FrameBuffer(interval=0.1)
+    assert frames.wait_before_next(now=5.0) == 0.0
+    frames.take(now=5.0)
+    assert frames.wait_before_next(now=5.03) == pytest.approx(0.07)
+    assert frames.wait_before_next(now=5.2) == 0.0
