@@ -61,7 +61,7 @@ def test_staff_see_the_page_with_a_strict_content_security_policy(client):
     assert "unsafe-inline" not in policy
     html = response.content.decode()
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
-    assert 'id="feed-rows"></tbody>' in html
+    assert 'id="feed-rows" data-filter="all"></tbody>' in html
 
 
 @pytest.mark.asyncio

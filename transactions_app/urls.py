@@ -6,6 +6,11 @@ app_name = "transactions_app"
 
 urlpatterns = [
     path("", views.live_page, name="live"),
+    path(
+        "transactions/<uuid:transaction_id>/",
+        views.transaction_in_admin,
+        name="transaction",
+    ),
     path("healthz", operations.healthz, name="healthz"),
     path("metrics", operations.metrics, name="metrics"),
 ]
