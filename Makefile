@@ -15,7 +15,7 @@ export SECRET_KEY ?= local-only-key-never-use-in-production
 export PYTHON := $(PY)
 
 .PHONY: help venv services services-stop services-status topics migrate admin \
-	run test eval bench lint clean
+	run test eval bench browser lint clean
 
 help:
 	@echo "make run    - set up everything and run web, producer, detector, worker"
@@ -62,7 +62,7 @@ run: services migrate admin
 # Tests queue real Celery tasks; a Redis database of their own keeps them
 # out of the queue that `make run`'s worker reads.
 test: export REDIS_URL = redis://127.0.0.1:6379/1
-test: services lint
+test: services lint browser
 	$(PY) -c "import redis; redis.Redis.from_url('$(REDIS_URL)').flushdb()"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -72,6 +72,15 @@ bench: services migrate
 
 eval: services migrate
 	$(PY) manage.py evaluate
+
+# The browser tests drive Debian's Chromium (no browser can be downloaded).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	    || { apt-get update -q >/dev/null && \
+	         DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+	  else echo "install Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
 lint: venv
 	$(BIN)/ruff check .

@@ -91,9 +91,13 @@
     drawCharts();
   }
 
+  function chartWidth() {
+    return Math.max(240, Math.min(560, document.documentElement.clientWidth - 40));
+  }
+
   function drawCharts() {
     if (typeof uPlot === "undefined") return;
-    const width = Math.max(280, Math.min(560, document.body.clientWidth - 40));
+    const width = chartWidth();
     if (!charts) {
       const options = (title, label, color) => ({
         title: title, width: width, height: 160,
@@ -171,6 +175,16 @@
     if (event.key === "Enter") openInAdmin(event.target.closest("tr"));
   });
 
+  window.addEventListener("resize", function () {
+    if (charts) for (const chart of charts) chart.setSize({ width: chartWidth(), height: 160 });
+  });
+
+  // Start the charts with a minute of zeros, so their time axis is sane.
+  for (let ago = 60; ago > 0; ago--) {
+    history.time.push(Date.now() / 1000 - ago);
+    history.rate.push(0);
+    history.fraudRate.push(0);
+  }
   setInterval(tick, 1000);
   connect();
 })();

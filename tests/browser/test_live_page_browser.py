@@ -1,0 +1,246 @@
+"""The live page in a real browser: Debian's Chromium driven by Playwright,
+against daphne serving the ASGI app, with a real detector and Kafka."""
+
+import asyncio
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+from channels.layers import get_channel_layer
+
+from tests.streaming.detector_process import ROOT, DetectorProcess, detector_env
+from transactions_app.live_feed import LIVE_FEED_GROUP
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("default_rules"),
+]
+
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "a-Long-test-passw0rd"
+
+
+def broadcast(event: dict) -> None:
+    """Send a live feed event through the real Redis channel layer, from a
+    thread of its own (Playwright's sync API owns this thread's loop)."""
+    event = {"type": "transactions.batch"} | event
+    worker = threading.Thread(
+        target=lambda: asyncio.run(
+            get_channel_layer().group_send(LIVE_FEED_GROUP, event)
+        )
+    )
+    worker.start()
+    worker.join(10)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def web(settings, kafka_topics):
+    """daphne serving the app on this test's database and topics."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "fraudsite.asgi:application",
+        ],
+        cwd=ROOT,
+        env=detector_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def page(web, django_user_model):
+    from playwright.sync_api import sync_playwright
+
+    django_user_model.objects.create_user("analyst", password=PASSWORD, is_staff=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.dialogs = []
+        page.on(
+            "dialog",
+            lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()),
+        )
+        page.goto(web + "/")
+        page.fill("#id_username", "analyst")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#connection-state[data-state=live]", timeout=20_000)
+        yield page
+        browser.close()
+
+
+def test_rows_appear_as_the_detector_classifies_them(
+    page, settings, kafka_topics, kafka, group_id, capsys
+):
+    """Transactions produced to Kafka show up as rows, with their outcome in
+    text; the produce-to-row latency is measured; a screenshot is kept."""
+    detector = DetectorProcess(settings, "--group-id", group_id)
+    try:
+        detector.wait_for_output("partitions assigned")
+        documents = [
+            {
+                "transaction_id": str(uuid.uuid4()),
+                "source": "a1B2c3D4e5F6",
+                "target": "Z9y8X7w6V5u4",
+                "amount": amount,
+                "currency": "EUR",
+            }
+            for amount in (12.5, 950.0, 80.0)
+        ]
+        sent_at = time.monotonic()
+        kafka.produce(kafka_topics.transactions, documents, key=b"a1B2c3D4e5F6")
+        for document in documents:
+            page.wait_for_selector(
+                f'tr[data-transaction-id="{document["transaction_id"]}"]',
+                timeout=30_000,
+            )
+        latency = time.monotonic() - sent_at
+    finally:
+        detector.terminate()
+    fraud_row = page.locator(
+        f'tr[data-transaction-id="{documents[1]["transaction_id"]}"]'
+    )
+    assert "fraud" in fraud_row.inner_text()
+    assert "950.00 EUR" in fraud_row.inner_text()
+    assert page.inner_text("#count-total") == "3"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "live-page.png"), full_page=True)
+    with capsys.disabled():
+        print(
+            f"\n  measured: produce to row in the browser: {latency:.2f} s "
+            "(3 transactions)"
+        )
+
+
+def test_values_are_shown_as_text_and_nothing_executes(page):
+    """A feed event whose fields carry script and markup (as a compromised
+    producer upstream of validation might send) is shown literally: no
+    dialog opens, no element is created from it."""
+    payloads = {
+        "transaction_id": "<img src=x onerror=alert(1)>",
+        "source": "<script>alert(2)</script>",
+        "target": '"><svg onload=alert(3)>',
+        "amount": "<b>1</b>",
+        "currency": "EUR",
+        "timestamp": "<i>now</i>",
+        "outcome": "fraud",
+        "score": "<u>99</u>",
+        "reasons": ["<iframe src=javascript:alert(4)>"],
+    }
+    broadcast(
+        {
+            "transactions": [payloads],
+            "counts": {"legit": 0, "review": 0, "fraud": 1},
+        }
+    )
+    row = page.wait_for_selector("tr[data-outcome=fraud]", timeout=10_000)
+    text = row.inner_text()
+    assert "<script>alert(2)</script>" in text
+    assert "<img src=x onerror=alert(1)>" in text
+    assert "<iframe src=javascript:alert(4)>" in text
+    assert (
+        page.query_selector_all(
+            "#feed-rows img, #feed-rows svg, #feed-rows iframe, #feed-rows script"
+        )
+        == []
+    )
+    time.sleep(0.5)
+    assert page.dialogs == []
+
+
+def test_filters_pause_and_a_narrow_screen(page):
+    """Fraud-only hides other rows; pause holds new rows back until resumed;
+    at 375 px the page needs no horizontal scrolling."""
+
+    def send(outcome: str, tid: str) -> None:
+        broadcast(
+            {
+                "transactions": [
+                    {
+                        "transaction_id": tid,
+                        "source": "s",
+                        "target": "t",
+                        "amount": "1.00",
+                        "currency": "EUR",
+                        "timestamp": "2026-11-29T10:00:00+00:00",
+                        "outcome": outcome,
+                        "score": 0,
+                        "reasons": [],
+                    }
+                ],
+                "counts": {"legit": 0, "review": 0, "fraud": 0} | {outcome: 1},
+            },
+        )
+
+    send("legit", "row-legit")
+    send("fraud", "row-fraud")
+    page.wait_for_selector('tr[data-transaction-id="row-fraud"]')
+    page.click("button[data-filter=fraud]")
+    assert not page.is_visible('tr[data-transaction-id="row-legit"]')
+    assert page.is_visible('tr[data-transaction-id="row-fraud"]')
+    page.click("button[data-filter=all]")
+    page.click("#pause")
+    send("legit", "row-held")
+    time.sleep(1)
+    assert page.query_selector('tr[data-transaction-id="row-held"]') is None
+    page.click("#pause")
+    page.wait_for_selector('tr[data-transaction-id="row-held"]')
+    page.set_viewport_size({"width": 375, "height": 800})
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= 376
+    page.keyboard.press("Tab")  # focus moves through the controls
+    assert page.evaluate("document.activeElement.tagName") in {"A", "BUTTON", "TR"}
+
+
+def test_anonymous_browsers_get_the_login_page(web):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        page.goto(web + "/")
+        assert "/admin/login/" in page.url
+        browser.close()
