@@ -35,3 +35,30 @@ def test_frames_are_spaced_by_the_interval():
     frames.take(now=5.0)
     assert frames.wait_before_next(now=5.03) == pytest.approx(0.07)
     assert frames.wait_before_next(now=5.2) == 0.0
+
+
+def test_the_latest_detector_lag_travels_with_the_frame():
+    frames = FrameBuffer(interval=0.1)
+    frames.add(event(1) | {"lag": 40})
+    frames.add(event(1) | {"lag": None})
+    assert frames.take(now=1.0)["lag"] == 40
+
+
+def test_lag_comes_from_the_kafka_client_statistics():
+    import json
+
+    from transactions_app.streaming import metrics
+
+    stats = {
+        "topics": {
+            "queuing.transactions": {
+                "partitions": {
+                    "0": {"consumer_lag": 5},
+                    "1": {"consumer_lag": 7},
+                    "-1": {"consumer_lag": 99},
+                }
+            }
+        }
+    }
+    metrics.record_statistics(json.dumps(stats))
+    assert metrics.current_lag() >= 12

@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from .models import Transaction
+from .streaming.metrics import current_lag
 from .streaming.records import ClassifiedTransaction
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def live_feed_event(batch: Sequence[ClassifiedTransaction]) -> dict:
         "type": "transactions.batch",
         "transactions": [live_feed_item_classified(item) for item in newest],
         "counts": {outcome: counts.get(outcome, 0) for outcome in Transaction.Outcome},
+        "lag": current_lag(),
     }
 
 
@@ -91,8 +93,11 @@ class FrameBuffer:
         self.last_sent = float("-inf")
         self._transactions: list[dict] = []
         self._counts: Counter = Counter()
+        self._lag = None
 
     def add(self, event: dict) -> None:
+        if event.get("lag") is not None:
+            self._lag = event["lag"]
         self._transactions.extend(event["transactions"])
         del self._transactions[:-MAX_ITEMS_PER_EVENT]
         self._counts.update(event["counts"])
@@ -107,6 +112,7 @@ class FrameBuffer:
             "type": "batch",
             "transactions": self._transactions,
             "counts": {o: self._counts.get(o, 0) for o in Transaction.Outcome},
+            "lag": self._lag,
         }
         self._transactions, self._counts = [], Counter()
         self.last_sent = now

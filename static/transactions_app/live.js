@@ -122,6 +122,9 @@
       show(message.transactions);
     } else if (message.type === "batch") {
       count(message.counts);
+      if (message.lag !== null && message.lag !== undefined) {
+        $("lag").textContent = "· detector lag " + message.lag.toLocaleString() + " messages";
+      }
       if (paused) {
         held = held.concat(message.transactions).slice(-MAX_ROWS);
       } else {

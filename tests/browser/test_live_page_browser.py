@@ -244,3 +244,57 @@ def test_anonymous_browsers_get_the_login_page(web):
         page.goto(web + "/")
         assert "/admin/login/" in page.url
         browser.close()
+
+
+def test_the_page_keeps_up_with_ten_thousand_transactions_a_second(page, capsys):
+    """Ten seconds of 10,000 transactions a second (batches of 500, twenty a
+    second, as detectors send them): the browser gets at most about ten
+    frames a second, the DOM stays bounded, and the page still answers."""
+    frames = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)),
+    )
+    page.reload()
+    page.wait_for_selector("#connection-state[data-state=live]")
+    heap_before = page.evaluate("performance.memory.usedJSHeapSize")
+    item = {
+        "transaction_id": "t",
+        "source": "s",
+        "target": "t",
+        "amount": "5.00",
+        "currency": "EUR",
+        "timestamp": "2026-11-29T10:00:00+00:00",
+        "outcome": "legit",
+        "score": 0,
+        "reasons": [],
+    }
+    started = time.monotonic()
+    for _ in range(200):
+        broadcast(
+            {
+                "transactions": [item] * 100,
+                "counts": {"legit": 490, "review": 5, "fraud": 5},
+            }
+        )
+        time.sleep(max(0.0, started + (_ + 1) / 20 - time.monotonic()))
+    deadline = time.monotonic() + 15
+    while page.inner_text("#count-total") != "100,000":
+        assert time.monotonic() < deadline, page.inner_text("#count-total")
+        time.sleep(0.1)
+    elapsed = time.monotonic() - started
+    rows = page.evaluate("document.querySelectorAll('#feed-rows tr').length")
+    heap_after = page.evaluate("performance.memory.usedJSHeapSize")
+    answered = time.monotonic()
+    page.click("#pause")
+    response = time.monotonic() - answered
+    rate = len(frames) / elapsed
+    with capsys.disabled():
+        print(
+            f"\n  measured: 10,000 tx/s for {elapsed:.1f} s: {len(frames)} frames "
+            f"({rate:.1f}/s), {rows} rows in the DOM, JS heap "
+            f"{heap_before / 2**20:.1f} -> {heap_after / 2**20:.1f} MiB, "
+            f"a click answered in {response * 1000:.0f} ms"
+        )
+    assert rate <= 12
+    assert rows <= 200

@@ -47,6 +47,9 @@ def record_batch(*, outcomes, dead: int, seconds: float, ages) -> None:
         LATENCY_SECONDS.observe(age)
 
 
+_lag_by_partition: dict[tuple[str, str], int] = {}
+
+
 def record_statistics(stats_json: str) -> None:
     """librdkafka's ``stats_cb``: the consumer lag of every partition this
     consumer owns."""
@@ -59,3 +62,10 @@ def record_statistics(stats_json: str) -> None:
             lag = numbers.get("consumer_lag", -1)
             if partition != "-1" and lag >= 0:
                 LAG.labels(topic, partition).set(lag)
+                _lag_by_partition[(topic, partition)] = lag
+
+
+def current_lag() -> int | None:
+    """Messages this detector is behind, over its partitions (None before
+    the first statistics arrive)."""
+    return sum(_lag_by_partition.values()) if _lag_by_partition else None
