@@ -54,36 +54,65 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def web(settings, kafka_topics):
-    """daphne serving the app on this test's database and topics."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
+@pytest.fixture(autouse=True)
+def orm_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; the tests'
+    own database calls are still plain synchronous ones."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class WebServer:
+    """daphne serving the ASGI app on this test's database and topics."""
+
+    def __init__(self, settings) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = detector_env(settings)
+        self.process = None
+        self.start()
+
+    def start(self) -> None:
+        command = [
             sys.executable,
             "-m",
             "daphne",
             "-b",
             "127.0.0.1",
             "-p",
-            str(port),
+            str(self.port),
             "fraudsite.asgi:application",
-        ],
-        cwd=ROOT,
-        env=detector_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
+        ]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("daphne did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.fixture
+def server(settings, kafka_topics):
+    web_server = WebServer(settings)
+    yield web_server
+    web_server.stop()
+
+
+@pytest.fixture
+def web(server):
+    return server.url
 
 
 @pytest.fixture
@@ -298,3 +327,73 @@ def test_the_page_keeps_up_with_ten_thousand_transactions_a_second(page, capsys)
         )
     assert rate <= 12
     assert rows <= 200
+
+
+def test_a_row_opens_the_transaction_in_admin(page, web, django_user_model):
+    """Clicking a row, or Enter on it, opens that transaction's admin page."""
+    from tests.factories import stored_transaction
+
+    analyst = django_user_model.objects.get(username="analyst")
+    analyst.is_superuser = True
+    analyst.save()
+    row = stored_transaction("fraud")
+    page.reload()
+    selector = f'tr[data-transaction-id="{row.transaction_id}"]'
+    page.wait_for_selector(selector)
+    page.focus(selector)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/admin/transactions_app/transaction/{row.pk}/change/")
+    assert str(row.transaction_id) in page.content()
+
+
+def test_the_page_reconnects_by_itself(page, server):
+    """When the server goes away the page says it is reconnecting, and it
+    is live again once the server is back."""
+    server.stop()
+    page.wait_for_selector(
+        "#connection-state[data-state^=reconnecting]", timeout=10_000
+    )
+    server.start()
+    page.wait_for_selector("#connection-state[data-state=live]", timeout=40_000)
+
+
+def test_xss_payloads_sent_through_kafka_never_reach_the_page(
+    page, settings, kafka_topics, kafka, group_id
+):
+    """Messages whose fields carry script are rejected by validation (they
+    become dead letters); the page shows only the valid message, and nothing
+    executes. (What the page does with such text if it ever arrived is the
+    literal-text test above.)"""
+    from transactions_app.models import DeadLetter
+
+    valid = {
+        "transaction_id": str(uuid.uuid4()),
+        "source": "a1B2c3D4e5F6",
+        "target": "Z9y8X7w6V5u4",
+        "amount": 5.0,
+        "currency": "EUR",
+    }
+    hostile = [
+        valid
+        | {"transaction_id": str(uuid.uuid4()), "source": "<script>alert(1)</script>"},
+        valid
+        | {
+            "transaction_id": str(uuid.uuid4()),
+            "target": "<img src=x onerror=alert(2)>",
+        },
+        valid | {"transaction_id": str(uuid.uuid4()), "currency": "<b>"},
+    ]
+    detector = DetectorProcess(settings, "--group-id", group_id)
+    try:
+        detector.wait_for_output("partitions assigned")
+        kafka.produce(kafka_topics.transactions, [*hostile, valid], key=b"k")
+        page.wait_for_selector(
+            f'tr[data-transaction-id="{valid["transaction_id"]}"]', timeout=30_000
+        )
+    finally:
+        detector.terminate()
+    assert DeadLetter.objects.count() == 3
+    assert page.query_selector_all("#feed-rows tr") and all(
+        "<" not in row.inner_text() for row in page.query_selector_all("#feed-rows tr")
+    )
+    assert page.dialogs == []
