@@ -15,6 +15,7 @@ name) and its episode id, for the producer to put in Kafka headers.
 """
 
 import heapq
+import itertools
 import math
 import random
 import string
@@ -78,7 +79,11 @@ class RealisticProfile:
         for account in self._accounts:
             others = self._random.sample(ids, self._random.randint(3, 6) + 1)
             account.counterparties = [o for o in others if o != account.id][:6]
-        self._weights = [a.activity for a in self._accounts]
+        # Cumulative weights once: choices() is then a binary search, not a
+        # pass over the whole population per transaction.
+        self._cum_weights = list(
+            itertools.accumulate(a.activity for a in self._accounts)
+        )
         self._episode_length = 6.5  # mean transactions per episode
 
     def __call__(self) -> Labelled:
@@ -95,7 +100,7 @@ class RealisticProfile:
     # -- legit traffic -------------------------------------------------
 
     def _legit(self, label: str) -> Labelled:
-        account = self._random.choices(self._accounts, self._weights)[0]
+        account = self._random.choices(self._accounts, cum_weights=self._cum_weights)[0]
         if self._random.random() < 0.85:
             target = self._random.choice(account.counterparties)
         else:
