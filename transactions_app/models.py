@@ -1,10 +1,12 @@
 """The stored record of every classified transaction."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 
 from .detection import RULE_TYPES
 from .detection import Outcome as VerdictOutcome
+from .streaming.codec import ACCOUNT_PATTERN
 
 
 class ReviewStatus(models.TextChoices):
@@ -174,7 +176,16 @@ class AccountListEntry(models.Model):
         WATCH = "watch", "Watch list"
 
     list_name = models.CharField("list", max_length=16, choices=ListName.choices)
-    account = models.CharField(max_length=64)
+    account = models.CharField(
+        max_length=64,
+        validators=[
+            RegexValidator(
+                rf"\A{ACCOUNT_PATTERN.pattern}\Z",
+                "An account id is 1-64 letters, digits, '_', '.', ':' or '-', "
+                "starting with a letter or digit, as in transactions.",
+            )
+        ],
+    )
     note = models.CharField(max_length=200, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

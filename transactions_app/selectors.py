@@ -2,8 +2,6 @@
 
 from datetime import datetime
 
-from django.db.models import QuerySet
-
 from . import detection
 from .models import Transaction
 
@@ -13,11 +11,6 @@ RESTORE_LIMIT = 500_000
 def transactions_latest(*, limit: int = 100) -> list[Transaction]:
     """The most recently classified transactions, newest first."""
     return list(Transaction.objects.order_by("-received_at", "-id")[:limit])
-
-
-def transactions_flagged() -> QuerySet[Transaction]:
-    """Transactions classified as review or fraud, newest first."""
-    return Transaction.objects.filter(outcome__in=Transaction.FLAGGED_OUTCOMES)
 
 
 def transaction_get(*, transaction_id) -> Transaction | None:

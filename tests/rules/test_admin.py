@@ -84,3 +84,29 @@ def test_rule_lists_and_versions_pages_load(admin_client):
         "/admin/transactions_app/accountlistentry/",
     ):
         assert admin_client.get(url).status_code == 200
+
+
+def test_account_lists_are_managed_in_admin(admin_client, admin_user):
+    """Adding puts the account on the list (recorded with who added it);
+    deleting takes it off; an id that could never match is refused."""
+    from transactions_app.models import AccountListEntry
+    from transactions_app.rules.selectors import account_lists
+
+    url = "/admin/transactions_app/accountlistentry/"
+    admin_client.post(
+        url + "add/", {"list_name": "block", "account": "BAD123", "note": "chargebacks"}
+    )
+    entry = AccountListEntry.objects.get()
+    assert (entry.account, entry.added_by) == ("BAD123", admin_user)
+    assert account_lists() == {"block": frozenset({"BAD123"})}
+
+    refused = admin_client.post(
+        url + "add/", {"list_name": "block", "account": "<bad id>"}
+    )
+    assert "An account id is 1-64 letters" in refused.content.decode()
+
+    admin_client.post(
+        url,
+        {"action": "delete_selected", "post": "yes", "_selected_action": [entry.pk]},
+    )
+    assert account_lists() == {}

@@ -85,13 +85,6 @@ class TargetState:
         high = bisect_right(entries, end, key=_TIME)
         return entries[low:high]
 
-    def distinct_sources(
-        self, start: float, end: float, *, new_only: bool = False
-    ) -> set[str]:
-        """Sources that paid this account with ``start < time <= end``
-        (only those paying it for the first time, with ``new_only``)."""
-        return {e[1] for e in self.window(start, end) if e[3] or not new_only}
-
 
 @dataclass(frozen=True, slots=True)
 class StateLimits:

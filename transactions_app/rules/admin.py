@@ -13,6 +13,8 @@ from ..models import AccountListEntry, Backtest, Rule, RuleVersion
 from .backtest import backtest_request
 from .services import (
     RuleChangeRefused,
+    account_list_add,
+    account_list_remove,
     rule_config_check,
     rule_create,
     rule_version_approve,
@@ -247,10 +249,30 @@ class AccountListEntryAdmin(admin.ModelAdmin):
     search_fields = ("=account",)
     readonly_fields = ("added_by", "added_at")
 
+    def get_readonly_fields(self, request, obj=None):
+        # An entry is an account on a list: to change it, remove and add.
+        if obj is not None:
+            return ("list_name", "account", "added_by", "added_at")
+        return self.readonly_fields
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.added_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)  # the note only
+            return
+        entry = account_list_add(
+            list_name=obj.list_name,
+            account=obj.account,
+            added_by=request.user,
+            note=obj.note,
+        )
+        obj.pk = entry.pk
+
+    def delete_model(self, request, obj):
+        account_list_remove(list_name=obj.list_name, account=obj.account)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            account_list_remove(list_name=entry.list_name, account=entry.account)
 
 
 class BacktestAdmin(admin.ModelAdmin):
