@@ -7,6 +7,7 @@ import pytest
 
 from tests.factories import NOW, engine_transaction
 from transactions_app.detection import Outcome, Reason, Verdict
+from transactions_app.models import DeadLetter
 from transactions_app.models import Transaction as TransactionRow
 from transactions_app.services import (
     transaction_claim_alert,
@@ -36,7 +37,8 @@ def test_a_batch_is_stored_with_every_field():
     """Each field of the transaction, verdict and origin lands in its column."""
     item = classified("950.00", outcome=Outcome.FRAUD, offset=7)
     stored = transactions_store_batch(classified=[item])
-    assert len(stored) == 1
+    assert stored.new == [item]
+    assert stored.conflicts == []
     row = TransactionRow.objects.get()
     assert row.transaction_id == item.transaction.transaction_id
     assert row.amount == Decimal("950.00")
@@ -52,32 +54,45 @@ def test_a_batch_is_stored_with_every_field():
     assert row.is_flagged
 
 
-def test_a_duplicate_transaction_id_is_stored_once():
-    """Storing the same transaction again (a redelivery) adds nothing and
-    reports nothing new; the first version is kept."""
+def test_a_redelivered_transaction_is_stored_once_and_not_reported_again():
+    """Storing the same transaction again (a redelivery) adds nothing,
+    reports nothing new and is no conflict."""
+    item = classified("1.00")
+    assert transactions_store_batch(classified=[item]).new == [item]
+    again = transactions_store_batch(classified=[item])
+    assert (again.new, again.conflicts) == ([], [])
+    assert TransactionRow.objects.count() == 1
+
+
+def test_a_reused_id_with_other_content_is_a_dead_letter():
+    """A later message with a stored id but other content does not replace
+    the first: it is refused as a conflict and kept as a dead letter."""
     tid = uuid.uuid4()
-    first = transactions_store_batch(
-        classified=[classified("1.00", transaction_id=tid)]
-    )
+    transactions_store_batch(classified=[classified("1.00", transaction_id=tid)])
     again = transactions_store_batch(
-        classified=[classified("2.00", transaction_id=tid), classified("3.00")]
-    )
-    assert len(first) == 1
-    assert [item.transaction.amount for item in again] == [Decimal("3.00")]
-    assert TransactionRow.objects.get(transaction_id=tid).amount == Decimal("1.00")
-    assert TransactionRow.objects.count() == 2
-
-
-def test_duplicates_within_one_batch_are_stored_once():
-    """Two messages with one id in the same batch: the first wins."""
-    tid = uuid.uuid4()
-    stored = transactions_store_batch(
         classified=[
-            classified("1.00", transaction_id=tid),
-            classified("2.00", transaction_id=tid),
+            classified("2.00", transaction_id=tid, offset=5),
+            classified("3.00"),
         ]
     )
-    assert len(stored) == 1
+    assert [item.transaction.amount for item in again.new] == [Decimal("3.00")]
+    [conflict] = again.conflicts
+    assert (conflict.partition, conflict.offset) == (1, 5)
+    assert conflict.error == f"duplicate transaction_id {tid} with different content"
+    assert TransactionRow.objects.get(transaction_id=tid).amount == Decimal("1.00")
+    assert DeadLetter.objects.get().error == conflict.error
+
+
+def test_duplicates_within_one_batch_keep_the_first():
+    """Two messages with one id in a batch: the first is stored; the second
+    is a conflict if its content differs, and silently dropped if not."""
+    tid = uuid.uuid4()
+    first = classified("1.00", transaction_id=tid)
+    stored = transactions_store_batch(
+        classified=[first, first, classified("2.00", transaction_id=tid, offset=9)]
+    )
+    assert stored.new == [first]
+    assert [c.offset for c in stored.conflicts] == [9]
     assert TransactionRow.objects.get(transaction_id=tid).amount == Decimal("1.00")
 
 

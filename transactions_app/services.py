@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .detection import Outcome
 from .models import DeadLetter, ReviewStatus, Transaction
-from .streaming.records import ClassifiedTransaction, RejectedMessage
+from .streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
 
 logger = logging.getLogger(__name__)
 
@@ -21,22 +21,26 @@ def transactions_store_batch(
     *,
     classified: Sequence[ClassifiedTransaction],
     rejected: Sequence[RejectedMessage] = (),
-) -> list[ClassifiedTransaction]:
-    """Store a batch in one database transaction; return what was new.
+) -> StoredBatch:
+    """Store a batch in one database transaction; report what was new.
 
     Idempotent on ``transaction_id``: a transaction already stored (a
     redelivery after a crash, or a duplicate id within the batch) is
     skipped, the first version kept, and only the transactions this call
-    inserted are returned (``ON CONFLICT DO NOTHING RETURNING`` on
-    PostgreSQL, which loads the batch with ``COPY``). Rejected messages of
-    the batch are stored as dead letters in the same transaction. Fraud
-    alerts for the new transactions are queued after the commit, one task
-    per batch.
+    inserted are reported new (``ON CONFLICT DO NOTHING RETURNING`` on
+    PostgreSQL, which loads the batch with ``COPY``). A message reusing a
+    stored id with other content is a conflict: it becomes a dead letter.
+    Rejected messages and conflicts are stored as dead letters in the same
+    transaction. Fraud alerts for the new transactions are queued after
+    the commit, one task per batch.
     """
-    unique = _first_per_transaction_id(classified)
+    unique, conflicts = _first_per_transaction_id(classified)
     with db_transaction.atomic():
         new_ids = _insert_ignoring_existing([_row(item) for item in unique.values()])
-        dead_letters_store(rejected=rejected)
+        seen = [item for key, item in unique.items() if key not in new_ids]
+        conflicts += _conflicting_with_stored(seen)
+        refused = [_conflict_letter(item) for item in conflicts]
+        dead_letters_store(rejected=[*rejected, *refused])
     new = [item for key, item in unique.items() if key in new_ids]
     fraud_ids = [
         str(item.transaction.transaction_id)
@@ -45,16 +49,58 @@ def transactions_store_batch(
     ]
     if fraud_ids:
         db_transaction.on_commit(lambda: _queue_fraud_alerts(fraud_ids), robust=True)
-    return new
+    return StoredBatch(new=new, conflicts=refused)
 
 
-def _first_per_transaction_id(
-    classified: Sequence[ClassifiedTransaction],
-) -> dict:
+def _first_per_transaction_id(classified: Sequence[ClassifiedTransaction]):
+    """The first item per id, and the later ones whose content differs
+    (same content: a plain duplicate, skipped)."""
     unique: dict = {}
+    conflicts = []
     for item in classified:
-        unique.setdefault(item.transaction.transaction_id, item)
-    return unique
+        first = unique.setdefault(item.transaction.transaction_id, item)
+        if first is not item and _content(first) != _content(item):
+            conflicts.append(item)
+    return unique, conflicts
+
+
+def _content(item: ClassifiedTransaction) -> tuple:
+    tx = item.transaction
+    return (tx.source, tx.target, tx.amount, tx.currency, tx.timestamp)
+
+
+def _conflicting_with_stored(items: list[ClassifiedTransaction]) -> list:
+    """Items whose id is stored already with other content."""
+    if not items:
+        return []
+    stored = {
+        row[0]: row[1:]
+        for row in Transaction.objects.filter(
+            transaction_id__in=[item.transaction.transaction_id for item in items]
+        ).values_list(
+            "transaction_id", "source", "target", "amount", "currency", "timestamp"
+        )
+    }
+    return [
+        item
+        for item in items
+        if stored.get(item.transaction.transaction_id, _content(item)) != _content(item)
+    ]
+
+
+def _conflict_letter(item: ClassifiedTransaction) -> RejectedMessage:
+    origin = item.origin
+    return RejectedMessage(
+        topic=origin.topic,
+        partition=origin.partition,
+        offset=origin.offset,
+        key=origin.key,
+        value=origin.value,
+        headers=origin.headers,
+        error=f"duplicate transaction_id {item.transaction.transaction_id} "
+        "with different content",
+        received_at=item.received_at,
+    )
 
 
 ROW_COLUMNS = (

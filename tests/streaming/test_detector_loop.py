@@ -13,6 +13,7 @@ from transactions_app.streaming.detector import (
     DetectorTopics,
     EngineDetection,
 )
+from transactions_app.streaming.records import StoredBatch
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TOPICS = DetectorTopics("in", "legit", "fraud", "dead")
@@ -111,7 +112,7 @@ def make_detector(batches, *, store=None, fail_delivery=0):
 
     def default_store(batch, dead):
         log.append(("stored", len(batch)))
-        return list(batch)
+        return StoredBatch(new=list(batch), conflicts=[])
 
     detector = Detector(
         consumer=consumer,
@@ -157,7 +158,7 @@ def test_a_database_outage_is_retried_before_anything_is_committed():
         attempts.append(len(batch))
         if len(attempts) < 3:
             raise ConnectionError("database is down")
-        return list(batch)
+        return StoredBatch(new=list(batch), conflicts=[])
 
     detector, consumer, _producer, log = make_detector(
         [[message(10.0, 0)]], store=flaky_store

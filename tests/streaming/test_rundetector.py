@@ -221,9 +221,14 @@ def test_dead_letters_are_kept_in_the_database_and_can_be_redriven(
     assert dict(again[0].headers())["trace-id"] == b"abc"
 
 
-def test_a_conflicting_duplicate_id_is_stored_once(kafka_topics, kafka, group_id):
+def test_a_reused_id_with_other_content_goes_to_the_dead_letter_topic(
+    kafka_topics, kafka, group_id
+):
     """A second message reusing a transaction id with other content does not
-    overwrite the first one stored."""
+    overwrite the first: it is dead-lettered (topic and table), and only the
+    first is routed to a result topic."""
+    from transactions_app.models import DeadLetter
+
     tid = str(uuid.uuid4())
     first = LEGIT[0] | {"transaction_id": tid}
     second = FRAUD[0] | {"transaction_id": tid}
@@ -231,6 +236,12 @@ def test_a_conflicting_duplicate_id_is_stored_once(kafka_topics, kafka, group_id
     run_detector(group_id)
     row = Transaction.objects.get(transaction_id=tid)
     assert float(row.amount) == first["amount"]
+    [letter] = kafka.read(kafka_topics.deadletter, expected=1)
+    assert json.loads(letter.value()) == second
+    assert b"with different content" in dict(letter.headers())["deadletter.error"]
+    assert DeadLetter.objects.get().error.startswith(f"duplicate transaction_id {tid}")
+    assert kafka.read(kafka_topics.fraud, expected=0, timeout=3) == []
+    assert len(kafka.read(kafka_topics.legit, expected=1)) == 1
 
 
 def test_a_fuzzed_stream_stores_exactly_the_valid_messages(

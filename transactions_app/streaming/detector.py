@@ -88,7 +88,9 @@ class Detector:
 
     ``store(classified, rejected)`` persists a batch of
     ``ClassifiedTransaction`` and ``RejectedMessage`` items in one go and
-    returns the transactions newly stored; ``broadcast`` receives those.
+    returns a ``StoredBatch``: the transactions newly stored, which
+    ``broadcast`` receives, and the conflicts (a reused id with other
+    content), which go to the dead-letter topic instead of the results.
     Exceptions of the ``retryable`` types from ``store`` (a database that
     is down) are retried with backoff; anything else stops the detector,
     uncommitted.
@@ -175,11 +177,19 @@ class Detector:
         stored = self._store_with_retry(classified, dead)
         if stored is None:
             return  # shutdown while the database was down: nothing committed
+        if stored.conflicts:
+            refused = {(c.partition, c.offset) for c in stored.conflicts}
+            classified = [
+                item
+                for item in classified
+                if (item.origin.partition, item.origin.offset) not in refused
+            ]
+            dead = dead + stored.conflicts
         if not self._deliver_with_retry(classified, dead):
             return  # shutdown while Kafka refused results: nothing committed
         self._commit(messages)
         self._report_batch(classified, dead, started)
-        self._broadcast(stored)
+        self._broadcast(stored.new)
         self.processed += len(classified)
         self.flagged += sum(item.verdict.is_flagged for item in classified)
         self.dead_letters += len(dead)

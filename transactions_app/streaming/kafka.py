@@ -140,4 +140,7 @@ def message_origin(message: Message) -> MessageOrigin:
         partition=message.partition(),
         offset=message.offset(),
         timestamp=sent_at,
+        key=message.key(),
+        value=message.value(),
+        headers=tuple(message.headers() or ()),
     )

@@ -24,6 +24,9 @@ class MessageOrigin:
     partition: int
     offset: int
     timestamp: datetime
+    key: bytes | None = None
+    value: bytes | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
 
     def derived_transaction_id(self) -> uuid.UUID:
         name = f"{self.topic}/{self.partition}/{self.offset}"
@@ -53,3 +56,13 @@ class RejectedMessage:
     headers: tuple[tuple[str, bytes], ...]
     error: str
     received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """What storing a batch did: the transactions it stored for the first
+    time, and the messages it refused because they reuse a stored
+    transaction id with other content (kept as dead letters)."""
+
+    new: list[ClassifiedTransaction]
+    conflicts: list[RejectedMessage]

@@ -22,6 +22,7 @@ from transactions_app.streaming.kafka import (
 )
 from transactions_app.streaming.producer import TransactionProducer
 from transactions_app.streaming.realistic import RealisticProfile
+from transactions_app.streaming.records import StoredBatch
 
 
 class Command(BaseCommand):
@@ -102,7 +103,7 @@ class Command(BaseCommand):
                 verdicts[str(item.transaction.transaction_id)] = (
                     item.verdict.outcome.value
                 )
-            return batch
+            return StoredBatch(new=list(batch), conflicts=[])
 
         ruleset = ruleset_live()
         self._versions = ruleset.versions
