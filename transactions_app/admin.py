@@ -7,7 +7,8 @@ workflow arrives with its own issue.
 from django.contrib import admin, messages
 from django.db import transaction as db_transaction
 
-from .models import DeadLetter, Transaction
+from .models import DeadLetter, ReviewEvent, ReviewStatus, Transaction
+from .review import transactions_assign_bulk, transactions_review_bulk
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -27,6 +28,22 @@ class FlaggedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewEventInline(admin.TabularInline):
+    """The case's audit trail, read-only."""
+
+    model = ReviewEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor", "from_status", "to_status", "assignee", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
     list_display = (
@@ -38,20 +55,61 @@ class TransactionAdmin(admin.ModelAdmin):
         "currency",
         "outcome",
         "score",
+        "review_status",
+        "assignee",
     )
-    list_filter = (FlaggedFilter, "outcome", "currency", "timestamp")
+    list_select_related = ("assignee",)
+    list_filter = (FlaggedFilter, "outcome", "review_status", "currency", "timestamp")
     search_fields = ("=transaction_id", "=source", "=target")
     date_hierarchy = "timestamp"
     ordering = ("-timestamp", "-id")
     show_full_result_count = False
     list_per_page = 50
     readonly_fields = [field.name for field in Transaction._meta.fields]
+    inlines = (ReviewEventInline,)
+    actions = ("confirm_fraud", "dismiss", "escalate", "assign_to_me")
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("transactions_app.review_transaction")
+
+    @admin.action(description="Confirm as fraud", permissions=["review"])
+    def confirm_fraud(self, request, queryset):
+        self._review(request, queryset, ReviewStatus.CONFIRMED)
+
+    @admin.action(description="Dismiss as false positive", permissions=["review"])
+    def dismiss(self, request, queryset):
+        self._review(request, queryset, ReviewStatus.FALSE_POSITIVE)
+
+    @admin.action(description="Escalate", permissions=["review"])
+    def escalate(self, request, queryset):
+        self._review(request, queryset, ReviewStatus.ESCALATED)
+
+    @admin.action(description="Assign to me", permissions=["review"])
+    def assign_to_me(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        refused = transactions_assign_bulk(
+            transaction_ids=ids, assignee=request.user, actor=request.user
+        )
+        self._report(request, len(ids), refused, "assigned to you")
+
+    def _review(self, request, queryset, to_status):
+        ids = list(queryset.values_list("pk", flat=True))
+        refused = transactions_review_bulk(
+            transaction_ids=ids, reviewer=request.user, to_status=to_status
+        )
+        self._report(request, len(ids), refused, f"marked {to_status.label.lower()}")
+
+    def _report(self, request, total, refused, done):
+        if total - len(refused):
+            self.message_user(request, f"{total - len(refused)} transaction(s) {done}.")
+        for reason in refused:
+            self.message_user(request, reason, messages.ERROR)
 
 
 @admin.register(DeadLetter)

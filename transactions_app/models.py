@@ -65,12 +65,26 @@ class Transaction(models.Model):
         db_index=True,
         help_text="Analyst review of a flagged transaction (empty for legit).",
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The analyst working on this case.",
+    )
+    review_version = models.PositiveIntegerField(
+        default=0,
+        help_text="Bumped by every review change; a change made on an older "
+        "version is refused (two analysts at once).",
+    )
 
     class Meta:
         ordering = ["-timestamp", "-id"]
         indexes = [
             models.Index(fields=["outcome", "-timestamp"], name="tx_outcome_time"),
         ]
+        permissions = [("review_transaction", "Can review flagged transactions")]
 
     def __str__(self) -> str:
         return f"{self.transaction_id} {self.amount} {self.currency} ({self.outcome})"
@@ -303,3 +317,35 @@ class DeadLetter(models.Model):
     def value_preview(self) -> str:
         data = bytes(self.value or b"")[:200]
         return data.decode("utf-8", errors="replace")
+
+
+class ReviewEvent(models.Model):
+    """One step of a case's audit trail: who, when, from which status to
+    which, the assignee after the step, and a note. Never changed."""
+
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.CASCADE, related_name="review_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=16, choices=ReviewStatus.choices)
+    to_status = models.CharField(max_length=16, choices=ReviewStatus.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status} by {self.actor}"

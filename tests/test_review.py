@@ -1,0 +1,171 @@
+"""Analyst review: status changes and assignment with an audit trail, and
+refusal when a case changed meanwhile (two analysts at once)."""
+
+import pytest
+
+from tests.factories import stored_transaction
+from transactions_app.models import ReviewEvent, Transaction
+from transactions_app.review import (
+    ReviewRefused,
+    transaction_assign,
+    transaction_review,
+    transactions_review_bulk,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def analysts(django_user_model):
+    return [
+        django_user_model.objects.create_user(name, password="x", is_staff=True)
+        for name in ("ana", "ben")
+    ]
+
+
+def flagged() -> Transaction:
+    row = stored_transaction("fraud")
+    row.review_status = "new"
+    row.save()
+    return row
+
+
+def test_taking_a_case_assigns_it_and_writes_the_trail(analysts):
+    ana, _ben = analysts
+    case = flagged()
+    transaction_review(
+        transaction_id=case.pk,
+        reviewer=ana,
+        to_status="in_review",
+        expected_version=0,
+        note="looking",
+    )
+    transaction_review(
+        transaction_id=case.pk,
+        reviewer=ana,
+        to_status="confirmed",
+        expected_version=1,
+        note="card reported stolen",
+    )
+    case.refresh_from_db()
+    assert (case.review_status, case.assignee, case.review_version) == (
+        "confirmed",
+        ana,
+        2,
+    )
+    trail = list(case.review_events.values_list("from_status", "to_status", "note"))
+    assert trail == [
+        ("new", "in_review", "looking"),
+        ("in_review", "confirmed", "card reported stolen"),
+    ]
+
+
+def test_a_change_made_on_an_older_version_is_refused(analysts):
+    """Ben acts on what he loaded before Ana's change: refused, not merged."""
+    ana, ben = analysts
+    case = flagged()
+    transaction_review(
+        transaction_id=case.pk, reviewer=ana, to_status="confirmed", expected_version=0
+    )
+    with pytest.raises(ReviewRefused, match="changed meanwhile by ana"):
+        transaction_review(
+            transaction_id=case.pk,
+            reviewer=ben,
+            to_status="false_positive",
+            expected_version=0,
+        )
+    case.refresh_from_db()
+    assert case.review_status == "confirmed"
+    assert ReviewEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "to"), [("confirmed", "false_positive"), ("escalated", "new")]
+)
+def test_transitions_outside_the_workflow_are_refused(analysts, start, to):
+    case = flagged()
+    Transaction.objects.filter(pk=case.pk).update(review_status=start)
+    with pytest.raises(ReviewRefused, match="cannot go from"):
+        transaction_review(
+            transaction_id=case.pk,
+            reviewer=analysts[0],
+            to_status=to,
+            expected_version=0,
+        )
+
+
+def test_legit_transactions_are_not_reviewed(analysts):
+    legit = stored_transaction("legit")
+    with pytest.raises(ReviewRefused, match="is legit"):
+        transaction_review(
+            transaction_id=legit.pk,
+            reviewer=analysts[0],
+            to_status="confirmed",
+            expected_version=0,
+        )
+
+
+def test_assignment_is_recorded(analysts):
+    ana, ben = analysts
+    case = flagged()
+    transaction_assign(
+        transaction_id=case.pk,
+        assignee=ben,
+        actor=ana,
+        expected_version=0,
+        note="yours",
+    )
+    transaction_assign(
+        transaction_id=case.pk, assignee=None, actor=ben, expected_version=1
+    )
+    case.refresh_from_db()
+    assert case.assignee is None
+    assert [e.assignee for e in case.review_events.all()] == [ben, None]
+
+
+def test_bulk_changes_audit_every_row_and_report_refusals(analysts):
+    cases = [flagged() for _ in range(3)]
+    legit = stored_transaction("legit")
+    refused = transactions_review_bulk(
+        transaction_ids=[c.pk for c in cases] + [legit.pk],
+        reviewer=analysts[0],
+        to_status="false_positive",
+        note="known merchant",
+    )
+    assert len(refused) == 1 and "is legit" in refused[0]
+    assert ReviewEvent.objects.filter(to_status="false_positive").count() == 3
+
+
+def test_admin_bulk_actions_and_the_trail_inline(admin_client, admin_user):
+    cases = [flagged() for _ in range(2)]
+    url = "/admin/transactions_app/transaction/"
+    admin_client.post(
+        url, {"action": "assign_to_me", "_selected_action": [c.pk for c in cases]}
+    )
+    response = admin_client.post(
+        url,
+        {"action": "confirm_fraud", "_selected_action": [c.pk for c in cases]},
+        follow=True,
+    )
+    assert "2 transaction(s) marked confirmed fraud." in response.content.decode()
+    assert set(
+        Transaction.objects.filter(pk__in=[c.pk for c in cases]).values_list(
+            "review_status", "assignee"
+        )
+    ) == {("confirmed", admin_user.pk)}
+    page = admin_client.get(f"{url}{cases[0].pk}/change/").content.decode()
+    assert "Confirmed fraud" in page and "Review events" in page
+
+
+def test_staff_without_the_review_permission_get_no_review_actions(
+    client, django_user_model
+):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user(
+        "viewer", password="x", is_staff=True
+    )
+    viewer.user_permissions.add(Permission.objects.get(codename="view_transaction"))
+    client.force_login(viewer)
+    page = client.get("/admin/transactions_app/transaction/").content.decode()
+    assert "Confirm as fraud" not in page

@@ -1,0 +1,128 @@
+"""Analyst review of flagged transactions: status changes and assignment.
+
+Every change writes an immutable ``ReviewEvent`` (who, when, from → to,
+assignee, note) and bumps the transaction's ``review_version``; a change
+made against an older version is refused, so two analysts working on one
+case at once never overwrite each other silently.
+"""
+
+from django.db import transaction as db_transaction
+
+from .models import ReviewEvent, ReviewStatus, Transaction
+
+S = ReviewStatus
+ALLOWED = {
+    S.NEW: {S.IN_REVIEW, S.CONFIRMED, S.FALSE_POSITIVE, S.ESCALATED},
+    S.IN_REVIEW: {S.NEW, S.CONFIRMED, S.FALSE_POSITIVE, S.ESCALATED},
+    S.ESCALATED: {S.IN_REVIEW, S.CONFIRMED, S.FALSE_POSITIVE},
+    S.CONFIRMED: {S.IN_REVIEW},  # reopened
+    S.FALSE_POSITIVE: {S.IN_REVIEW},  # reopened
+}
+
+
+class ReviewRefused(Exception):
+    """A review change that is not allowed; the message says why."""
+
+
+@db_transaction.atomic
+def transaction_review(
+    *,
+    transaction_id: int,
+    reviewer,
+    to_status: str,
+    expected_version: int,
+    note: str = "",
+) -> Transaction:
+    """Move a flagged transaction to ``to_status``. Taking a case into
+    review assigns it to the reviewer when nobody has it."""
+    tx = _locked(transaction_id, expected_version)
+    to_status = ReviewStatus(to_status)
+    if to_status not in ALLOWED[ReviewStatus(tx.review_status)]:
+        raise ReviewRefused(
+            f"Transaction {tx.transaction_id} cannot go from "
+            f"{ReviewStatus(tx.review_status).label} to {to_status.label}."
+        )
+    if to_status == S.IN_REVIEW and tx.assignee_id is None:
+        tx.assignee = reviewer
+    return _record(tx, reviewer, to_status, note)
+
+
+@db_transaction.atomic
+def transaction_assign(
+    *, transaction_id: int, assignee, actor, expected_version: int, note: str = ""
+) -> Transaction:
+    """Give a flagged transaction to ``assignee`` (None: unassign)."""
+    tx = _locked(transaction_id, expected_version)
+    tx.assignee = assignee
+    return _record(tx, actor, ReviewStatus(tx.review_status), note)
+
+
+def transactions_review_bulk(
+    *, transaction_ids, reviewer, to_status: str, note: str = ""
+) -> list[str]:
+    """Apply one status change to many transactions, each with its own
+    audit entry; returns why any were refused."""
+    refused = []
+    for pk, version in Transaction.objects.filter(pk__in=transaction_ids).values_list(
+        "pk", "review_version"
+    ):
+        try:
+            transaction_review(
+                transaction_id=pk,
+                reviewer=reviewer,
+                to_status=to_status,
+                expected_version=version,
+                note=note,
+            )
+        except ReviewRefused as error:
+            refused.append(str(error))
+    return refused
+
+
+def transactions_assign_bulk(*, transaction_ids, assignee, actor) -> list[str]:
+    refused = []
+    for pk, version in Transaction.objects.filter(pk__in=transaction_ids).values_list(
+        "pk", "review_version"
+    ):
+        try:
+            transaction_assign(
+                transaction_id=pk,
+                assignee=assignee,
+                actor=actor,
+                expected_version=version,
+            )
+        except ReviewRefused as error:
+            refused.append(str(error))
+    return refused
+
+
+def _locked(transaction_id: int, expected_version: int) -> Transaction:
+    tx = Transaction.objects.select_for_update().get(pk=transaction_id)
+    if not tx.review_status:
+        raise ReviewRefused(
+            f"Transaction {tx.transaction_id} is legit: there is nothing to review."
+        )
+    if tx.review_version != expected_version:
+        last = tx.review_events.select_related("actor").last()
+        who = f" by {last.actor}" if last and last.actor else ""
+        raise ReviewRefused(
+            f"Transaction {tx.transaction_id} was changed meanwhile{who}; "
+            "reload it and try again."
+        )
+    return tx
+
+
+def _record(tx: Transaction, actor, to_status, note: str) -> Transaction:
+    from_status = tx.review_status
+    tx.review_status = to_status
+    tx.review_version += 1
+    tx.save(update_fields=["review_status", "review_version", "assignee"])
+    ReviewEvent.objects.create(
+        transaction=tx,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        assignee=tx.assignee,
+        note=note,
+    )
+    return tx
