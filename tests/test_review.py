@@ -169,3 +169,86 @@ def test_staff_without_the_review_permission_get_no_review_actions(
     client.force_login(viewer)
     page = client.get("/admin/transactions_app/transaction/").content.decode()
     assert "Confirm as fraud" not in page
+
+
+def test_next_case_takes_the_oldest_unassigned_one(admin_client, admin_user):
+    from datetime import timedelta
+
+    older, newer = flagged(), flagged()
+    Transaction.objects.filter(pk=older.pk).update(
+        timestamp=newer.timestamp - timedelta(minutes=5)
+    )
+    response = admin_client.post("/review/next/")
+    assert (
+        response["Location"]
+        == f"/admin/transactions_app/transaction/{older.pk}/change/"
+    )
+    older.refresh_from_db()
+    assert (older.review_status, older.assignee) == ("in_review", admin_user)
+    admin_client.post("/review/next/")
+    empty = admin_client.post("/review/next/", follow=True)
+    assert "No unassigned cases are waiting." in empty.content.decode()
+
+
+def test_the_case_page_explains_the_verdict_and_the_sources_activity(admin_client):
+    case = flagged()
+    stored_transaction("legit", source=case.source)
+    page = admin_client.get(
+        f"/admin/transactions_app/transaction/{case.pk}/change/"
+    ).content.decode()
+    assert "amount_threshold v1" in page
+    assert "&gt;= 900 EUR" in page  # the threshold, escaped as text
+    assert "Last hour: 2 transactions, 960.00 in total." in page
+
+
+def test_confirmed_fraud_can_put_accounts_on_the_block_list(admin_client):
+    from transactions_app.rules.selectors import account_lists
+
+    case = flagged()
+    admin_client.post(
+        "/admin/transactions_app/transaction/",
+        {"action": "block_sources", "_selected_action": [case.pk]},
+    )
+    admin_client.post(
+        "/admin/transactions_app/transaction/",
+        {"action": "block_targets", "_selected_action": [case.pk]},
+    )
+    assert account_lists() == {"block": frozenset({case.source, case.target})}
+
+
+def member_of(django_user_model, group: str, name: str):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(name, password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def test_analysts_review_but_do_not_manage_rules(client, django_user_model):
+    client.force_login(member_of(django_user_model, "Analyst", "ana"))
+    changelist = client.get("/admin/transactions_app/transaction/")
+    assert changelist.status_code == 200
+    assert "Confirm as fraud" in changelist.content.decode()
+    assert "Next unassigned case" in changelist.content.decode()
+    assert client.get("/admin/transactions_app/deadletter/").status_code == 200
+    for denied in ("rule/", "ruleversion/", "accountlistentry/", "backtest/"):
+        assert client.get(f"/admin/transactions_app/{denied}").status_code == 403
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_rule_managers_manage_rules_but_do_not_review(client, django_user_model):
+    client.force_login(member_of(django_user_model, "Rule manager", "rim"))
+    assert client.get("/admin/transactions_app/rule/").status_code == 200
+    assert client.get("/admin/transactions_app/accountlistentry/").status_code == 200
+    changelist = client.get("/admin/transactions_app/transaction/")
+    assert "Confirm as fraud" not in changelist.content.decode()
+    assert client.post("/review/next/").status_code == 403
+    assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_non_staff_users_get_nothing(client, django_user_model):
+    user = django_user_model.objects.create_user("eve", password="x")
+    client.force_login(user)
+    assert client.get("/admin/transactions_app/transaction/").status_code == 302
+    assert client.post("/review/next/").status_code == 302
+    assert client.get("/").status_code == 302

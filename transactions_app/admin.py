@@ -6,9 +6,12 @@ workflow arrives with its own issue.
 
 from django.contrib import admin, messages
 from django.db import transaction as db_transaction
+from django.utils.html import format_html, format_html_join
 
 from .models import DeadLetter, ReviewEvent, ReviewStatus, Transaction
 from .review import transactions_assign_bulk, transactions_review_bulk
+from .rules.services import account_list_add
+from .selectors import account_recent_activity
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -65,15 +68,97 @@ class TransactionAdmin(admin.ModelAdmin):
     ordering = ("-timestamp", "-id")
     show_full_result_count = False
     list_per_page = 50
-    readonly_fields = [field.name for field in Transaction._meta.fields]
+    readonly_fields = [
+        "explanation",
+        "source_activity",
+        *(field.name for field in Transaction._meta.fields),
+    ]
     inlines = (ReviewEventInline,)
-    actions = ("confirm_fraud", "dismiss", "escalate", "assign_to_me")
+    actions = (
+        "confirm_fraud",
+        "dismiss",
+        "escalate",
+        "assign_to_me",
+        "block_sources",
+        "block_targets",
+    )
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Why it was flagged")
+    def explanation(self, obj):
+        if not obj.reasons:
+            return "No rule fired."
+        return format_html(
+            "<table><tr><th>Rule</th><th>Observed</th><th>Threshold</th>"
+            "<th>Window</th><th>Score</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{} v{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        r.get("rule"),
+                        r.get("version"),
+                        r.get("observed"),
+                        r.get("threshold"),
+                        f"{r['window']} s" if r.get("window") else "-",
+                        r.get("score"),
+                    )
+                    for r in obj.reasons
+                ),
+            ),
+        )
+
+    @admin.display(description="Source account's recent activity")
+    def source_activity(self, obj):
+        activity = account_recent_activity(account=obj.source, before=obj.timestamp)
+        hour, day = activity["hour"], activity["day"]
+        return format_html(
+            "<p>Last hour: {} transactions, {} in total. Last day: {}, {}.</p>"
+            "<table><tr><th>Time</th><th>Target</th><th>Amount</th><th>Outcome</th>"
+            "</tr>{}</table>",
+            hour["count"],
+            hour["total"] or 0,
+            day["count"],
+            day["total"] or 0,
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
+                (
+                    (
+                        t.timestamp.isoformat(timespec="seconds"),
+                        t.target,
+                        t.amount,
+                        t.currency,
+                        t.outcome,
+                    )
+                    for t in activity["recent"]
+                ),
+            ),
+        )
+
+    @admin.action(description="Block the source accounts", permissions=["review"])
+    def block_sources(self, request, queryset):
+        self._block(request, queryset, "source")
+
+    @admin.action(description="Block the target accounts", permissions=["review"])
+    def block_targets(self, request, queryset):
+        self._block(request, queryset, "target")
+
+    def _block(self, request, queryset, role):
+        accounts = sorted(set(queryset.values_list(role, flat=True)))
+        for account in accounts:
+            account_list_add(
+                list_name="block",
+                account=account,
+                added_by=request.user,
+                note=f"blocked from review ({role})",
+            )
+        self.message_user(request, f"On the block list: {', '.join(accounts)}.")
 
     def has_review_permission(self, request):
         return request.user.has_perm("transactions_app.review_transaction")

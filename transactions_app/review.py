@@ -126,3 +126,21 @@ def _record(tx: Transaction, actor, to_status, note: str) -> Transaction:
         note=note,
     )
     return tx
+
+
+@db_transaction.atomic
+def transaction_take_next(*, reviewer) -> Transaction | None:
+    """Assign the oldest new, unassigned flagged transaction to the
+    reviewer and put it in review; None when the queue is empty. Two
+    analysts asking at once get different cases (rows are locked, and
+    locked ones skipped)."""
+    tx = (
+        Transaction.objects.select_for_update(skip_locked=True)
+        .filter(review_status=S.NEW, assignee__isnull=True)
+        .order_by("timestamp", "id")
+        .first()
+    )
+    if tx is None:
+        return None
+    tx.assignee = reviewer
+    return _record(tx, reviewer, S.IN_REVIEW, "next case")

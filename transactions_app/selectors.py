@@ -39,3 +39,20 @@ def dead_letters_by_ids(*, dead_letter_ids) -> list:
     from .models import DeadLetter
 
     return list(DeadLetter.objects.filter(pk__in=dead_letter_ids).order_by("id"))
+
+
+def account_recent_activity(*, account: str, before, limit: int = 20) -> dict:
+    """What a source account sent up to ``before``: its last ``limit``
+    transactions and its totals over the last hour and day."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Sum
+
+    sent = Transaction.objects.filter(source=account, timestamp__lte=before)
+    totals = {
+        label: sent.filter(timestamp__gt=before - span).aggregate(
+            count=Count("id"), total=Sum("amount")
+        )
+        for label, span in (("hour", timedelta(hours=1)), ("day", timedelta(days=1)))
+    }
+    return {"recent": list(sent.order_by("-timestamp", "-id")[:limit]), **totals}

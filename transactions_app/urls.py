@@ -11,6 +11,7 @@ urlpatterns = [
         views.transaction_in_admin,
         name="transaction",
     ),
+    path("review/next/", views.review_next, name="review-next"),
     path("healthz", operations.healthz, name="healthz"),
     path("metrics", operations.metrics, name="metrics"),
 ]

@@ -2,10 +2,14 @@
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from .models import Transaction
+from .review import transaction_take_next
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -45,3 +49,16 @@ def transaction_in_admin(request, transaction_id):
     """Where a live page row leads: the transaction's admin page."""
     transaction = get_object_or_404(Transaction, transaction_id=transaction_id)
     return redirect("admin:transactions_app_transaction_change", transaction.pk)
+
+
+@staff_member_required
+@require_POST
+def review_next(request):
+    """The "next unassigned" button: take the oldest new case and open it."""
+    if not request.user.has_perm("transactions_app.review_transaction"):
+        raise PermissionDenied
+    case = transaction_take_next(reviewer=request.user)
+    if case is None:
+        messages.info(request, "No unassigned cases are waiting.")
+        return redirect("admin:transactions_app_transaction_changelist")
+    return redirect("admin:transactions_app_transaction_change", case.pk)
