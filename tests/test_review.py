@@ -252,3 +252,18 @@ def test_non_staff_users_get_nothing(client, django_user_model):
     assert client.get("/admin/transactions_app/transaction/").status_code == 302
     assert client.post("/review/next/").status_code == 302
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_the_changelist_runs_a_bounded_number_of_queries(
+    admin_client, admin_user, django_assert_max_num_queries, rows
+):
+    """However many rows a page shows, the list costs the same queries."""
+    for _ in range(rows):
+        case = flagged()
+        Transaction.objects.filter(pk=case.pk).update(assignee=admin_user)
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(
+            "/admin/transactions_app/transaction/", {"flagged": "yes"}
+        )
+    assert len(response.context["cl"].result_list) == rows
