@@ -75,6 +75,7 @@ class Transaction(models.Model):
     )
     review_version = models.PositiveIntegerField(
         default=0,
+        db_default=0,  # the detector inserts rows with COPY, outside the ORM
         help_text="Bumped by every review change; a change made on an older "
         "version is refused (two analysts at once).",
     )
