@@ -122,9 +122,9 @@ class TransactionAdmin(admin.ModelAdmin):
             "<table><tr><th>Time</th><th>Target</th><th>Amount</th><th>Outcome</th>"
             "</tr>{}</table>",
             hour["count"],
-            hour["total"] or 0,
+            f"{hour['total'] or 0:.2f}",
             day["count"],
-            day["total"] or 0,
+            f"{day['total'] or 0:.2f}",
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
