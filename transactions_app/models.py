@@ -9,6 +9,18 @@ from .detection import Outcome as VerdictOutcome
 from .streaming.codec import ACCOUNT_PATTERN
 
 
+def user_reference(**options) -> models.ForeignKey:
+    """A link to the user who did something: optional, kept as empty when
+    the user is deleted (the record outlives the account)."""
+    options = {
+        "null": True,
+        "blank": True,
+        "on_delete": models.SET_NULL,
+        "related_name": "+",
+    } | options
+    return models.ForeignKey(settings.AUTH_USER_MODEL, **options)
+
+
 class ReviewStatus(models.TextChoices):
     """Where an analyst's review of a flagged transaction stands."""
 
@@ -65,14 +77,7 @@ class Transaction(models.Model):
         db_index=True,
         help_text="Analyst review of a flagged transaction (empty for legit).",
     )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="The analyst working on this case.",
-    )
+    assignee = user_reference(help_text="The analyst working on this case.")
     review_version = models.PositiveIntegerField(
         default=0,
         db_default=0,  # the detector inserts rows with COPY, outside the ORM
@@ -107,13 +112,7 @@ class Rule(models.Model):
         choices=[(kind, kind.replace("_", " ")) for kind in RULE_TYPES],
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_reference()
 
     class Meta:
         ordering = ["name"]
@@ -146,22 +145,9 @@ class RuleVersion(models.Model):
     description = models.TextField(blank=True)
     note = models.CharField("change note", max_length=200, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    author = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Who approved or rejected this version.",
-    )
+    decided_by = user_reference(help_text="Who approved or rejected this version.")
     decided_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -202,13 +188,7 @@ class AccountListEntry(models.Model):
         ],
     )
     note = models.CharField(max_length=200, blank=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    added_by = user_reference()
     added_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -243,13 +223,7 @@ class Backtest(models.Model):
     status = models.CharField(
         max_length=8, choices=Status.choices, default=Status.QUEUED
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    requested_by = user_reference()
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(default=0, help_text="Transactions to replay.")
@@ -295,13 +269,7 @@ class DeadLetter(models.Model):
     )
     received_at = models.DateTimeField()
     redriven_at = models.DateTimeField(null=True, blank=True)
-    redriven_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    redriven_by = user_reference()
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -327,22 +295,11 @@ class ReviewEvent(models.Model):
     transaction = models.ForeignKey(
         Transaction, on_delete=models.CASCADE, related_name="review_events"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = user_reference(blank=False)
     at = models.DateTimeField(auto_now_add=True)
     from_status = models.CharField(max_length=16, choices=ReviewStatus.choices)
     to_status = models.CharField(max_length=16, choices=ReviewStatus.choices)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    assignee = user_reference()
     note = models.TextField(blank=True)
 
     class Meta:

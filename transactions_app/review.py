@@ -62,35 +62,40 @@ def transactions_review_bulk(
 ) -> list[str]:
     """Apply one status change to many transactions, each with its own
     audit entry; returns why any were refused."""
-    refused = []
-    for pk, version in Transaction.objects.filter(pk__in=transaction_ids).values_list(
-        "pk", "review_version"
-    ):
-        try:
-            transaction_review(
-                transaction_id=pk,
-                reviewer=reviewer,
-                to_status=to_status,
-                expected_version=version,
-                note=note,
-            )
-        except ReviewRefused as error:
-            refused.append(str(error))
-    return refused
+    return _each_at_its_version(
+        transaction_ids,
+        lambda pk, version: transaction_review(
+            transaction_id=pk,
+            reviewer=reviewer,
+            to_status=to_status,
+            expected_version=version,
+            note=note,
+        ),
+    )
 
 
 def transactions_assign_bulk(*, transaction_ids, assignee, actor) -> list[str]:
+    """Assign many transactions, each with its own audit entry; returns why
+    any were refused."""
+    return _each_at_its_version(
+        transaction_ids,
+        lambda pk, version: transaction_assign(
+            transaction_id=pk,
+            assignee=assignee,
+            actor=actor,
+            expected_version=version,
+        ),
+    )
+
+
+def _each_at_its_version(transaction_ids, change) -> list[str]:
+    """Run ``change(pk, version)`` for each transaction at the version it
+    has now (a bulk action acts on what the list shows); collect refusals."""
     refused = []
-    for pk, version in Transaction.objects.filter(pk__in=transaction_ids).values_list(
-        "pk", "review_version"
-    ):
+    rows = Transaction.objects.filter(pk__in=transaction_ids)
+    for pk, version in rows.values_list("pk", "review_version"):
         try:
-            transaction_assign(
-                transaction_id=pk,
-                assignee=assignee,
-                actor=actor,
-                expected_version=version,
-            )
+            change(pk, version)
         except ReviewRefused as error:
             refused.append(str(error))
     return refused

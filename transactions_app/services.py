@@ -89,18 +89,11 @@ def _conflicting_with_stored(items: list[ClassifiedTransaction]) -> list:
 
 
 def _conflict_letter(item: ClassifiedTransaction) -> RejectedMessage:
-    origin = item.origin
-    return RejectedMessage(
-        topic=origin.topic,
-        partition=origin.partition,
-        offset=origin.offset,
-        key=origin.key,
-        value=origin.value,
-        headers=origin.headers,
-        error=f"duplicate transaction_id {item.transaction.transaction_id} "
-        "with different content",
-        received_at=item.received_at,
+    error = (
+        f"duplicate transaction_id {item.transaction.transaction_id} "
+        "with different content"
     )
+    return item.origin.rejected(error, item.received_at)
 
 
 ROW_COLUMNS = (

@@ -28,6 +28,19 @@ class MessageOrigin:
     value: bytes | None = None
     headers: tuple[tuple[str, bytes], ...] = ()
 
+    def rejected(self, error: str, received_at: datetime) -> "RejectedMessage":
+        """This message as a dead letter, with why."""
+        return RejectedMessage(
+            topic=self.topic,
+            partition=self.partition,
+            offset=self.offset,
+            key=self.key,
+            value=self.value,
+            headers=self.headers,
+            error=error,
+            received_at=received_at,
+        )
+
     def derived_transaction_id(self) -> uuid.UUID:
         name = f"{self.topic}/{self.partition}/{self.offset}"
         return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka:{name}")

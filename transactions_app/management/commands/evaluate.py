@@ -2,6 +2,7 @@ import time
 import uuid
 from datetime import timedelta
 
+import orjson
 from confluent_kafka import Consumer
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -149,6 +150,4 @@ class Command(BaseCommand):
 
 
 def _transaction_id(value: bytes) -> str:
-    import json
-
-    return json.loads(value)["transaction_id"]
+    return orjson.loads(value)["transaction_id"]
