@@ -59,7 +59,7 @@ def empty_tables() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE transactions_app_transaction, transactions_app_deadletter"
+            "TRUNCATE transactions_app_transaction, transactions_app_deadletter CASCADE"
         )
 
 
@@ -99,8 +99,12 @@ class Measured:
     records timings and stops after ``expected`` messages."""
 
     def __init__(self, topics, expected: int | None) -> None:
-        from transactions_app.streaming.assembly import build_detector
+        from transactions_app.streaming.assembly import (
+            build_detector,
+            tune_garbage_collection,
+        )
 
+        tune_garbage_collection()
         self.expected, self.seen, self.ages = expected, 0, []
         self.first_batch_at = self.last_batch_at = None
         self.detector = build_detector(

@@ -46,8 +46,8 @@ class Transaction(models.Model):
     FLAGGED_OUTCOMES = (Outcome.REVIEW, Outcome.FRAUD)
 
     transaction_id = models.UUIDField(unique=True)
-    source = models.CharField(max_length=64, db_index=True)
-    target = models.CharField(max_length=64, db_index=True)
+    source = models.CharField(max_length=64)
+    target = models.CharField(max_length=64)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3)
     timestamp = models.DateTimeField(
@@ -74,7 +74,6 @@ class Transaction(models.Model):
         max_length=16,
         choices=ReviewStatus.choices,
         blank=True,
-        db_index=True,
         help_text="Analyst review of a flagged transaction (empty for legit).",
     )
     assignee = user_reference(help_text="The analyst working on this case.")
@@ -89,6 +88,16 @@ class Transaction(models.Model):
         ordering = ["-timestamp", "-id"]
         indexes = [
             models.Index(fields=["outcome", "-timestamp"], name="tx_outcome_time"),
+            # Every index costs each insert of the stream, so only these:
+            # plain btrees (no LIKE variants; searches are exact), and open
+            # cases only for the review status, which is empty when legit.
+            models.Index(fields=["source", "-timestamp"], name="tx_source_time"),
+            models.Index(fields=["target"], name="tx_target"),
+            models.Index(
+                fields=["review_status"],
+                name="tx_review_status",
+                condition=~models.Q(review_status=""),
+            ),
         ]
         permissions = [("review_transaction", "Can review flagged transactions")]
 

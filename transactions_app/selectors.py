@@ -9,8 +9,9 @@ RESTORE_LIMIT = 500_000
 
 
 def transactions_latest(*, limit: int = 100) -> list[Transaction]:
-    """The most recently classified transactions, newest first."""
-    return list(Transaction.objects.order_by("-received_at", "-id")[:limit])
+    """The most recently stored transactions, newest first (by id, which
+    follows insertion and is indexed, unlike ``received_at``)."""
+    return list(Transaction.objects.order_by("-id")[:limit])
 
 
 def transaction_get(*, transaction_id) -> Transaction | None:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from prometheus_client import start_http_server
 
-from transactions_app.streaming.assembly import build_detector
+from transactions_app.streaming.assembly import build_detector, tune_garbage_collection
 from transactions_app.streaming.topics import detector_topics
 
 
@@ -67,6 +67,7 @@ class Command(BaseCommand):
             batch_size=batch_size,
             exit_when_idle=exit_when_idle,
         )
+        tune_garbage_collection()
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: detector.signal_shutdown())
