@@ -8,7 +8,10 @@ Run with ``make bench`` (or ``python -m benchmarks.pipeline``). In one run:
     ``Model.save()``, produce and flush, ``group_send``;
 (c) end-to-end latency (Kafka timestamp to offset commit, which follows the
     database commit) at a steady 1,000 transactions per second;
-(d) RSS of the detector process over a soak at a steady rate.
+(d) RSS of the detector process over a soak at a steady rate (ten minutes
+    by default), with event time running ``--soak-time-scale`` times faster
+    than the clock so that the windows fill up to their retention (an hour
+    plus the lateness allowance) during the run and memory must level off.
 
 It uses a database of its own (``<name>_bench``) and throwaway topics.
 """
@@ -203,7 +206,9 @@ def measure_naive(count: int) -> float:
         delete_topics(topics)
 
 
-def load_process(topic: str, seconds: float, rate: float) -> subprocess.Popen:
+def load_process(
+    topic: str, seconds: float, rate: float, time_scale: float = 1.0
+) -> subprocess.Popen:
     """``runproducer`` in a process of its own, as in production (a thread
     here would compete with the detector for the interpreter lock)."""
     env = os.environ | {"TRANSACTIONS_TOPIC": topic}
@@ -216,6 +221,8 @@ def load_process(topic: str, seconds: float, rate: float) -> subprocess.Popen:
             str(rate),
             "--count",
             str(int(seconds * rate)),
+            "--time-scale",
+            str(time_scale),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -236,13 +243,15 @@ def measure_latency(seconds: float, rate: float) -> list[float]:
         delete_topics(topics)
 
 
-def measure_soak(seconds: float, rate: float) -> list[tuple[float, float]]:
+def measure_soak(
+    seconds: float, rate: float, time_scale: float
+) -> list[tuple[float, float]]:
     """RSS samples (elapsed seconds, MiB) while running at ``rate``."""
     topics = fresh_topics()
     samples, started = [], time.monotonic()
     try:
         measured = Measured(topics, None)
-        sender = load_process(topics.transactions, seconds, rate)
+        sender = load_process(topics.transactions, seconds, rate, time_scale)
 
         def sample():
             while time.monotonic() - started < seconds:
@@ -273,8 +282,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--naive-count", type=int, default=3_000)
     parser.add_argument("--latency-seconds", type=float, default=30)
-    parser.add_argument("--soak-seconds", type=float, default=60)
+    parser.add_argument("--soak-seconds", type=float, default=600)
     parser.add_argument("--soak-rate", type=float, default=1_000)
+    parser.add_argument("--soak-time-scale", type=float, default=10)
     args = parser.parse_args()
     setup_django()
 
@@ -296,9 +306,10 @@ def main() -> None:
     )
 
     empty_tables()
-    samples = measure_soak(args.soak_seconds, args.soak_rate)
+    samples = measure_soak(args.soak_seconds, args.soak_rate, args.soak_time_scale)
     print(
-        f"RSS over a {args.soak_seconds:.0f} s soak at {args.soak_rate:,.0f} tx/s: "
+        f"RSS over a {args.soak_seconds:.0f} s soak at {args.soak_rate:,.0f} tx/s "
+        f"(event time x{args.soak_time_scale:g}): "
         + ", ".join(f"{t:.0f}s {mib:.0f} MiB" for t, mib in samples)
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -77,3 +77,27 @@ def test_the_same_seed_gives_the_same_transactions(kafka_topics, kafka):
 def test_a_bad_rate_is_a_clear_error(rate):
     with pytest.raises(CommandError, match="--rate"):
         call_command("runproducer", count=1, rate=rate)
+
+
+def test_time_scale_speeds_up_event_time(kafka_topics, kafka):
+    """With --time-scale 10 the same seed spans ten times the event time."""
+    from datetime import datetime
+
+    def span(values):
+        times = [
+            datetime.fromisoformat(json.loads(value)["timestamp"]) for value in values
+        ]
+        return (max(times) - min(times)).total_seconds()
+
+    call_command("runproducer", count=200, rate="1000", seed=8)
+    plain = {m.value() for m in kafka.read(kafka_topics.transactions, expected=200)}
+    call_command("runproducer", count=200, rate="1000", seed=8, time_scale=10.0)
+    both = {m.value() for m in kafka.read(kafka_topics.transactions, expected=400)}
+    assert len(plain) == 200 and len(both) == 400
+    assert span(both - plain) == pytest.approx(10 * span(plain), rel=0.01)
+
+
+@pytest.mark.parametrize("scale", [0.0, -1.0, float("inf")])
+def test_a_bad_time_scale_is_a_clear_error(scale):
+    with pytest.raises(CommandError, match="--time-scale"):
+        call_command("runproducer", count=1, rate="max", time_scale=scale)

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from django.db import DatabaseError, close_old_connections
+
 from ..detection import Engine, RuleConfigError, RuleSet, Transaction, Verdict
 from ..selectors import transactions_for_restore
 from .selectors import rules_fingerprint, ruleset_live
@@ -19,7 +21,9 @@ class LiveDetection:
 
     Every ``reload_interval`` seconds ``refresh`` compares a fingerprint of
     the rule tables and, when it changed, loads the new rule set. A rule set
-    that cannot be built is logged and the last good one stays in force.
+    that cannot be built is logged and the last good one stays in force,
+    and so do the rules in force while the database cannot be reached (the
+    detector goes on classifying; storing waits for the database).
     """
 
     def __init__(
@@ -48,6 +52,15 @@ class LiveDetection:
         if self._clock() < self._next_check:
             return
         self._next_check = self._clock() + self._reload_interval
+        try:
+            self._reload_if_changed()
+        except DatabaseError as error:
+            logger.warning(
+                "cannot check the rules (%s); the rules in force stay", error
+            )
+            close_old_connections()  # reconnect at the next check
+
+    def _reload_if_changed(self) -> None:
         fingerprint = rules_fingerprint()
         if fingerprint == self._fingerprint:
             return

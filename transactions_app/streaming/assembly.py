@@ -6,7 +6,12 @@ import gc
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
 
 from ..live_feed import live_feed_broadcast
 from ..rules.runtime import LiveDetection
@@ -51,6 +56,7 @@ def build_detector(
         broadcast=live_feed_broadcast,
         retryable=(OperationalError, InterfaceError),
         on_store_error=close_old_connections,
+        writer_teardown=connections.close_all,
         on_batch=on_batch,
         batch_size=batch_size or settings.DETECTOR_BATCH_SIZE,
         exit_when_idle=exit_when_idle,

@@ -13,12 +13,22 @@ The order of the steps is the delivery guarantee. For every batch:
 
 A crash anywhere before step 4 means the batch is read again; step 2 then
 skips what was stored and step 3 produces again (at-least-once output).
+
+Steps 2 and 3 run on a writer thread while the loop decodes and classifies
+the next batch, so the database and the broker work while Python does.
+Steps 4 and 5 stay on the loop's thread, which alone uses the consumer. At
+most one batch is in the writer's hands: the loop waits for it (and
+commits it) before handing over the next one, and hands nothing over after
+a batch that did not complete, so offsets are committed in order and never
+past a batch that was not stored. A rebalance commits the batch in hand
+before the partitions go.
 """
 
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -32,6 +42,10 @@ from .kafka import message_origin
 from .records import ClassifiedTransaction, RejectedMessage
 
 logger = logging.getLogger(__name__)
+
+# Poll timeout while the writer has a batch: how soon a finished batch is
+# committed when no new messages arrive.
+WRITER_CHECK = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +107,8 @@ class Detector:
     content), which go to the dead-letter topic instead of the results.
     Exceptions of the ``retryable`` types from ``store`` (a database that
     is down) are retried with backoff; anything else stops the detector,
-    uncommitted.
+    uncommitted. ``writer_teardown`` runs on the writer thread when the
+    detector closes (to close that thread's database connection).
     """
 
     def __init__(
@@ -110,6 +125,7 @@ class Detector:
         retryable: tuple[type[BaseException], ...] = (ConnectionError,),
         on_store_error: Callable[[], object] = lambda: None,
         on_batch: Callable[..., object] = lambda **batch: None,
+        writer_teardown: Callable[[], object] = lambda: None,
         batch_size: int = 500,
         poll_timeout: float = 0.1,
         exit_when_idle: float | None = None,
@@ -127,6 +143,9 @@ class Detector:
         self._retryable = retryable
         self._on_store_error = on_store_error
         self._on_batch = on_batch
+        self._writer_teardown = writer_teardown
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="detector-writer")
+        self._in_flight: tuple[Future, list[Message], float] | None = None
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._exit_when_idle = exit_when_idle
@@ -153,6 +172,7 @@ class Detector:
         try:
             while not self._stop.is_set():
                 self._run_once()
+            self._finish_batch_in_hand()
         finally:
             self._close()
 
@@ -163,20 +183,35 @@ class Detector:
 
     def _run_once(self) -> None:
         self._detection.refresh()
-        messages = self._consumer.consume(self._batch_size, self._poll_timeout)
+        timeout = self._poll_timeout
+        if self._in_flight is not None:
+            timeout = min(timeout, WRITER_CHECK)
+        messages = self._consumer.consume(self._batch_size, timeout)
         messages = [m for m in messages if self._is_data(m)]
         if not messages:
-            self._stop_if_idle()
+            if self._in_flight is None:
+                self._stop_if_idle()
+            elif self._in_flight[0].done():
+                self._finish_batch_in_hand()
+            else:
+                self._last_activity = self._clock()  # busy writing, not idle
             return
         self._last_activity = self._clock()
-        self._process(messages)
-
-    def _process(self, messages: list[Message]) -> None:
         started = self._clock()
         classified, dead = self._classify_all(messages)
+        if not self._finish_batch_in_hand():
+            self._stop.set()  # the batch before did not complete: hand over
+            return  # nothing after it, or its offsets would be committed
+        future = self._writer.submit(self._write, classified, dead)
+        self._in_flight = (future, messages, started)
+
+    def _write(self, classified, dead):
+        """Steps 2 and 3 for one classified batch, on the writer thread:
+        ``(classified, dead, stored)`` once stored and acknowledged, or
+        None when asked to stop first (nothing may be committed then)."""
         stored = self._store_with_retry(classified, dead)
         if stored is None:
-            return  # shutdown while the database was down: nothing committed
+            return None
         if stored.conflicts:
             refused = {(c.partition, c.offset) for c in stored.conflicts}
             classified = [
@@ -186,7 +221,21 @@ class Detector:
             ]
             dead = dead + stored.conflicts
         if not self._deliver_with_retry(classified, dead):
-            return  # shutdown while Kafka refused results: nothing committed
+            return None
+        return classified, dead, stored
+
+    def _finish_batch_in_hand(self) -> bool:
+        """Wait for the batch in the writer's hands, if any, then steps 4
+        and 5 on this thread (the consumer's, which alone calls it). False
+        when that batch did not complete; re-raises what stopped the
+        writer."""
+        if self._in_flight is None:
+            return True
+        (future, messages, started), self._in_flight = self._in_flight, None
+        written = future.result()
+        if written is None:
+            return False
+        classified, dead, stored = written
         self._commit(messages)
         self._report_batch(classified, dead, started)
         self._broadcast(stored.new)
@@ -194,6 +243,7 @@ class Detector:
         self.flagged += sum(item.verdict.is_flagged for item in classified)
         self.dead_letters += len(dead)
         self._log_progress()
+        return True
 
     def _classify_all(self, messages: list[Message]):
         received_at = self._now()
@@ -247,6 +297,8 @@ class Detector:
     def _on_revoke(self, consumer, partitions) -> None:
         numbers = sorted(tp.partition for tp in partitions)
         logger.info("partitions revoked: %s", numbers)
+        if not self._finish_batch_in_hand():  # commit before they go
+            self._stop.set()
         self._detection.partitions_revoked(numbers)
 
     def _log_progress(self) -> None:
@@ -380,7 +432,13 @@ class Detector:
             logger.warning("offset commit failed: %s", error)
 
     def _close(self) -> None:
+        self._stop.set()  # a batch still in the writer's hands gives up
+        if self._in_flight is not None:  # stopping on an error: not committed
+            self._in_flight[0].exception()
+            self._in_flight = None
         try:
+            self._writer.submit(self._writer_teardown).result()
+            self._writer.shutdown()
             self._producer.flush(10.0)
         finally:
             self._consumer.close()
