@@ -202,6 +202,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # django-axes announces itself at every start; lockouts are warnings.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 
