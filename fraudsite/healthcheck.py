@@ -4,7 +4,8 @@ Exits 0 when ``URL`` (default: the web app's ``/healthz`` on this host)
 answers 200 within five seconds, else 1 with the reason on stderr. The
 request carries the first of ``ALLOWED_HOSTS`` as its host: Django refuses
 any other, and a probe from inside the container would otherwise be turned
-away in production. Django is not imported, so a probe costs little.
+away in production. Settings are not loaded: the probe needs neither the
+secret key nor the database.
 """
 
 import sys
