@@ -3,17 +3,17 @@
 #
 # Two stages: the first installs the pinned requirements into /venv; the
 # second copies only that and the application, runs as an unprivileged user
-# and has no compilers or pip caches. Pin the base further by digest where
-# builds must be reproducible: `docker pull python:3.11.14-slim-bookworm`
-# prints it.
+# and has no compilers or pip caches. The base is pinned by tag and by the
+# digest of its multi-architecture index; update both together (`docker
+# buildx imagetools inspect python:3.11.N-slim-bookworm` prints the digest).
 
-FROM python:3.11.14-slim-bookworm AS build
+FROM python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY requirements/base.txt /tmp/requirements/base.txt
 RUN python -m venv /venv \
- && /venv/bin/pip install --no-compile -r /tmp/requirements/base.txt
+ && /venv/bin/pip install -r /tmp/requirements/base.txt
 
-FROM python:3.11.14-slim-bookworm AS runtime
+FROM python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d AS runtime
 ENV PATH=/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
