@@ -50,11 +50,19 @@ X_FRAME_OPTIONS = "DENY"
 # Login throttling (django-axes, attempts stored in the database): after
 # AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
 # pair is refused for AXES_COOLOFF_MINUTES (0: until ``axes_reset``). The
-# pair, not the address alone, so that colleagues behind one NAT and an
-# attacker elsewhere cannot lock each other out.
+# pair, not the address alone: an attacker elsewhere cannot lock a user out,
+# nor can colleagues behind one NAT lock out each other.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1:
+    raise SettingError(
+        f"AXES_FAILURE_LIMIT must be 1 or more, got {AXES_FAILURE_LIMIT}."
+    )
+if AXES_COOLOFF_MINUTES < 0:
+    raise SettingError(
+        f"AXES_COOLOFF_MINUTES must be 0 or more, got {AXES_COOLOFF_MINUTES}."
+    )
 AXES_COOLOFF_TIME = (
     timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES > 0 else None
 )

@@ -129,6 +129,8 @@ SECURITY_VARIABLES = {
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD",
+    "AXES_FAILURE_LIMIT",
+    "AXES_COOLOFF_MINUTES",
 }
 PRODUCTION = {
     "SECRET_KEY": "kq7-5rVb2eXw0N9sJ3mT8yLhD4gC1fAzP6uQoR-iEWcYvKjH_nBtMxUaSdGlZp",
@@ -212,10 +214,18 @@ def test_behind_a_proxy_its_forwarded_scheme_is_believed():
     assert proxied["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
 
 
-def test_a_negative_proxy_count_names_itself():
-    result = run_django(["manage.py", "check"], **PRODUCTION, PROXY_COUNT="-1")
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PROXY_COUNT", "-1"),
+        ("AXES_FAILURE_LIMIT", "0"),
+        ("AXES_COOLOFF_MINUTES", "-5"),
+    ],
+)
+def test_an_impossible_security_value_names_itself(variable, value):
+    result = run_django(["manage.py", "check"], **PRODUCTION, **{variable: value})
     assert result.returncode != 0
-    assert "PROXY_COUNT must be 0 or more" in result.stderr
+    assert f"{variable} must be" in result.stderr
 
 
 @pytest.mark.django_db
