@@ -5,6 +5,7 @@ through ``fraudsite.env``; the defaults make ``make run`` work on a laptop
 (SQLite, Kafka, Redis on loopback). See the README's Configuration table.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -20,6 +21,59 @@ SECRET_KEY = env_str("SECRET_KEY", "insecure-local-debug-key" if DEBUG else None
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# HTTPS and browser protections: on unless DJANGO_DEBUG, so that a production
+# deployment cannot forget them (``manage.py check --deploy`` is clean).
+# Behind reverse proxies that terminate TLS, PROXY_COUNT says how many there
+# are: Django then believes their X-Forwarded-Proto, and the client address
+# comes from X-Forwarded-For (fraudsite/client_ip.py). With 0 (the default)
+# both headers are ignored, as a client could forge them.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+if PROXY_COUNT < 0:
+    raise SettingError(f"PROXY_COUNT must be 0 or more, got {PROXY_COUNT}.")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PROXY_COUNT else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe the health check over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading binds the domain and every subdomain to HTTPS in browsers for
+# months and is hard to undo, so it is the domain owner's opt-in; without it
+# Django's reminder (security.W021) is silenced on purpose.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Login throttling (django-axes, attempts stored in the database): after
+# AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is refused for AXES_COOLOFF_MINUTES (0: until ``axes_reset``). The
+# pair, not the address alone: an attacker elsewhere cannot lock a user out,
+# nor can colleagues behind one NAT lock out each other.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1:
+    raise SettingError(
+        f"AXES_FAILURE_LIMIT must be 1 or more, got {AXES_FAILURE_LIMIT}."
+    )
+if AXES_COOLOFF_MINUTES < 0:
+    raise SettingError(
+        f"AXES_COOLOFF_MINUTES must be 0 or more, got {AXES_COOLOFF_MINUTES}."
+    )
+AXES_COOLOFF_TIME = (
+    timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES > 0 else None
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "fraudsite.client_ip.client_ip"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -29,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "transactions_app",
 ]
 
@@ -41,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a refused login into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fraudsite.urls"
@@ -153,6 +210,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # django-axes announces itself at every start; lockouts are warnings.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 

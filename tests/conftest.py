@@ -2,6 +2,7 @@
 ``make test`` starts (``make services``): Kafka, Redis and PostgreSQL."""
 
 import json
+import os
 import time
 import uuid
 
@@ -10,6 +11,17 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from transactions_app.streaming.kafka import create_admin, ensure_topics
 from transactions_app.streaming.topics import detector_topics, topic_specs
+
+
+def pytest_configure(config):
+    """The suite speaks plain http on loopback (the test client, daphne in
+    the browser tests), so the redirect to https that production gets is off,
+    here and in the processes the tests start; every other production setting
+    stays in force. Settings are loaded before this hook runs, hence both."""
+    from django.conf import settings
+
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture

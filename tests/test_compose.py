@@ -1,6 +1,7 @@
 """docker-compose.yml: no Docker engine runs here, so the file is parsed and
 its services and wiring are checked."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ COMPOSE = yaml.safe_load(
     (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
 )
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["setup", "web", "producer", "detector", "worker"]
+APP_SERVICES = ["setup", "web", "producer", "detector", "worker", "beat"]
+LONG_RUNNING = [name for name in APP_SERVICES if name != "setup"]
 
 
 def test_has_every_service():
@@ -71,6 +73,7 @@ def test_setup_waits_for_healthy_backends_and_prepares_everything():
         ("producer", "runproducer"),
         ("detector", "rundetector"),
         ("worker", "celery -A fraudsite worker"),
+        ("beat", "celery -A fraudsite beat"),
     ],
 )
 def test_each_process_runs_its_command(name, command):
@@ -96,3 +99,82 @@ def test_the_secret_key_must_come_from_the_environment():
     """No default key: compose refuses to start without SECRET_KEY."""
     key = SERVICES["web"]["environment"]["SECRET_KEY"]
     assert key.startswith("${SECRET_KEY:?")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_application_services_run_the_image_built_here(name):
+    """One Dockerfile, one image, every process."""
+    service = SERVICES[name]
+    assert service["build"] == "."
+    assert service["image"] == SERVICES["web"]["image"]
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_long_running_services_restart_and_are_watched(name):
+    """Each process comes back after a crash, and either answers a health
+    check of its own or starts only once what it needs is healthy."""
+    service = SERVICES[name]
+    assert service["restart"] == "unless-stopped"
+    healthcheck = service.get("healthcheck", {})
+    if healthcheck.get("disable"):
+        healthy = [
+            dependency
+            for dependency, condition in service["depends_on"].items()
+            if condition["condition"] == "service_healthy"
+        ]
+        assert healthy, f"{name} has no health check and waits for nothing healthy"
+    else:
+        assert healthcheck["test"][0] in ("CMD", "CMD-SHELL")
+        assert {"interval", "timeout", "retries"} <= set(healthcheck)
+
+
+def test_setup_runs_once():
+    assert SERVICES["setup"]["restart"] == "no"
+
+
+@pytest.mark.parametrize(
+    ("name", "probe"),
+    [
+        ("web", "fraudsite.healthcheck"),
+        ("detector", "http://127.0.0.1:9100/metrics"),
+        ("worker", "inspect ping"),
+    ],
+)
+def test_health_checks_probe_the_process_itself(name, probe):
+    """The web app's /healthz, the detector's metrics port (which the
+    command must open) and a ping answered by this very worker."""
+    assert probe in " ".join(SERVICES[name]["healthcheck"]["test"])
+    if name == "detector":
+        assert "--metrics-port 9100" in SERVICES[name]["command"]
+
+
+def test_beat_keeps_its_schedule_where_the_app_user_may_write():
+    assert "--schedule /tmp/" in SERVICES["beat"]["command"]
+
+
+SECRET = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
+DEFAULTED = re.compile(r"\$\{(\w+):?-([^}]*)\}")
+
+
+def every_environment():
+    for name, service in SERVICES.items():
+        for variable, value in (service.get("environment") or {}).items():
+            yield name, variable, str(value)
+
+
+def test_no_secret_has_a_default():
+    """Secrets are required (``${NAME:?...}``) or empty by default (the
+    admin password is then generated); none is written into the file."""
+    for service, variable, value in every_environment():
+        for name, default in DEFAULTED.findall(value):
+            if SECRET.search(name):
+                assert default == "", f"{service}: {name} defaults to {default!r}"
+        if SECRET.search(variable) and "${" not in value:
+            pytest.fail(f"{service}: {variable} is written into the file")
+
+
+def test_the_database_password_is_required_and_shared():
+    url = SERVICES["web"]["environment"]["DATABASE_URL"]
+    password = SERVICES["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert password.startswith("${POSTGRES_PASSWORD:?")
+    assert f":{password}@postgres:5432/" in url
