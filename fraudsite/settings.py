@@ -107,6 +107,8 @@ CHANNEL_LAYERS = {
 # kept from the original tutorial app, and the producer's rate.
 KAFKA_BOOTSTRAP_SERVERS = env_str("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 KAFKA_SECURITY = kafka_security_from_env()
+# How long the commands wait for a first answer from Kafka before giving up.
+KAFKA_STARTUP_TIMEOUT = env_float("KAFKA_STARTUP_TIMEOUT", 30.0)
 TRANSACTIONS_TOPIC = env_str("TRANSACTIONS_TOPIC", "queuing.transactions")
 LEGIT_TOPIC = env_str("LEGIT_TOPIC", "queuing.legit")
 FRAUD_TOPIC = env_str("FRAUD_TOPIC", "queuing.fraud")
