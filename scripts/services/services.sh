@@ -12,9 +12,9 @@
 # (default: .services/ at the repository root). Ports come from KAFKA_PORT
 # (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_SASL_PORT (9094), REDIS_PORT
 # (6379) and POSTGRES_PORT (5432). Kafka's KAFKA_SASL_PORT listener demands
-# SASL_PLAINTEXT authentication (mechanism PLAIN, user fraud, password
-# fraud) for the tests of the clients' security settings; KAFKA_PORT stays
-# plain. PYTHON (default .venv/bin/python) runs the Kafka readiness check,
+# SASL_PLAINTEXT authentication (PLAIN with user fraud, password fraud, or
+# SCRAM-SHA-256 with users created through the admin API) for the tests of
+# the clients' security settings; KAFKA_PORT stays plain. PYTHON (default .venv/bin/python) runs the Kafka readiness check,
 # which waits up to KAFKA_READY_TIMEOUT (90) seconds.
 set -euo pipefail
 
@@ -159,8 +159,8 @@ kafka_start() {
   if pid=$(kafka_pid); then
     kafka_ready --pid "$pid" >/dev/null
     say kafka "already running (pid $pid, 127.0.0.1:$KAFKA_PORT)"
-    port_open "$KAFKA_SASL_PORT" || say kafka "no SASL listener on port" \
-      "$KAFKA_SASL_PORT (started by an older services.sh): restart it"
+    port_open "$KAFKA_SASL_PORT" || say kafka "no SASL listener on port \
+$KAFKA_SASL_PORT (started by an older services.sh): stop and start it"
     return
   fi
   port_free "$KAFKA_PORT" KAFKA_PORT kafka

@@ -1,8 +1,9 @@
 """The clients through the local broker's SASL_PLAINTEXT listener
-(``scripts/services/services.sh`` starts it on ``KAFKA_SASL_PORT``, user
-fraud, password fraud): the producer and the detector work end to end with
-the right credentials; with wrong ones, or a plain client on that listener,
-the commands exit non-zero with a clear message instead of waiting."""
+(``scripts/services/services.sh`` starts it on ``KAFKA_SASL_PORT``; PLAIN
+user fraud, password fraud; SCRAM-SHA-256 users created here): the
+producer and the detector work end to end with the right credentials; with
+wrong ones, or a plain client on that listener, the commands exit non-zero
+with a clear message instead of waiting."""
 
 import os
 import socket
@@ -10,15 +11,22 @@ import subprocess
 import sys
 
 import pytest
+from confluent_kafka.admin import (
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialUpsertion,
+)
 from django.db import connection
 
 from tests.streaming.detector_process import ROOT, DetectorProcess, detector_env
 from transactions_app.models import Transaction
 from transactions_app.streaming.assembly import build_detector
+from transactions_app.streaming.connection import kafka_connection
 from transactions_app.streaming.detector import DetectorTopics
 from transactions_app.streaming.kafka import (
     KafkaConnection,
     KafkaSecurityError,
+    create_admin,
     create_producer,
     verify_connection,
 )
@@ -58,16 +66,36 @@ def sasl_env(password: str = "fraud") -> dict:
     }
 
 
-def sasl_connection(password: str) -> KafkaConnection:
+def sasl_connection(
+    password: str, *, mechanism: str = "PLAIN", username: str = "fraud"
+) -> KafkaConnection:
     return KafkaConnection(
         SASL_SERVERS,
         {
             "security.protocol": "SASL_PLAINTEXT",
-            "sasl.mechanism": "PLAIN",
-            "sasl.username": "fraud",
+            "sasl.mechanism": mechanism,
+            "sasl.username": username,
             "sasl.password": password,
         },
     )
+
+
+SCRAM_USER, SCRAM_PASSWORD = "fraud-scram", "scram-secret"
+
+
+@pytest.fixture(scope="module")
+def scram_user():
+    """A SCRAM-SHA-256 user in the cluster metadata, created (or reset)
+    through the plain listener's admin API."""
+    admin = create_admin(connection=kafka_connection())
+    upsert = UserScramCredentialUpsertion(
+        SCRAM_USER,
+        ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096),
+        SCRAM_PASSWORD.encode(),
+    )
+    for future in admin.alter_user_scram_credentials([upsert]).values():
+        future.result(timeout=30)
+    return SCRAM_USER
 
 
 def manage(settings, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -81,17 +109,41 @@ def manage(settings, *args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_producer_with_the_right_credentials_is_acknowledged(kafka_topics, kafka):
+def test_a_producer_with_plain_credentials_is_acknowledged(kafka_topics, kafka):
     producer = create_producer(connection=sasl_connection("fraud"))
-    producer.produce(kafka_topics.legit, value=b"through SASL")
+    producer.produce(kafka_topics.legit, value=b"through SASL PLAIN")
     assert producer.flush(30) == 0
     [message] = kafka.read(kafka_topics.legit, expected=1)
-    assert message.value() == b"through SASL"
+    assert message.value() == b"through SASL PLAIN"
 
 
-def test_wrong_credentials_are_refused_at_once():
+def test_a_producer_with_scram_credentials_is_acknowledged(
+    kafka_topics, kafka, scram_user
+):
+    scram = sasl_connection(
+        SCRAM_PASSWORD, mechanism="SCRAM-SHA-256", username=scram_user
+    )
+    verify_connection(scram, timeout=BOUND)
+    producer = create_producer(connection=scram)
+    producer.produce(kafka_topics.legit, value=b"through SCRAM")
+    assert producer.flush(30) == 0
+    [message] = kafka.read(kafka_topics.legit, expected=1)
+    assert message.value() == b"through SCRAM"
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        sasl_connection("wrong"),
+        sasl_connection("wrong", mechanism="SCRAM-SHA-256", username=SCRAM_USER),
+        sasl_connection("fraud", mechanism="SCRAM-SHA-512"),
+    ],
+    ids=["plain-password", "scram-password", "mechanism-not-enabled"],
+)
+@pytest.mark.usefixtures("scram_user")
+def test_wrong_credentials_are_refused_at_once(wrong):
     with pytest.raises(KafkaSecurityError, match="Kafka authentication failed"):
-        verify_connection(sasl_connection("wrong"), timeout=BOUND)
+        verify_connection(wrong, timeout=BOUND)
 
 
 @pytest.mark.django_db
