@@ -79,15 +79,14 @@ def delete_topics(topics) -> None:
 
 
 def producer_loop(topic: str, count: int | None, rate: float | None):
-    from django.conf import settings
-
+    from transactions_app.streaming.connection import kafka_connection
     from transactions_app.streaming.detector import utc_now
     from transactions_app.streaming.kafka import create_producer
     from transactions_app.streaming.producer import TransactionProducer
     from transactions_app.streaming.realistic import RealisticProfile
 
     return TransactionProducer(
-        producer=create_producer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS),
+        producer=create_producer(connection=kafka_connection()),
         topic=topic,
         generate=RealisticProfile(
             seed=1, start=utc_now(), rate=rate or 1000.0, accounts=ACCOUNTS
@@ -150,23 +149,19 @@ def measure_naive(count: int) -> float:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
     from confluent_kafka import Consumer, Producer
-    from django.conf import settings
 
     from transactions_app.models import Transaction
+    from transactions_app.streaming.connection import kafka_connection
 
-    servers = settings.KAFKA_BOOTSTRAP_SERVERS
+    client_config = kafka_connection().config()
     topics = fresh_topics()
     try:
         producer_loop(topics.transactions, count, None).run()
         consumer = Consumer(
-            {
-                "bootstrap.servers": servers,
-                "group.id": "naive",
-                "auto.offset.reset": "earliest",
-            }
+            client_config | {"group.id": "naive", "auto.offset.reset": "earliest"}
         )
         consumer.subscribe([topics.transactions])
-        producer = Producer({"bootstrap.servers": servers})
+        producer = Producer(client_config)
         layer, done, started = get_channel_layer(), 0, None
         while done < count:
             message = consumer.poll(1.0)

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from .env import SettingError, env_bool, env_float, env_int, env_list, env_str
+from .kafka_security import kafka_security_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -159,9 +160,12 @@ CHANNEL_LAYERS = {
     }
 }
 
-# Kafka: the broker, the topic names kept from the original tutorial app,
-# and the producer's rate.
+# Kafka: the broker, how every client authenticates to it, the topic names
+# kept from the original tutorial app, and the producer's rate.
 KAFKA_BOOTSTRAP_SERVERS = env_str("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+KAFKA_SECURITY = kafka_security_from_env()
+# How long the commands wait for a first answer from Kafka before giving up.
+KAFKA_STARTUP_TIMEOUT = env_float("KAFKA_STARTUP_TIMEOUT", 30.0)
 TRANSACTIONS_TOPIC = env_str("TRANSACTIONS_TOPIC", "queuing.transactions")
 LEGIT_TOPIC = env_str("LEGIT_TOPIC", "queuing.legit")
 FRAUD_TOPIC = env_str("FRAUD_TOPIC", "queuing.fraud")

@@ -9,7 +9,12 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from transactions_app.streaming.kafka import create_admin, ensure_topics
+from transactions_app.streaming.connection import kafka_connection
+from transactions_app.streaming.kafka import (
+    KafkaConnection,
+    create_admin,
+    ensure_topics,
+)
 from transactions_app.streaming.topics import detector_topics, topic_specs
 
 
@@ -32,7 +37,7 @@ def kafka_topics(settings):
     settings.LEGIT_TOPIC = f"test.legit.{suffix}"
     settings.FRAUD_TOPIC = f"test.fraud.{suffix}"
     settings.DEADLETTER_TOPIC = f"test.deadletter.{suffix}"
-    admin = create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
+    admin = create_admin(connection=kafka_connection())
     ensure_topics(admin, topic_specs(), timeout=30)
     topics = detector_topics()
     yield topics
@@ -55,15 +60,14 @@ def group_id():
 
 
 class KafkaHelper:
-    """A plain confluent-kafka producer and reader, as any client would use."""
+    """A plain confluent-kafka producer and reader, as any client would use,
+    connected as the settings say (``config``)."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
-        self.bootstrap_servers = bootstrap_servers
+    def __init__(self, connection: KafkaConnection) -> None:
+        self.config = connection.config()
 
     def produce(self, topic: str, values, *, key: bytes | None = None) -> None:
-        producer = Producer(
-            {"bootstrap.servers": self.bootstrap_servers, "message.max.bytes": 2**21}
-        )
+        producer = Producer(self.config | {"message.max.bytes": 2**21})
         for value in values:
             if isinstance(value, dict):
                 value = json.dumps(value).encode()
@@ -75,8 +79,8 @@ class KafkaHelper:
         ``expected`` have arrived or ``timeout`` passes, then reads on for a
         moment so extra messages would show."""
         consumer = Consumer(
-            {
-                "bootstrap.servers": self.bootstrap_servers,
+            self.config
+            | {
                 "group.id": f"test-reader-{uuid.uuid4().hex}",
                 "auto.offset.reset": "earliest",
                 "enable.auto.commit": False,
@@ -96,9 +100,7 @@ class KafkaHelper:
         return messages
 
     def committed(self, group_id: str, topic: str, partitions: int) -> dict:
-        consumer = Consumer(
-            {"bootstrap.servers": self.bootstrap_servers, "group.id": group_id}
-        )
+        consumer = Consumer(self.config | {"group.id": group_id})
         offsets = consumer.committed(
             [TopicPartition(topic, p) for p in range(partitions)], timeout=10
         )
@@ -117,9 +119,7 @@ class KafkaHelper:
         }
 
     def end_offsets(self, topic: str, partitions: int) -> dict:
-        consumer = Consumer(
-            {"bootstrap.servers": self.bootstrap_servers, "group.id": "test-watermarks"}
-        )
+        consumer = Consumer(self.config | {"group.id": "test-watermarks"})
         ends = {
             p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
             for p in range(partitions)
@@ -130,4 +130,4 @@ class KafkaHelper:
 
 @pytest.fixture
 def kafka(settings):
-    return KafkaHelper(settings.KAFKA_BOOTSTRAP_SERVERS)
+    return KafkaHelper(kafka_connection())

@@ -4,7 +4,6 @@
 import hmac
 
 import redis
-from confluent_kafka.admin import AdminClient
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -13,6 +12,8 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from .models import DeadLetter, ReviewStatus, Transaction
+from .streaming.connection import kafka_connection
+from .streaming.kafka import create_admin
 
 WEBSOCKETS = Gauge("fraud_live_page_connections", "Open live page websockets.")
 AWAITING_REVIEW = Gauge(
@@ -39,11 +40,9 @@ def check_redis() -> None:
 
 
 def check_kafka() -> None:
-    admin = AdminClient(
-        {
-            "bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS,
-            "socket.connection.setup.timeout.ms": 2000,
-        }
+    admin = create_admin(
+        connection=kafka_connection(),
+        **{"socket.connection.setup.timeout.ms": 2000},
     )
     admin.list_topics(timeout=3)
 

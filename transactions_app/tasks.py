@@ -90,10 +90,11 @@ def redrive_dead_letters(self, dead_letter_ids: list[int], user_id=None) -> int:
     many were sent. Kafka not acknowledging all of them retries the task."""
     from .selectors import dead_letters_by_ids
     from .services import dead_letters_mark_redriven
+    from .streaming.connection import kafka_connection
     from .streaming.kafka import create_producer
 
     letters = dead_letters_by_ids(dead_letter_ids=dead_letter_ids)
-    producer = create_producer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
+    producer = create_producer(connection=kafka_connection())
     failures = []
     for letter in letters:
         producer.produce(

@@ -10,8 +10,11 @@
 # start and stop are idempotent and need no input. status exits 0 only when
 # all three services are up. Data, logs and pid files live in SERVICES_DIR
 # (default: .services/ at the repository root). Ports come from KAFKA_PORT
-# (9092), KAFKA_CONTROLLER_PORT (9093), REDIS_PORT (6379) and POSTGRES_PORT
-# (5432). PYTHON (default .venv/bin/python) runs the Kafka readiness check,
+# (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_SASL_PORT (9094), REDIS_PORT
+# (6379) and POSTGRES_PORT (5432). Kafka's KAFKA_SASL_PORT listener demands
+# SASL_PLAINTEXT authentication (PLAIN with user fraud, password fraud, or
+# SCRAM-SHA-256 with users created through the admin API) for the tests of
+# the clients' security settings; KAFKA_PORT stays plain. PYTHON (default .venv/bin/python) runs the Kafka readiness check,
 # which waits up to KAFKA_READY_TIMEOUT (90) seconds.
 set -euo pipefail
 
@@ -20,6 +23,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 SERVICES_DIR=${SERVICES_DIR:-$ROOT/.services}
 KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+KAFKA_SASL_PORT=${KAFKA_SASL_PORT:-9094}
 REDIS_PORT=${REDIS_PORT:-6379}
 POSTGRES_PORT=${POSTGRES_PORT:-5432}
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
@@ -155,15 +159,19 @@ kafka_start() {
   if pid=$(kafka_pid); then
     kafka_ready --pid "$pid" >/dev/null
     say kafka "already running (pid $pid, 127.0.0.1:$KAFKA_PORT)"
+    port_open "$KAFKA_SASL_PORT" || say kafka "no SASL listener on port \
+$KAFKA_SASL_PORT (started by an older services.sh): stop and start it"
     return
   fi
   port_free "$KAFKA_PORT" KAFKA_PORT kafka
   port_free "$KAFKA_CONTROLLER_PORT" KAFKA_CONTROLLER_PORT kafka
+  port_free "$KAFKA_SASL_PORT" KAFKA_SASL_PORT kafka
   t0=$(now)
   mkdir -p "$KAFKA/logs" "$KAFKA/data"
   kafka_assemble
   sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
     -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+    -e "s|@KAFKA_SASL_PORT@|$KAFKA_SASL_PORT|g" \
     -e "s|@KAFKA_DATA_DIR@|$KAFKA/data|g" \
     "$HERE/kafka/server.properties" >"$KAFKA/server.properties"
   kafka_format

@@ -39,7 +39,7 @@ def produce_keyed(kafka, topic, batch) -> None:
     """Keyed by source account, as our producer does."""
     from confluent_kafka import Producer
 
-    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers})
+    producer = Producer(kafka.config)
     for document in batch:
         producer.produce(
             topic, key=document["source"].encode(), value=json.dumps(document).encode()

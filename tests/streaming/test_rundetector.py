@@ -187,7 +187,7 @@ def test_dead_letters_are_kept_in_the_database_and_can_be_redriven(
     from transactions_app.models import DeadLetter
     from transactions_app.tasks import redrive_dead_letters
 
-    producer = Producer({"bootstrap.servers": kafka.bootstrap_servers})
+    producer = Producer(kafka.config)
     producer.produce(
         kafka_topics.transactions,
         key=b"k",

@@ -17,6 +17,7 @@ from ..live_feed import live_feed_broadcast
 from ..rules.runtime import LiveDetection
 from ..services import transactions_store_batch
 from . import metrics
+from .connection import kafka_connection
 from .detector import Detector, DetectorTopics
 from .kafka import TopicSpec, create_admin, create_consumer, create_producer
 from .kafka import ensure_topics as kafka_ensure_topics
@@ -32,18 +33,18 @@ def build_detector(
     restore_seconds: float | None = None,
     on_batch: Callable[..., object] = metrics.record_batch,
 ) -> Detector:
-    servers = settings.KAFKA_BOOTSTRAP_SERVERS
+    connection = kafka_connection()
     if restore_seconds is None:
         restore_seconds = settings.DETECTION_RESTORE_SECONDS
     return Detector(
         consumer=create_consumer(
-            bootstrap_servers=servers,
+            connection=connection,
             group_id=group_id,
             instance_id=instance_id,
             stats_cb=metrics.record_statistics,
             **{"statistics.interval.ms": 5000},
         ),
-        producer=create_producer(bootstrap_servers=servers),
+        producer=create_producer(connection=connection),
         topics=topics,
         detection=LiveDetection(
             topic=topics.transactions,
@@ -91,7 +92,7 @@ def throwaway_topics(prefix: str) -> DetectorTopics:
         f"{prefix}.deadletter",
     )
     kafka_ensure_topics(
-        create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS),
+        create_admin(connection=kafka_connection()),
         [
             TopicSpec(topics.transactions, settings.TRANSACTIONS_TOPIC_PARTITIONS),
             TopicSpec(topics.legit),
@@ -103,6 +104,6 @@ def throwaway_topics(prefix: str) -> DetectorTopics:
 
 
 def delete_topics(topics: DetectorTopics) -> None:
-    create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS).delete_topics(
+    create_admin(connection=kafka_connection()).delete_topics(
         [topics.transactions, topics.legit, topics.fraud, topics.deadletter]
     )

@@ -7,11 +7,11 @@ from commands, tests and benchmarks alike.
 
 import logging
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from confluent_kafka import Consumer, KafkaException, Message, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from .codec import MessageOrigin
@@ -32,14 +32,106 @@ class TopicSpec:
     replication_factor: int = 1
 
 
-def common_config(bootstrap_servers: str) -> dict:
-    """Settings shared by every client: where the brokers are."""
-    return {"bootstrap.servers": bootstrap_servers}
+@dataclass(frozen=True, slots=True)
+class KafkaConnection:
+    """Where the brokers are and how to authenticate to them: everything a
+    client needs to connect, passed whole so that no client is built
+    without the security settings. ``security`` holds librdkafka's
+    ``security.protocol``, ``sasl.*`` and ``ssl.*`` settings (kept out of
+    the repr: it may hold a password)."""
+
+    bootstrap_servers: str
+    security: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def config(self) -> dict:
+        """Settings shared by every client."""
+        return {
+            "bootstrap.servers": self.bootstrap_servers,
+            "error_cb": on_client_error,
+            **self.security,
+        }
+
+
+class KafkaSecurityError(Exception):
+    """The brokers refused this client's credentials or TLS handshake.
+
+    Retrying cannot help, unlike a broker that is down, so the clients'
+    error callback raises it out of the ``poll``/``consume``/``flush`` call
+    that served the error, and the commands exit with its message.
+    """
+
+
+class KafkaUnavailable(Exception):
+    """No broker answered within the start-up timeout."""
+
+
+# librdkafka reports a failed TLS handshake as a transport error; its text
+# is the only sign that retrying will not help.
+_TLS_FAILURE = "SSL handshake failed"
+
+
+def security_failure(error: KafkaError) -> str | None:
+    """What went wrong when ``error`` means refused credentials or a failed
+    TLS handshake, else None (a broker down or unreachable is retried)."""
+    code = error.code()
+    if code in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
+        return f"Kafka authentication failed: {error.str()}"
+    if code == KafkaError._SSL or (
+        code == KafkaError._TRANSPORT and _TLS_FAILURE in error.str()
+    ):
+        return f"Kafka TLS handshake failed: {error.str()}"
+    return None
+
+
+def on_client_error(error: KafkaError) -> None:
+    """The ``error_cb`` of every client: raises ``KafkaSecurityError`` for
+    a security failure, logs anything else (librdkafka retries it)."""
+    failure = security_failure(error)
+    if failure:
+        raise KafkaSecurityError(failure)
+    logger.warning("kafka: %s", error.str())
+
+
+def verify_connection(connection: KafkaConnection, *, timeout: float) -> None:
+    """Return once a broker answers a metadata request.
+
+    Raises ``KafkaSecurityError`` as soon as the brokers refuse the
+    credentials or the TLS handshake, and ``KafkaUnavailable`` (with the
+    last error seen) when no answer came within ``timeout`` seconds, e.g. a
+    plain client talking to a SASL listener. Commands call it first, so a
+    misconfiguration ends them with a message instead of a silent wait.
+    """
+    last_error: list[str] = []
+
+    def remember(error: KafkaError) -> None:
+        failure = security_failure(error)
+        if failure:
+            raise KafkaSecurityError(failure)
+        if error.code() != KafkaError._ALL_BROKERS_DOWN:  # says less than the cause
+            last_error[:] = [error.str()]
+
+    admin = AdminClient(connection.config() | {"error_cb": remember})
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            admin.list_topics(timeout=max(0.1, min(1.0, remaining)))
+            return
+        except KafkaException as error:
+            if not last_error:
+                last_error.append(error.args[0].str())
+        admin.poll(0)  # serves the error callback: may raise
+        if time.monotonic() >= deadline:
+            raise KafkaUnavailable(
+                f"no answer from Kafka at {connection.bootstrap_servers} within "
+                f"{timeout:g} s (last error: {last_error[0]}); check "
+                "KAFKA_BOOTSTRAP_SERVERS and KAFKA_SECURITY_PROTOCOL"
+            )
 
 
 def create_consumer(
     *,
-    bootstrap_servers: str,
+    connection: KafkaConnection,
     group_id: str,
     instance_id: str | None = None,
     **overrides,
@@ -54,7 +146,7 @@ def create_consumer(
     With ``instance_id`` (static membership) a restarted member takes its
     partitions back at once, without waiting for that timeout.
     """
-    config = common_config(bootstrap_servers) | {
+    config = connection.config() | {
         "group.id": group_id,
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
@@ -67,10 +159,10 @@ def create_consumer(
     return Consumer(config | overrides)
 
 
-def create_producer(*, bootstrap_servers: str, **overrides) -> Producer:
+def create_producer(*, connection: KafkaConnection, **overrides) -> Producer:
     """An idempotent producer: retries never duplicate or reorder within a
     partition, and a message is acknowledged by all in-sync replicas."""
-    config = common_config(bootstrap_servers) | {
+    config = connection.config() | {
         "enable.idempotence": True,
         "acks": "all",
         "linger.ms": 5,
@@ -80,8 +172,8 @@ def create_producer(*, bootstrap_servers: str, **overrides) -> Producer:
     return Producer(config | overrides)
 
 
-def create_admin(*, bootstrap_servers: str) -> AdminClient:
-    return AdminClient(common_config(bootstrap_servers))
+def create_admin(*, connection: KafkaConnection, **overrides) -> AdminClient:
+    return AdminClient(connection.config() | overrides)
 
 
 def ensure_topics(

@@ -2,7 +2,15 @@ from confluent_kafka import KafkaException
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from transactions_app.streaming.kafka import create_admin, ensure_topics
+from transactions_app.streaming.connection import (
+    kafka_connection,
+    kafka_failures_end_the_command,
+)
+from transactions_app.streaming.kafka import (
+    create_admin,
+    ensure_topics,
+    verify_connection,
+)
 from transactions_app.streaming.topics import topic_specs
 
 
@@ -18,8 +26,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, timeout, **options):
-        admin = create_admin(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
+        connection = kafka_connection()
         try:
+            with kafka_failures_end_the_command():
+                verify_connection(connection, timeout=timeout)
+            admin = create_admin(connection=connection)
             created = ensure_topics(admin, topic_specs(), timeout=timeout)
         except KafkaException as error:
             raise CommandError(

@@ -3,7 +3,6 @@ import uuid
 from datetime import timedelta
 
 import orjson
-from confluent_kafka import Consumer
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -11,6 +10,11 @@ from transactions_app.detection import Engine
 from transactions_app.evaluation import evaluate
 from transactions_app.rules.selectors import ruleset_live
 from transactions_app.streaming.assembly import delete_topics, throwaway_topics
+from transactions_app.streaming.connection import (
+    kafka_connection,
+    kafka_failures_end_the_command,
+    verify_connection,
+)
 from transactions_app.streaming.detector import (
     Detector,
     EngineDetection,
@@ -58,14 +62,19 @@ class Command(BaseCommand):
             help="Share of measured transactions in fraud scenarios (default 0.02).",
         )
 
-    def handle(self, *args, count, warmup, seed, fraud_share, **options):
-        servers = settings.KAFKA_BOOTSTRAP_SERVERS
+    def handle(self, *args, **options):
+        with kafka_failures_end_the_command():
+            verify_connection()
+            self._evaluate(**options)
+
+    def _evaluate(self, *, count, warmup, seed, fraud_share, **options):
+        connection = kafka_connection()
         topics = throwaway_topics(f"evaluate.{uuid.uuid4().hex[:8]}")
         try:
             started = time.monotonic()
-            self._produce(servers, topics, count + warmup, seed, warmup, fraud_share)
-            verdicts = self._detect(servers, topics)
-            labels = self._labels(servers, topics.transactions)
+            self._produce(connection, topics, count + warmup, seed, warmup, fraud_share)
+            verdicts = self._detect(connection, topics)
+            labels = self._labels(connection, topics.transactions)
             elapsed = time.monotonic() - started
         finally:
             delete_topics(topics)
@@ -79,7 +88,7 @@ class Command(BaseCommand):
             + ", ".join(f"{name} v{v}" for name, v in sorted(self._versions.items()))
         )
 
-    def _produce(self, servers, topics, total, seed, warmup, fraud_share):
+    def _produce(self, connection, topics, total, seed, warmup, fraud_share):
         rate = settings.TRANSACTIONS_PER_SECOND
         profile = RealisticProfile(
             seed=seed,
@@ -89,14 +98,14 @@ class Command(BaseCommand):
             warmup=warmup,
         )
         TransactionProducer(
-            producer=create_producer(bootstrap_servers=servers),
+            producer=create_producer(connection=connection),
             topic=topics.transactions,
             generate=profile,
             rate=None,
             count=total,
         ).run()
 
-    def _detect(self, servers, topics) -> dict:
+    def _detect(self, connection, topics) -> dict:
         verdicts = {}
 
         def keep(batch, dead):
@@ -110,9 +119,9 @@ class Command(BaseCommand):
         self._versions = ruleset.versions
         Detector(
             consumer=create_consumer(
-                bootstrap_servers=servers, group_id=f"{topics.transactions}.detector"
+                connection=connection, group_id=f"{topics.transactions}.detector"
             ),
-            producer=create_producer(bootstrap_servers=servers),
+            producer=create_producer(connection=connection),
             topics=topics,
             detection=EngineDetection(Engine(ruleset, clock=utc_now)),
             store=keep,
@@ -122,16 +131,9 @@ class Command(BaseCommand):
         ).run()
         return verdicts
 
-    def _labels(self, servers, topic) -> dict:
+    def _labels(self, connection, topic) -> dict:
         """Ground truth, read back from the input topic's headers."""
-        consumer = Consumer(
-            {
-                "bootstrap.servers": servers,
-                "group.id": f"{topic}.labels",
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": False,
-            }
-        )
+        consumer = create_consumer(connection=connection, group_id=f"{topic}.labels")
         consumer.subscribe([topic])
         labels, idle_since = {}, time.monotonic()
         while time.monotonic() - idle_since < 5:

@@ -6,6 +6,10 @@ from django.core.management.base import BaseCommand
 from prometheus_client import start_http_server
 
 from transactions_app.streaming.assembly import build_detector, tune_garbage_collection
+from transactions_app.streaming.connection import (
+    kafka_failures_end_the_command,
+    verify_connection,
+)
 from transactions_app.streaming.topics import detector_topics
 
 
@@ -58,6 +62,11 @@ class Command(BaseCommand):
         metrics_port,
         **options,
     ):
+        with kafka_failures_end_the_command():
+            verify_connection()
+            self._run(group_id, instance_id, exit_when_idle, batch_size, metrics_port)
+
+    def _run(self, group_id, instance_id, exit_when_idle, batch_size, metrics_port):
         if metrics_port:
             start_http_server(metrics_port, addr=settings.DETECTOR_METRICS_ADDRESS)
         detector = build_detector(

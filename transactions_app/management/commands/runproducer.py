@@ -5,6 +5,11 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from transactions_app.streaming.connection import (
+    kafka_connection,
+    kafka_failures_end_the_command,
+    verify_connection,
+)
 from transactions_app.streaming.detector import utc_now
 from transactions_app.streaming.generator import SeedProfile
 from transactions_app.streaming.kafka import create_producer
@@ -77,10 +82,23 @@ class Command(BaseCommand):
             raise CommandError("--fraud-share must be at least 0 and below 1")
         if not 0 < time_scale < float("inf"):
             raise CommandError(f"--time-scale must be positive, got {time_scale}")
+        with kafka_failures_end_the_command():
+            verify_connection()
+            stats = self._run(rate, count, seed, profile, fraud_share, time_scale)
+        self.stderr.write(
+            f"\nsent {stats.sent}, delivered {stats.delivered}, failed {stats.failed}"
+        )
+        if stats.failed:
+            raise CommandError(
+                f"{stats.failed} of {stats.sent} transactions were not delivered: "
+                f"{stats.last_error}"
+            )
+
+    def _run(
+        self, rate, count, seed, profile, fraud_share, time_scale
+    ) -> ProducerStats:
         loop = TransactionProducer(
-            producer=create_producer(
-                bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS
-            ),
+            producer=create_producer(connection=kafka_connection()),
             topic=settings.TRANSACTIONS_TOPIC,
             generate=make_profile(
                 profile,
@@ -96,15 +114,7 @@ class Command(BaseCommand):
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: loop.signal_shutdown())
-        stats = loop.run()
-        self.stderr.write(
-            f"\nsent {stats.sent}, delivered {stats.delivered}, failed {stats.failed}"
-        )
-        if stats.failed:
-            raise CommandError(
-                f"{stats.failed} of {stats.sent} transactions were not delivered: "
-                f"{stats.last_error}"
-            )
+        return loop.run()
 
 
 def make_profile(name: str, *, seed, rate, fraud_share, time_scale=1.0):

@@ -1,0 +1,37 @@
+"""The Kafka connection the platform's settings describe, and how the
+commands fail when Kafka refuses it."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from .kafka import KafkaConnection, KafkaSecurityError, KafkaUnavailable
+from .kafka import verify_connection as kafka_verify_connection
+
+
+def kafka_connection() -> KafkaConnection:
+    """``KAFKA_BOOTSTRAP_SERVERS`` with the security settings (see
+    ``fraudsite.kafka_security``): what every client is built from."""
+    return KafkaConnection(
+        bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
+        security=settings.KAFKA_SECURITY,
+    )
+
+
+def verify_connection() -> None:
+    """Wait up to ``KAFKA_STARTUP_TIMEOUT`` for a broker to answer; raises
+    ``KafkaSecurityError`` or ``KafkaUnavailable`` otherwise."""
+    kafka_verify_connection(kafka_connection(), timeout=settings.KAFKA_STARTUP_TIMEOUT)
+
+
+@contextmanager
+def kafka_failures_end_the_command() -> Iterator[None]:
+    """Turn refused credentials, a failed TLS handshake or brokers that
+    never answered into a ``CommandError``: the command exits non-zero with
+    the message instead of retrying for ever or printing a traceback."""
+    try:
+        yield
+    except (KafkaSecurityError, KafkaUnavailable) as error:
+        raise CommandError(str(error)) from error
