@@ -5,11 +5,22 @@ workflow arrives with its own issue.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction as db_transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
+from .admin_filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter
 from .models import DeadLetter, ReviewEvent, ReviewStatus, Transaction
-from .review import transactions_assign_bulk, transactions_review_bulk
+from .review import (
+    ReviewRefused,
+    transactions_assign_bulk,
+    transactions_review_bulk,
+)
+from .review_form import ReviewForm, review_form_apply
 from .rules.services import account_list_add
 from .selectors import account_recent_activity
 
@@ -62,7 +73,16 @@ class TransactionAdmin(admin.ModelAdmin):
         "assignee",
     )
     list_select_related = ("assignee",)
-    list_filter = (FlaggedFilter, "outcome", "review_status", "currency", "timestamp")
+    list_filter = (
+        FlaggedFilter,
+        "outcome",
+        "review_status",
+        AssigneeFilter,
+        FiredRuleFilter,
+        AmountRangeFilter,
+        "currency",
+        "timestamp",
+    )
     search_fields = ("=transaction_id", "=source", "=target")
     date_hierarchy = "timestamp"
     ordering = ("-timestamp", "-id")
@@ -162,6 +182,44 @@ class TransactionAdmin(admin.ModelAdmin):
 
     def has_review_permission(self, request):
         return request.user.has_perm("transactions_app.review_transaction")
+
+    def get_urls(self):
+        review = path(
+            "<int:object_id>/review/",
+            self.admin_site.admin_view(self.review_view),
+            name="transactions_app_transaction_review",
+        )
+        return [review, *super().get_urls()]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        """The case page offers the review form to those who may review."""
+        if (
+            obj is not None
+            and obj.review_status
+            and self.has_review_permission(request)
+        ):
+            context["review_form"] = ReviewForm(case=obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @method_decorator(require_POST)
+    def review_view(self, request, object_id):
+        """What the case page's review form posts to; back to the case page
+        with a message saying what was done, or why not."""
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        case = get_object_or_404(Transaction, pk=object_id)
+        form = ReviewForm(request.POST, case=case)
+        if not form.is_valid():
+            for error in form.errors.values():
+                self.message_user(request, " ".join(error), messages.ERROR)
+        else:
+            try:
+                done = review_form_apply(form=form, case=case, user=request.user)
+            except ReviewRefused as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, f"Transaction {case.transaction_id} {done}.")
+        return redirect("admin:transactions_app_transaction_change", case.pk)
 
     @admin.action(description="Confirm as fraud", permissions=["review"])
     def confirm_fraud(self, request, queryset):

@@ -56,3 +56,30 @@ def account_recent_activity(*, account: str, before, limit: int = 20) -> dict:
         for label, span in (("hour", timedelta(hours=1)), ("day", timedelta(days=1)))
     }
     return {"recent": list(sent.order_by("-timestamp", "-id")[:limit]), **totals}
+
+
+def reviewers():
+    """Active users who may review transactions (directly, through a group,
+    or as superusers), by name: the assignee filter's choices."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    may_review = (
+        Q(is_superuser=True)
+        | Q(user_permissions__codename="review_transaction")
+        | Q(groups__permissions__codename="review_transaction")
+    )
+    user_model = get_user_model()
+    return (
+        user_model.objects.filter(may_review, is_active=True)
+        .distinct()
+        .order_by(user_model.USERNAME_FIELD)
+    )
+
+
+def rule_names() -> list[str]:
+    """Every rule's name: what the rule filter offers (verdicts name rules,
+    and rules are never deleted)."""
+    from .models import Rule
+
+    return list(Rule.objects.order_by("name").values_list("name", flat=True))
