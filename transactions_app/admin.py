@@ -13,6 +13,11 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from .admin_changelist import (
+    CappedCountPaginator,
+    DateHierarchyQuerySet,
+    transactions_search,
+)
 from .admin_filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter
 from .models import DeadLetter, ReviewEvent, ReviewStatus, Transaction
 from .review import (
@@ -80,13 +85,13 @@ class TransactionAdmin(admin.ModelAdmin):
         AssigneeFilter,
         FiredRuleFilter,
         AmountRangeFilter,
-        "currency",
         "timestamp",
     )
     search_fields = ("=transaction_id", "=source", "=target")
     date_hierarchy = "timestamp"
     ordering = ("-timestamp", "-id")
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
     readonly_fields = [
         "explanation",
@@ -108,6 +113,15 @@ class TransactionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return DateHierarchyQuerySet(
+            model=queryset.model, query=queryset.query, using=queryset.db
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        return transactions_search(queryset, search_term), False
 
     @admin.display(description="Why it was flagged")
     def explanation(self, obj):
