@@ -5,7 +5,8 @@ creates a database of its own (``<name>_admin_bench``), migrates it, loads
 N transactions (default 1,000,000) with one ``INSERT … SELECT`` over
 ``generate_series`` (5% flagged, with reasons, review statuses and
 assignees; 30 days of event time), then requests the changelist as a
-logged-in analyst for each filter and prints the median of a few runs in
+logged-in analyst for each filter, then the rule list and the review
+statistics page (per-rule precision), and prints the median of a few runs in
 milliseconds, with the number of queries and the slowest one. The database
 is dropped at the end (``--keep`` keeps it for a second look).
 """
@@ -102,7 +103,8 @@ def drop_database(url: str) -> None:
 
 
 def create_users():
-    """The analyst who browses, and the colleagues cases are assigned to."""
+    """The analysts cases are assigned to; the first, who browses, is also
+    a rule manager (to see the rule list)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -112,6 +114,7 @@ def create_users():
         user = get_user_model().objects.create_user(name, is_staff=True)
         user.groups.add(analysts)
         users.append(user)
+    users[0].groups.add(Group.objects.get(name="Rule manager"))
     return users
 
 
@@ -142,8 +145,12 @@ def load(rows: int, analyst_ids: list[int]) -> float:
     return time.monotonic() - started
 
 
-def cases(rows: int) -> list[tuple[str, dict]]:
-    """What an analyst asks the list for: (label, query parameters)."""
+CHANGELIST = "/admin/transactions_app/transaction/"
+
+
+def cases(rows: int) -> list[tuple[str, str, dict]]:
+    """What an analyst asks for: (label, address, query parameters); the
+    changelist with each filter, then the pages with per-rule precision."""
     from django.utils import timezone
 
     from transactions_app.models import Transaction
@@ -151,29 +158,32 @@ def cases(rows: int) -> list[tuple[str, dict]]:
     middle = Transaction.objects.get(kafka_offset=rows // 2)
     day = timezone.localtime(middle.timestamp)
     return [
-        ("default list", {}),
-        ("flagged", {"flagged": "yes"}),
-        ("status escalated", {"review_status": "escalated"}),
-        ("status new", {"review_status": "new"}),
-        ("assigned to me", {"assignee": "me"}),
-        ("rule velocity", {"rule": "velocity"}),
-        ("amount 500-510", {"amount_min": "500", "amount_max": "510"}),
-        ("flagged, amount >= 900", {"flagged": "yes", "amount_min": "900"}),
-        ("search by account", {"q": middle.source}),
-        ("search by transaction id", {"q": str(middle.transaction_id)}),
-        ("date hierarchy, top", {}),
+        ("default list (date hierarchy top)", CHANGELIST, {}),
+        ("flagged", CHANGELIST, {"flagged": "yes"}),
+        ("status escalated", CHANGELIST, {"review_status": "escalated"}),
+        ("status new", CHANGELIST, {"review_status": "new"}),
+        ("assigned to me", CHANGELIST, {"assignee": "me"}),
+        ("rule velocity", CHANGELIST, {"rule": "velocity"}),
+        ("amount 500-510", CHANGELIST, {"amount_min": "500", "amount_max": "510"}),
+        ("flagged, amount >= 900", CHANGELIST, {"flagged": "yes", "amount_min": "900"}),
+        ("search by account", CHANGELIST, {"q": middle.source}),
+        ("search by transaction id", CHANGELIST, {"q": str(middle.transaction_id)}),
         (
             "date hierarchy, one month",
+            CHANGELIST,
             {"timestamp__year": day.year, "timestamp__month": day.month},
         ),
         (
             "date hierarchy, one day",
+            CHANGELIST,
             {
                 "timestamp__year": day.year,
                 "timestamp__month": day.month,
                 "timestamp__day": day.day,
             },
         ),
+        ("rule list with precision", "/admin/transactions_app/rule/", {}),
+        ("review statistics page", "/review/stats/", {}),
     ]
 
 
@@ -228,12 +238,11 @@ def main() -> None:
         seconds = load(args.rows, [user.pk for user in users])
         print(f"loaded {args.rows:,} transactions in {seconds:.1f} s")
         client = client_for(users[0])
-        changelist = "/admin/transactions_app/transaction/"
-        print(f"{'case':<28} {'median ms':>10} {'queries':>8} {'slowest ms':>11}")
-        for label, params in cases(args.rows):
-            result = time_page(client, changelist, params, args.runs)
+        print(f"{'case':<34} {'median ms':>10} {'queries':>8} {'slowest ms':>11}")
+        for label, address, params in cases(args.rows):
+            result = time_page(client, address, params, args.runs)
             print(
-                f"{label:<28} {result['ms']:>10.1f} {result['queries']:>8} "
+                f"{label:<34} {result['ms']:>10.1f} {result['queries']:>8} "
                 f"{result['slowest_ms']:>11.1f}"
             )
             if args.show_sql:

@@ -113,3 +113,25 @@ def test_the_rule_filter_uses_the_gin_index_on_postgresql():
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset.explain()
     assert "tx_reasons_gin" in plan
+
+
+@pytest.mark.parametrize(
+    ("group", "staff", "status"),
+    [
+        ("Analyst", True, 200),
+        ("Rule manager", True, 200),  # may view transactions, not review
+        (None, True, 403),
+        (None, False, 302),  # not staff: sent to the login page
+    ],
+)
+def test_who_may_filter_the_list(client, django_user_model, group, staff, status):
+    user = django_user_model.objects.create_user("u", password="x", is_staff=staff)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    client.force_login(user)
+    mine = case(assignee=user)
+    params = {"assignee": "me", "rule": "amount_threshold", "amount_min": "900"}
+    response = client.get(CHANGELIST, params)
+    assert response.status_code == status
+    if status == 200:
+        assert listed(response) == {mine.pk}

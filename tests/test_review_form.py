@@ -184,3 +184,12 @@ def test_only_reviewers_see_and_use_the_form(client, django_user_model):
 
 def test_the_review_address_takes_posts_only(client, ana):
     assert client.get(review_url(flagged())).status_code == 405
+
+
+def test_rule_managers_see_the_case_without_the_form(client, django_user_model):
+    manager = django_user_model.objects.create_user("rim", password="x", is_staff=True)
+    manager.groups.add(Group.objects.get(name="Rule manager"))
+    client.force_login(manager)
+    response = client.get(page(flagged()))
+    assert response.status_code == 200
+    assert 'id="review"' not in response.content.decode()
