@@ -112,6 +112,15 @@ def test_saving_nothing_says_what_is_missing(client, ana):
     assert not ReviewEvent.objects.exists()
 
 
+def test_a_post_without_the_version_it_was_made_on_changes_nothing(client, ana):
+    case = flagged()
+    response = client.post(
+        review_url(case), {"action": "save", "to_status": "confirmed"}, follow=True
+    )
+    assert "Review version: This field is required." in response.content.decode()
+    assert not ReviewEvent.objects.exists()
+
+
 def test_a_move_outside_the_workflow_is_refused(client, ana):
     case = flagged()
     Transaction.objects.filter(pk=case.pk).update(review_status="escalated")

@@ -224,8 +224,9 @@ class TransactionAdmin(admin.ModelAdmin):
         case = get_object_or_404(Transaction, pk=object_id)
         form = ReviewForm(request.POST, case=case)
         if not form.is_valid():
-            for error in form.errors.values():
-                self.message_user(request, " ".join(error), messages.ERROR)
+            for name, errors in form.errors.items():
+                prefix = f"{form[name].label}: " if name in form.fields else ""
+                self.message_user(request, prefix + " ".join(errors), messages.ERROR)
         else:
             try:
                 done = review_form_apply(form=form, case=case, user=request.user)
