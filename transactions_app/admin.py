@@ -1,7 +1,8 @@
 """Django admin: every classified transaction, flagged ones one click away.
 
-Transactions come from the stream, so they are read-only here; the review
-workflow arrives with its own issue.
+Transactions come from the stream, so they are read-only here; analysts
+review flagged ones with the list's actions and the case page's review
+form, through the review services (``review.py``).
 """
 
 from django.contrib import admin, messages
@@ -87,6 +88,7 @@ class TransactionAdmin(admin.ModelAdmin):
         AmountRangeFilter,
         "timestamp",
     )
+    # Shows the search box; get_search_results does the (exact) matching.
     search_fields = ("=transaction_id", "=source", "=target")
     date_hierarchy = "timestamp"
     ordering = ("-timestamp", "-id")

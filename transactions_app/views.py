@@ -1,8 +1,9 @@
-"""The live page. Its data arrives over the websocket, never in the HTML."""
+"""The live page (its data arrives over the websocket, never in the HTML)
+and the review pages beside admin: the next case, the statistics."""
 
 from functools import wraps
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -69,8 +70,6 @@ def review_next(request):
 def review_stats(request):
     """Per-rule precision and the review queue by status, for analysts and
     rule managers (who tune the rules by it)."""
-    from django.contrib import admin
-
     user = request.user
     if not (
         user.has_perm("transactions_app.view_transaction")
