@@ -70,6 +70,7 @@ test: services lint audit browser
 bench: services migrate
 	$(PY) -m benchmarks.engine
 	$(PY) -m benchmarks.pipeline
+	$(PY) -m benchmarks.admin_changelist
 
 eval: services migrate
 	$(PY) manage.py evaluate

@@ -1,15 +1,32 @@
 """Django admin: every classified transaction, flagged ones one click away.
 
-Transactions come from the stream, so they are read-only here; the review
-workflow arrives with its own issue.
+Transactions come from the stream, so they are read-only here; analysts
+review flagged ones with the list's actions and the case page's review
+form, through the review services (``review.py``).
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction as db_transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
+from .admin_changelist import (
+    CappedCountPaginator,
+    DateHierarchyQuerySet,
+    transactions_search,
+)
+from .admin_filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter
 from .models import DeadLetter, ReviewEvent, ReviewStatus, Transaction
-from .review import transactions_assign_bulk, transactions_review_bulk
+from .review import (
+    ReviewRefused,
+    transactions_assign_bulk,
+    transactions_review_bulk,
+)
+from .review_form import ReviewForm, review_form_apply
 from .rules.services import account_list_add
 from .selectors import account_recent_activity
 
@@ -62,11 +79,22 @@ class TransactionAdmin(admin.ModelAdmin):
         "assignee",
     )
     list_select_related = ("assignee",)
-    list_filter = (FlaggedFilter, "outcome", "review_status", "currency", "timestamp")
+    list_filter = (
+        FlaggedFilter,
+        "outcome",
+        "review_status",
+        AssigneeFilter,
+        FiredRuleFilter,
+        AmountRangeFilter,
+        "timestamp",
+    )
+    # Shows the search box; get_search_results does the (exact) matching.
     search_fields = ("=transaction_id", "=source", "=target")
     date_hierarchy = "timestamp"
     ordering = ("-timestamp", "-id")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per choice reads every row
+    paginator = CappedCountPaginator
     list_per_page = 50
     readonly_fields = [
         "explanation",
@@ -88,6 +116,15 @@ class TransactionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return DateHierarchyQuerySet(
+            model=queryset.model, query=queryset.query, using=queryset.db
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        return transactions_search(queryset, search_term), False
 
     @admin.display(description="Why it was flagged")
     def explanation(self, obj):
@@ -162,6 +199,45 @@ class TransactionAdmin(admin.ModelAdmin):
 
     def has_review_permission(self, request):
         return request.user.has_perm("transactions_app.review_transaction")
+
+    def get_urls(self):
+        review = path(
+            "<int:object_id>/review/",
+            self.admin_site.admin_view(self.review_view),
+            name="transactions_app_transaction_review",
+        )
+        return [review, *super().get_urls()]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        """The case page offers the review form to those who may review."""
+        if (
+            obj is not None
+            and obj.review_status
+            and self.has_review_permission(request)
+        ):
+            context["review_form"] = ReviewForm(case=obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @method_decorator(require_POST)
+    def review_view(self, request, object_id):
+        """What the case page's review form posts to; back to the case page
+        with a message saying what was done, or why not."""
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        case = get_object_or_404(Transaction, pk=object_id)
+        form = ReviewForm(request.POST, case=case)
+        if not form.is_valid():
+            for name, errors in form.errors.items():
+                prefix = f"{form[name].label}: " if name in form.fields else ""
+                self.message_user(request, prefix + " ".join(errors), messages.ERROR)
+        else:
+            try:
+                done = review_form_apply(form=form, case=case, user=request.user)
+            except ReviewRefused as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, f"Transaction {case.transaction_id} {done}.")
+        return redirect("admin:transactions_app_transaction_change", case.pk)
 
     @admin.action(description="Confirm as fraud", permissions=["review"])
     def confirm_fraud(self, request, queryset):

@@ -149,3 +149,26 @@ def transaction_take_next(*, reviewer) -> Transaction | None:
         return None
     tx.assignee = reviewer
     return _record(tx, reviewer, S.IN_REVIEW, "next case")
+
+
+@db_transaction.atomic
+def transaction_note(
+    *, transaction_id: int, actor, expected_version: int, note: str
+) -> Transaction:
+    """Add a note to a case's audit trail, leaving its status and assignee
+    as they are (an entry from a status to the same status). Like any
+    change it needs the version the analyst saw, so a note never answers a
+    case that changed meanwhile."""
+    if not note.strip():
+        raise ReviewRefused("A note needs some text.")
+    tx = _locked(transaction_id, expected_version)
+    return _record(tx, actor, ReviewStatus(tx.review_status), note)
+
+
+def review_statuses_after(status: str) -> list[ReviewStatus]:
+    """The statuses a case in ``status`` may move to, in workflow order
+    (empty for a legit transaction, which is never reviewed)."""
+    if not status:
+        return []
+    allowed = ALLOWED[ReviewStatus(status)]
+    return [choice for choice in ReviewStatus if choice in allowed]

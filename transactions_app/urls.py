@@ -12,6 +12,7 @@ urlpatterns = [
         name="transaction",
     ),
     path("review/next/", views.review_next, name="review-next"),
+    path("review/stats/", views.review_stats, name="review-stats"),
     path("healthz", operations.healthz, name="healthz"),
     path("metrics", operations.metrics, name="metrics"),
 ]

@@ -1,8 +1,9 @@
-"""The live page. Its data arrives over the websocket, never in the HTML."""
+"""The live page (its data arrives over the websocket, never in the HTML)
+and the review pages beside admin: the next case, the statistics."""
 
 from functools import wraps
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from .models import Transaction
 from .review import transaction_take_next
+from .selectors import review_status_counts, rule_review_stats
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -62,3 +64,22 @@ def review_next(request):
         messages.info(request, "No unassigned cases are waiting.")
         return redirect("admin:transactions_app_transaction_changelist")
     return redirect("admin:transactions_app_transaction_change", case.pk)
+
+
+@staff_member_required
+def review_stats(request):
+    """Per-rule precision and the review queue by status, for analysts and
+    rule managers (who tune the rules by it)."""
+    user = request.user
+    if not (
+        user.has_perm("transactions_app.view_transaction")
+        or user.has_perm("transactions_app.view_rule")
+    ):
+        raise PermissionDenied
+    context = {
+        **admin.site.each_context(request),
+        "title": "Review statistics",
+        "rules": rule_review_stats(),
+        "statuses": review_status_counts(),
+    }
+    return render(request, "transactions_app/review_stats.html", context)

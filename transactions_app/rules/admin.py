@@ -9,6 +9,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 
+from .. import selectors as review_selectors
 from ..models import AccountListEntry, Backtest, Rule, RuleVersion
 from .backtest import backtest_request
 from .services import (
@@ -84,7 +85,14 @@ class RuleForm(forms.ModelForm):
 
 class RuleAdmin(admin.ModelAdmin):
     form = RuleForm
-    list_display = ("name", "kind", "live_version", "enabled_now", "pending_versions")
+    list_display = (
+        "name",
+        "kind",
+        "live_version",
+        "enabled_now",
+        "pending_versions",
+        "precision",
+    )
     list_filter = ("kind",)
     search_fields = ("name",)
     actions = ("enable_rules", "disable_rules")
@@ -93,7 +101,18 @@ class RuleAdmin(admin.ModelAdmin):
         return ("name", "kind") if obj else ()
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("versions")
+        rules = super().get_queryset(request).prefetch_related("versions")
+        return review_selectors.rules_with_review_counts(rules)
+
+    @admin.display(description="precision (confirmed of decided)")
+    def precision(self, rule):
+        value = review_selectors.precision(
+            confirmed=rule.confirmed, false_positives=rule.false_positives
+        )
+        if value is None:
+            return "-"
+        decided = rule.confirmed + rule.false_positives
+        return f"{value:.2f} ({rule.confirmed} of {decided})"
 
     @admin.display(description="live version")
     def live_version(self, rule):
