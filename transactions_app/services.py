@@ -8,10 +8,17 @@ from collections.abc import Sequence
 import orjson
 from django.db import connection
 from django.db import transaction as db_transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from .detection import Outcome
-from .models import DeadLetter, ReviewStatus, Transaction
+from .models import (
+    DeadLetter,
+    ReviewEvent,
+    ReviewStatus,
+    Transaction,
+    WebhookDelivery,
+)
 from .streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
 
 logger = logging.getLogger(__name__)
@@ -240,3 +247,79 @@ def dead_letters_mark_redriven(*, dead_letter_ids, user_id=None) -> int:
     return DeadLetter.objects.filter(pk__in=dead_letter_ids).update(
         redriven_at=timezone.now(), redriven_by_id=user_id
     )
+
+
+def webhook_delivery_claim(*, transaction: Transaction):
+    """Claim the webhook alert of a transaction for one attempt; return the
+    delivery, or None when another task holds it or it is finished.
+
+    The delivery row is created on first use; the claim moves it from
+    pending to sending and counts the attempt in one conditional UPDATE,
+    so two tasks running at once never both send.
+    """
+    delivery, _ = WebhookDelivery.objects.get_or_create(transaction=transaction)
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.PENDING
+    ).update(
+        status=WebhookDelivery.Status.SENDING,
+        attempts=F("attempts") + 1,
+        updated_at=timezone.now(),
+    )
+    if not claimed:
+        return None
+    delivery.refresh_from_db()
+    return delivery
+
+
+def webhook_delivery_sent(*, delivery, response_status: int) -> None:
+    """Record a delivery the endpoint accepted."""
+    delivery.status = delivery.Status.SENT
+    delivery.response_status = response_status
+    delivery.sent_at = timezone.now()
+    delivery.save(update_fields=["status", "response_status", "sent_at", "updated_at"])
+
+
+def webhook_delivery_failed(
+    *, delivery, error: str, response_status: int | None, attempts_allowed: int
+) -> bool:
+    """Record a failed attempt: pending again (for the retry) while
+    attempts remain, else failed for good. Returns True when it may be
+    retried."""
+    retry = delivery.attempts < attempts_allowed
+    delivery.status = delivery.Status.PENDING if retry else delivery.Status.FAILED
+    delivery.last_error = error[:2000]
+    delivery.response_status = response_status
+    delivery.save(
+        update_fields=["status", "last_error", "response_status", "updated_at"]
+    )
+    return retry
+
+
+def transactions_purge_legit(*, older_than, batch_size: int = 5000) -> int:
+    """Delete legit transactions with an event time before ``older_than``
+    that nobody ever reviewed, assigned or alerted on; return how many.
+
+    Review and fraud outcomes, and any row with an audit entry, are never
+    touched. Each batch is one short DELETE of at most ``batch_size`` rows
+    that checks the conditions again, so no lock is held for long and a
+    row reviewed meanwhile stays.
+    """
+    purgeable = Transaction.objects.filter(
+        outcome=Outcome.LEGIT.value,
+        review_status="",
+        assignee__isnull=True,
+        alerted_at__isnull=True,
+        timestamp__lt=older_than,
+        webhook_delivery__isnull=True,
+    ).exclude(Exists(ReviewEvent.objects.filter(transaction=OuterRef("pk"))))
+    select, params = purgeable.values("pk")[:batch_size].query.sql_with_params()
+    quote = connection.ops.quote_name
+    table, pk = quote(Transaction._meta.db_table), quote(Transaction._meta.pk.column)
+    deleted = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({select})", params)
+            count = cursor.rowcount
+        deleted += count
+        if count < batch_size:
+            return deleted
