@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from .alerts import WebhookFailed, webhook_body, webhook_post
+from .models import Transaction
 from .review import transactions_escalate_overdue
 from .selectors import transaction_get
 from .services import (
@@ -60,7 +61,8 @@ def send_fraud_alert(self, transaction_id: str) -> bool:
 @shared_task(bind=True, max_retries=None)
 def send_fraud_webhook(self, transaction_id: str) -> str:
     """POST the signed alert of a fraud transaction to ``ALERT_WEBHOOK_URL``;
-    returns what happened: ``sent``, ``retrying``, ``failed`` or ``skipped``.
+    returns ``sent``, ``failed`` (no attempts left) or ``skipped`` (no URL,
+    not fraud, or another task has or had it); a retry raises ``Retry``.
 
     Once per transaction, apart from the e-mail: the task claims the
     transaction's ``WebhookDelivery`` for each attempt, and a task that
@@ -73,7 +75,7 @@ def send_fraud_webhook(self, transaction_id: str) -> str:
     transaction = transaction_get(transaction_id=transaction_id)
     if not settings.ALERT_WEBHOOK_URL or transaction is None:
         return "skipped"
-    if transaction.outcome != "fraud":
+    if transaction.outcome != Transaction.Outcome.FRAUD:
         return "skipped"
     delivery = webhook_delivery_claim(transaction=transaction)
     if delivery is None:
@@ -87,12 +89,14 @@ def send_fraud_webhook(self, transaction_id: str) -> str:
             timeout=settings.ALERT_WEBHOOK_TIMEOUT,
         )
     except WebhookFailed as error:
-        return _webhook_attempt_failed(self, delivery, error)
+        return _webhook_attempt_failed(self, delivery, transaction_id, error)
     webhook_delivery_sent(delivery=delivery, response_status=status)
     return "sent"
 
 
-def _webhook_attempt_failed(task, delivery, error: WebhookFailed) -> str:
+def _webhook_attempt_failed(
+    task, delivery, transaction_id: str, error: WebhookFailed
+) -> str:
     """Record the failure; retry with exponential backoff or give up."""
     may_retry = webhook_delivery_failed(
         delivery=delivery,
@@ -100,7 +104,6 @@ def _webhook_attempt_failed(task, delivery, error: WebhookFailed) -> str:
         response_status=error.status,
         attempts_allowed=settings.ALERT_WEBHOOK_ATTEMPTS,
     )
-    transaction_id = delivery.transaction.transaction_id
     if not may_retry:
         logger.error(
             "fraud alert webhook for %s failed after %d attempts: %s",
