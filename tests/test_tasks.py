@@ -291,3 +291,17 @@ def test_purge_deletes_in_bounded_batches():
     cutoff = timezone.now() - timedelta(days=90)
     assert transactions_purge_legit(older_than=cutoff, batch_size=3) == 7
     assert not Transaction.objects.filter(pk__in=[r.pk for r in rows]).exists()
+
+
+def test_purge_gets_past_rows_it_must_keep_at_one_event_time():
+    """Rows with the same event time are walked by id: a batch of rows
+    that must stay does not stop the purge, nor make it loop."""
+    rows = [aged(stored_transaction("legit"), 100) for _ in range(6)]
+    Transaction.objects.filter(pk__in=[r.pk for r in rows]).update(
+        timestamp=rows[0].timestamp
+    )
+    for row in sorted(rows, key=lambda r: r.pk)[:3]:
+        ReviewEvent.objects.create(transaction=row, from_status="new", to_status="new")
+    cutoff = timezone.now() - timedelta(days=90)
+    assert transactions_purge_legit(older_than=cutoff, batch_size=2) == 3
+    assert Transaction.objects.filter(pk__in=[r.pk for r in rows]).count() == 3

@@ -300,26 +300,53 @@ def transactions_purge_legit(*, older_than, batch_size: int = 5000) -> int:
     that nobody ever reviewed, assigned or alerted on; return how many.
 
     Review and fraud outcomes, and any row with an audit entry, are never
-    touched. Each batch is one short DELETE of at most ``batch_size`` rows
-    that checks the conditions again, so no lock is held for long and a
-    row reviewed meanwhile stays.
+    touched. Batches walk the legit rows oldest first along the
+    (outcome, time) index, each from where the last one ended, so a run
+    reads every row once; each batch is one short DELETE of at most
+    ``batch_size`` rows that checks the conditions again (a row reviewed
+    meanwhile stays), so no lock is held for long.
     """
-    purgeable = Transaction.objects.filter(
-        outcome=Outcome.LEGIT.value,
-        review_status="",
-        assignee__isnull=True,
-        alerted_at__isnull=True,
-        timestamp__lt=older_than,
-        webhook_delivery__isnull=True,
-    ).exclude(Exists(ReviewEvent.objects.filter(transaction=OuterRef("pk"))))
-    select, params = purgeable.values("pk")[:batch_size].query.sql_with_params()
+    deleted, after = 0, None
+    while candidates := _legit_rows_before(older_than, after, batch_size):
+        deleted += _delete_untouched_legit([pk for pk, _ in candidates])
+        if len(candidates) < batch_size:
+            break
+        after = candidates[-1]
+    return deleted
+
+
+def _legit_rows_before(older_than, after, limit: int) -> list[tuple]:
+    """(pk, timestamp) of the next ``limit`` legit rows older than
+    ``older_than``, in (timestamp, pk) order, after the pair ``after``."""
+    rows = Transaction.objects.filter(
+        outcome=Outcome.LEGIT.value, timestamp__lt=older_than
+    )
+    if after is not None:
+        pk, timestamp = after
+        rows = rows.filter(timestamp__gte=timestamp).exclude(
+            timestamp=timestamp, pk__lte=pk
+        )
+    rows = rows.order_by("timestamp", "pk").values_list("pk", "timestamp")
+    return list(rows[:limit])
+
+
+def _delete_untouched_legit(pks: list[int]) -> int:
+    """One DELETE of those rows that are still legit and untouched."""
+    untouched = (
+        Transaction.objects.filter(
+            pk__in=pks,
+            outcome=Outcome.LEGIT.value,
+            review_status="",
+            assignee__isnull=True,
+            alerted_at__isnull=True,
+            webhook_delivery__isnull=True,
+        )
+        .exclude(Exists(ReviewEvent.objects.filter(transaction=OuterRef("pk"))))
+        .order_by()
+    )
+    select, params = untouched.values("pk").query.sql_with_params()
     quote = connection.ops.quote_name
     table, pk = quote(Transaction._meta.db_table), quote(Transaction._meta.pk.column)
-    deleted = 0
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({select})", params)
-            count = cursor.rowcount
-        deleted += count
-        if count < batch_size:
-            return deleted
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({select})", params)
+        return cursor.rowcount
