@@ -73,20 +73,22 @@ def test_a_worker_process_escalates_cases_and_sends_the_webhook(
     transactional_db, settings
 ):
     """Escalation and the webhook alert, queued here, are done by the
-    worker: the case is escalated in PostgreSQL, the endpoint receives the
-    signed alert, and the delivery is recorded as sent."""
+    worker: the case is escalated in PostgreSQL; the endpoint answers 500
+    first, the worker retries after the backoff, and the delivery is
+    recorded as sent on the second, signed attempt."""
     case = stored_transaction("fraud")
     case.review_status = "new"
     case.received_at = timezone.now() - timedelta(hours=2)
     case.save()
     alert = stored_transaction("fraud")
-    with WebhookServer() as endpoint:
+    with WebhookServer(["error"]) as endpoint:
         worker = WorkerProcess(
             settings,
             REVIEW_SLA_HOURS="1",
             ALERT_WEBHOOK_URL=endpoint.url,
             ALERT_WEBHOOK_SECRET=SECRET,
             ALERT_WEBHOOK_TIMEOUT="2",
+            ALERT_WEBHOOK_RETRY_SECONDS="0.5",
         )
         try:
             escalate_overdue_cases.apply_async(queue=worker.queue)
@@ -106,8 +108,10 @@ def test_a_worker_process_escalates_cases_and_sends_the_webhook(
             )
         finally:
             worker.stop()
-    (request,) = endpoint.received
-    assert request.signature_valid
-    assert request.json["transaction_id"] == str(alert.transaction_id)
+    assert len(endpoint.received) == 2
+    assert all(request.signature_valid for request in endpoint.received)
+    assert endpoint.received[1].json["transaction_id"] == str(alert.transaction_id)
+    delivery = WebhookDelivery.objects.get(transaction=alert)
+    assert (delivery.attempts, delivery.response_status) == (2, 200)
     event = Transaction.objects.get(pk=case.pk).review_events.get()
     assert (event.actor, event.note) == (None, "SLA exceeded: open longer than 1 h")

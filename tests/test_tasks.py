@@ -120,9 +120,9 @@ def test_webhook_is_sent_once_even_if_the_task_runs_twice(webhook):
     assert delivery.sent_at is not None
 
 
-def test_webhook_errors_are_retried_until_accepted(webhook):
+def test_webhook_errors_are_retried_until_accepted(webhook, caplog):
     """500, then a hang past the timeout, then 200: three signed attempts,
-    and the delivery is recorded as sent."""
+    the wait doubling between them, and the delivery recorded as sent."""
     webhook.script = ["error", "hang"]
     tx = stored_transaction("fraud")
     assert send_webhook(tx) == "sent"
@@ -131,6 +131,8 @@ def test_webhook_errors_are_retried_until_accepted(webhook):
     delivery = WebhookDelivery.objects.get(transaction=tx)
     assert (delivery.status, delivery.attempts) == ("sent", 3)
     assert "timed out" in delivery.last_error
+    assert "(attempt 1), retrying in 0.01 s: HTTP 500" in caplog.text
+    assert "(attempt 2), retrying in 0.02 s: " in caplog.text
 
 
 def test_webhook_failing_every_attempt_is_recorded_as_failed(webhook, caplog):
