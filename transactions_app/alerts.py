@@ -61,7 +61,8 @@ def webhook_post(
     ``timeout`` bounds the connection and every read, so an endpoint that
     hangs costs the worker at most that long per wait. Redirects are not
     followed (a POST must not turn into a GET elsewhere): any answer but
-    2xx, and any network error, raises ``WebhookFailed``.
+    2xx, and any network error, raises ``WebhookFailed``, whose message
+    leaves out the URL (webhook URLs often carry a token).
     """
     request = urllib.request.Request(
         url,
@@ -82,9 +83,9 @@ def webhook_post(
             return response.status
     except urllib.error.HTTPError as error:
         error.close()
-        raise WebhookFailed(f"HTTP {error.code} from {url}", error.code) from error
+        raise WebhookFailed(f"HTTP {error.code} {error.reason}", error.code) from error
     except (OSError, http.client.HTTPException) as error:
-        raise WebhookFailed(f"{type(error).__name__}: {error} ({url})") from error
+        raise WebhookFailed(f"{type(error).__name__}: {error}") from error
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
