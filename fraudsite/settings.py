@@ -138,10 +138,8 @@ ALERT_WEBHOOK_TIMEOUT = env_float("ALERT_WEBHOOK_TIMEOUT", 5.0)
 ALERT_WEBHOOK_ATTEMPTS = env_int("ALERT_WEBHOOK_ATTEMPTS", 6)
 ALERT_WEBHOOK_RETRY_SECONDS = env_float("ALERT_WEBHOOK_RETRY_SECONDS", 10.0)
 if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_URL.startswith(("http://", "https://")):
-    raise SettingError(
-        f"ALERT_WEBHOOK_URL must be an http:// or https:// URL, "
-        f"got {ALERT_WEBHOOK_URL!r}."
-    )
+    # The value is not echoed: webhook URLs often carry a token.
+    raise SettingError("ALERT_WEBHOOK_URL must be an http:// or https:// URL.")
 if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_SECRET:
     raise SettingError(
         "The environment variable ALERT_WEBHOOK_SECRET is required when "
