@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import SettingError, env_bool, env_float, env_int, env_list, env_str
 from .kafka_security import kafka_security_from_env
@@ -188,11 +189,54 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBa
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 
+# Alerts can also go to a webhook: a JSON POST signed with HMAC-SHA256
+# (see transactions_app/alerts.py), retried with exponential backoff
+# (ALERT_WEBHOOK_RETRY_SECONDS doubling) until ALERT_WEBHOOK_ATTEMPTS
+# attempts have failed. The timeout bounds every connect and read.
+ALERT_WEBHOOK_URL = env_str("ALERT_WEBHOOK_URL", "")
+ALERT_WEBHOOK_SECRET = env_str("ALERT_WEBHOOK_SECRET", "")
+ALERT_WEBHOOK_TIMEOUT = env_float("ALERT_WEBHOOK_TIMEOUT", 5.0)
+ALERT_WEBHOOK_ATTEMPTS = env_int("ALERT_WEBHOOK_ATTEMPTS", 6)
+ALERT_WEBHOOK_RETRY_SECONDS = env_float("ALERT_WEBHOOK_RETRY_SECONDS", 10.0)
+if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_URL.startswith(("http://", "https://")):
+    # The value is not echoed: webhook URLs often carry a token.
+    raise SettingError("ALERT_WEBHOOK_URL must be an http:// or https:// URL.")
+if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_SECRET:
+    raise SettingError(
+        "The environment variable ALERT_WEBHOOK_SECRET is required when "
+        "ALERT_WEBHOOK_URL is set (it signs every request)."
+    )
+
+# Periodic work (celery beat): flagged cases still open after
+# REVIEW_SLA_HOURS are escalated; legit transactions nobody reviewed are
+# deleted RETENTION_DAYS after their event time.
+REVIEW_SLA_HOURS = env_float("REVIEW_SLA_HOURS", 24.0)
+RETENTION_DAYS = env_int("RETENTION_DAYS", 90)
+for _name in (
+    "ALERT_WEBHOOK_TIMEOUT",
+    "ALERT_WEBHOOK_ATTEMPTS",
+    "ALERT_WEBHOOK_RETRY_SECONDS",
+    "REVIEW_SLA_HOURS",
+    "RETENTION_DAYS",
+):
+    if globals()[_name] <= 0:
+        raise SettingError(f"{_name} must be positive, got {globals()[_name]!r}.")
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BEAT_SCHEDULE = {
+    "escalate-overdue-cases": {
+        "task": "transactions_app.tasks.escalate_overdue_cases",
+        "schedule": 15 * 60.0,
+    },
+    "purge-old-legit-transactions": {
+        "task": "transactions_app.tasks.purge_old_transactions",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
 
 LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 if LOG_FORMAT not in ("plain", "json"):

@@ -1,13 +1,32 @@
-"""The fraud alert task: one e-mail per fraud transaction, however often
-the task runs."""
+"""The Celery tasks, run eagerly in this process: fraud alerts (one e-mail
+and one webhook per fraud transaction, however often the tasks run), SLA
+escalation of open cases and the retention purge."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from tests.factories import stored_transaction
-from transactions_app.tasks import send_fraud_alert
+from tests.webhook_server import SECRET, WebhookServer
+from transactions_app.models import ReviewEvent, Transaction, WebhookDelivery
+from transactions_app.review import (
+    transaction_review,
+    transactions_escalate_overdue,
+)
+from transactions_app.services import (
+    transactions_purge_legit,
+    webhook_delivery_claim,
+)
+from transactions_app.tasks import (
+    escalate_overdue_cases,
+    purge_old_transactions,
+    send_fraud_alert,
+    send_fraud_alerts,
+    send_fraud_webhook,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +87,223 @@ def test_without_recipients_the_alert_is_logged_once(settings, caplog, mailoutbo
     alerts = [r for r in caplog.records if "fraud alert" in r.getMessage()]
     assert len(alerts) == 1
     assert str(tx.transaction_id) in alerts[0].getMessage()
+
+
+@pytest.fixture
+def webhook(settings):
+    """A real endpoint in a thread, configured as the alert webhook with a
+    short timeout and three attempts."""
+    with WebhookServer() as server:
+        settings.ALERT_WEBHOOK_URL = server.url
+        settings.ALERT_WEBHOOK_SECRET = SECRET
+        settings.ALERT_WEBHOOK_TIMEOUT = 0.3
+        settings.ALERT_WEBHOOK_ATTEMPTS = 3
+        settings.ALERT_WEBHOOK_RETRY_SECONDS = 0.01
+        yield server
+
+
+def send_webhook(tx) -> str:
+    return send_fraud_webhook.apply(args=[str(tx.transaction_id)]).get()
+
+
+def test_webhook_is_sent_once_even_if_the_task_runs_twice(webhook):
+    tx = stored_transaction("fraud")
+    assert send_webhook(tx) == "sent"
+    assert send_webhook(tx) == "skipped"
+    (request,) = webhook.received
+    assert request.signature_valid
+    assert request.json["transaction_id"] == str(tx.transaction_id)
+    assert request.json["amount"] == "950.00"
+    delivery = WebhookDelivery.objects.get(transaction=tx)
+    assert delivery.status == "sent"
+    assert (delivery.attempts, delivery.response_status) == (1, 200)
+    assert delivery.sent_at is not None
+
+
+def test_webhook_errors_are_retried_until_accepted(webhook, caplog):
+    """500, then a hang past the timeout, then 200: three signed attempts,
+    the wait doubling between them, and the delivery recorded as sent."""
+    webhook.script = ["error", "hang"]
+    tx = stored_transaction("fraud")
+    assert send_webhook(tx) == "sent"
+    assert len(webhook.received) == 3
+    assert all(request.signature_valid for request in webhook.received)
+    delivery = WebhookDelivery.objects.get(transaction=tx)
+    assert (delivery.status, delivery.attempts) == ("sent", 3)
+    assert "timed out" in delivery.last_error
+    assert "(attempt 1), retrying in 0.01 s: HTTP 500" in caplog.text
+    assert "(attempt 2), retrying in 0.02 s: " in caplog.text
+
+
+def test_webhook_failing_every_attempt_is_recorded_as_failed(webhook, caplog):
+    """After the last attempt the failure is kept with its last error, and
+    a later run of the task sends nothing more."""
+    webhook.script = ["hang", "error", "error", "error"]
+    tx = stored_transaction("fraud")
+    assert send_webhook(tx) == "failed"
+    assert send_webhook(tx) == "skipped"
+    assert len(webhook.received) == 3
+    delivery = WebhookDelivery.objects.get(transaction=tx)
+    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    assert (delivery.response_status, delivery.last_error) == (
+        500,
+        "HTTP 500 Internal Server Error",
+    )
+    assert "failed after 3 attempts" in caplog.text
+
+
+def test_a_claimed_webhook_is_not_sent_by_a_second_task(webhook):
+    """While one task holds the delivery (sending), another does nothing."""
+    tx = stored_transaction("fraud")
+    assert webhook_delivery_claim(transaction=tx) is not None
+    assert webhook_delivery_claim(transaction=tx) is None
+    assert send_webhook(tx) == "skipped"
+    assert webhook.received == []
+
+
+def test_no_webhook_without_a_url_or_for_legit_transactions(webhook, settings):
+    assert send_webhook(stored_transaction("legit")) == "skipped"
+    assert send_fraud_webhook.apply(args=[str(uuid.uuid4())]).get() == "skipped"
+    settings.ALERT_WEBHOOK_URL = ""
+    assert send_webhook(stored_transaction("fraud")) == "skipped"
+    assert webhook.received == []
+    assert not WebhookDelivery.objects.exists()
+
+
+@pytest.fixture
+def eager():
+    from fraudsite.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_email_and_webhook_are_separate_deliveries(
+    webhook, recipients, mailoutbox, eager
+):
+    """The batch task queues both; a webhook that fails for good leaves the
+    e-mail sent once, and running the batch again resends neither."""
+    webhook.script = ["error"] * 3
+    tx = stored_transaction("fraud")
+    assert send_fraud_alerts.apply(args=[[str(tx.transaction_id)]]).get() == 1
+    assert send_fraud_alerts.apply(args=[[str(tx.transaction_id)]]).get() == 1
+    assert len(mailoutbox) == 1
+    assert len(webhook.received) == 3
+    assert WebhookDelivery.objects.get(transaction=tx).status == "failed"
+
+
+def flagged_case(status: str = "new", *, opened_hours_ago: float = 48) -> Transaction:
+    row = stored_transaction("fraud")
+    row.review_status = status
+    row.received_at = timezone.now() - timedelta(hours=opened_hours_ago)
+    row.save()
+    return row
+
+
+def test_cases_open_past_the_sla_are_escalated_with_an_audit_entry(
+    settings, django_user_model
+):
+    settings.REVIEW_SLA_HOURS = 24
+    analyst = django_user_model.objects.create_user("ana", is_staff=True)
+    overdue_new = flagged_case("new")
+    overdue_in_review = flagged_case("new")
+    transaction_review(
+        transaction_id=overdue_in_review.pk,
+        reviewer=analyst,
+        to_status="in_review",
+        expected_version=0,
+    )
+    within_sla = flagged_case("new", opened_hours_ago=23)
+    closed = [flagged_case(status) for status in ("confirmed", "false_positive")]
+    legit = stored_transaction("legit")
+
+    assert escalate_overdue_cases.apply().get() == 2
+    assert escalate_overdue_cases.apply().get() == 0  # idempotent
+
+    for case, version in ((overdue_new, 1), (overdue_in_review, 2)):
+        case.refresh_from_db()
+        assert (case.review_status, case.review_version) == ("escalated", version)
+        event = case.review_events.last()
+        assert event.actor is None
+        assert event.to_status == "escalated"
+        assert event.note == "SLA exceeded: open longer than 24 h"
+    overdue_in_review.refresh_from_db()
+    assert overdue_in_review.assignee == analyst  # kept for the escalation
+    for row in (within_sla, *closed, legit):
+        status = row.review_status
+        row.refresh_from_db()
+        assert row.review_status == status
+        assert not row.review_events.exists()
+
+
+def test_escalation_walks_every_batch():
+    cases = [flagged_case("new") for _ in range(5)]
+    escalated = transactions_escalate_overdue(
+        opened_before=timezone.now(), note="SLA", batch_size=2
+    )
+    assert escalated == 5
+    assert set(
+        Transaction.objects.filter(pk__in=[c.pk for c in cases]).values_list(
+            "review_status", flat=True
+        )
+    ) == {"escalated"}
+
+
+def aged(row: Transaction, days: float) -> Transaction:
+    row.timestamp = timezone.now() - timedelta(days=days)
+    row.save()
+    return row
+
+
+def test_purge_deletes_only_old_legit_transactions_nobody_touched(
+    settings, django_user_model, caplog
+):
+    """Old untouched legit rows go; recent ones, flagged ones (any status)
+    and any legit row with a trace of review or alerting stay."""
+    settings.RETENTION_DAYS = 90
+    old_legit = [aged(stored_transaction("legit"), 91) for _ in range(3)]
+    recent_legit = aged(stored_transaction("legit"), 89)
+    old_flagged = [
+        aged(flagged_case(status), 400)
+        for status in ("new", "confirmed", "false_positive", "escalated")
+    ]
+    old_review = aged(stored_transaction("review"), 400)
+    assigned = aged(stored_transaction("legit"), 400)
+    assigned.assignee = django_user_model.objects.create_user("ana")
+    assigned.save()
+    audited = aged(stored_transaction("legit"), 400)
+    ReviewEvent.objects.create(
+        transaction=audited, from_status="new", to_status="new", note="looked"
+    )
+    alerted = aged(stored_transaction("legit"), 400)
+    alerted.alerted_at = timezone.now()
+    alerted.save()
+
+    assert purge_old_transactions.apply().get() == 3
+    assert "deleted 3 legit transactions older than 90 days" in caplog.text
+    assert purge_old_transactions.apply().get() == 0
+    assert not Transaction.objects.filter(pk__in=[r.pk for r in old_legit]).exists()
+    kept = [recent_legit, *old_flagged, old_review, assigned, audited, alerted]
+    assert Transaction.objects.filter(pk__in=[r.pk for r in kept]).count() == len(kept)
+
+
+def test_purge_deletes_in_bounded_batches():
+    rows = [aged(stored_transaction("legit"), 100) for _ in range(7)]
+    cutoff = timezone.now() - timedelta(days=90)
+    assert transactions_purge_legit(older_than=cutoff, batch_size=3) == 7
+    assert not Transaction.objects.filter(pk__in=[r.pk for r in rows]).exists()
+
+
+def test_purge_gets_past_rows_it_must_keep_at_one_event_time():
+    """Rows with the same event time are walked by id: a batch of rows
+    that must stay does not stop the purge, nor make it loop."""
+    rows = [aged(stored_transaction("legit"), 100) for _ in range(6)]
+    Transaction.objects.filter(pk__in=[r.pk for r in rows]).update(
+        timestamp=rows[0].timestamp
+    )
+    for row in sorted(rows, key=lambda r: r.pk)[:3]:
+        ReviewEvent.objects.create(transaction=row, from_status="new", to_status="new")
+    cutoff = timezone.now() - timedelta(days=90)
+    assert transactions_purge_legit(older_than=cutoff, batch_size=2) == 3
+    assert Transaction.objects.filter(pk__in=[r.pk for r in rows]).count() == 3

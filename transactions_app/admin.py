@@ -311,4 +311,5 @@ class DeadLetterAdmin(admin.ModelAdmin):
         )
 
 
+from . import alerts_admin  # noqa: E402, F401  (registers webhook deliveries)
 from .rules import admin as rules_admin  # noqa: E402, F401  (registers rules)

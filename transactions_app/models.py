@@ -316,3 +316,40 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} -> {self.to_status} by {self.actor}"
+
+
+class WebhookDelivery(models.Model):
+    """The webhook alert of one fraud transaction: claimed by one task at a
+    time, retried while attempts remain, and recorded as sent or failed.
+
+    Separate from the e-mail alert (``Transaction.alerted_at``), so a
+    failing endpoint never resends the e-mail, nor the reverse.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (no attempts left)"
+
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.CASCADE, related_name="webhook_delivery"
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(
+        null=True, blank=True, help_text="HTTP status of the last answer, if any."
+    )
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"webhook for {self.transaction.transaction_id} ({self.status})"

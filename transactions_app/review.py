@@ -172,3 +172,30 @@ def review_statuses_after(status: str) -> list[ReviewStatus]:
         return []
     allowed = ALLOWED[ReviewStatus(status)]
     return [choice for choice in ReviewStatus if choice in allowed]
+
+
+def transactions_escalate_overdue(
+    *, opened_before, note: str, batch_size: int = 500
+) -> int:
+    """Escalate every case still new or in review that was opened (stored)
+    before ``opened_before``; return how many were escalated.
+
+    Each case goes through ``transaction_review`` at the version it has,
+    with no actor (the system), so it gets its audit entry and a case an
+    analyst changes at the same moment is left to the next run. Batches
+    of ``batch_size`` walk up the primary key, so the run ends even if
+    some cases are refused, and a second run finds nothing to do.
+    """
+    overdue = Transaction.objects.filter(
+        review_status__in=[S.NEW, S.IN_REVIEW], received_at__lt=opened_before
+    ).order_by("pk")
+    escalated, last_pk = 0, 0
+    while ids := list(
+        overdue.filter(pk__gt=last_pk).values_list("pk", flat=True)[:batch_size]
+    ):
+        refused = transactions_review_bulk(
+            transaction_ids=ids, reviewer=None, to_status=S.ESCALATED, note=note
+        )
+        escalated += len(ids) - len(refused)
+        last_pk = ids[-1]
+    return escalated

@@ -8,10 +8,17 @@ from collections.abc import Sequence
 import orjson
 from django.db import connection
 from django.db import transaction as db_transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from .detection import Outcome
-from .models import DeadLetter, ReviewStatus, Transaction
+from .models import (
+    DeadLetter,
+    ReviewEvent,
+    ReviewStatus,
+    Transaction,
+    WebhookDelivery,
+)
 from .streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
 
 logger = logging.getLogger(__name__)
@@ -240,3 +247,106 @@ def dead_letters_mark_redriven(*, dead_letter_ids, user_id=None) -> int:
     return DeadLetter.objects.filter(pk__in=dead_letter_ids).update(
         redriven_at=timezone.now(), redriven_by_id=user_id
     )
+
+
+def webhook_delivery_claim(*, transaction: Transaction):
+    """Claim the webhook alert of a transaction for one attempt; return the
+    delivery, or None when another task holds it or it is finished.
+
+    The delivery row is created on first use; the claim moves it from
+    pending to sending and counts the attempt in one conditional UPDATE,
+    so two tasks running at once never both send.
+    """
+    delivery, _ = WebhookDelivery.objects.get_or_create(transaction=transaction)
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.PENDING
+    ).update(
+        status=WebhookDelivery.Status.SENDING,
+        attempts=F("attempts") + 1,
+        updated_at=timezone.now(),
+    )
+    if not claimed:
+        return None
+    delivery.refresh_from_db()
+    return delivery
+
+
+def webhook_delivery_sent(*, delivery, response_status: int) -> None:
+    """Record a delivery the endpoint accepted."""
+    delivery.status = delivery.Status.SENT
+    delivery.response_status = response_status
+    delivery.sent_at = timezone.now()
+    delivery.save(update_fields=["status", "response_status", "sent_at", "updated_at"])
+
+
+def webhook_delivery_failed(
+    *, delivery, error: str, response_status: int | None, attempts_allowed: int
+) -> bool:
+    """Record a failed attempt: pending again (for the retry) while
+    attempts remain, else failed for good. Returns True when it may be
+    retried."""
+    retry = delivery.attempts < attempts_allowed
+    delivery.status = delivery.Status.PENDING if retry else delivery.Status.FAILED
+    delivery.last_error = error[:2000]
+    delivery.response_status = response_status
+    delivery.save(
+        update_fields=["status", "last_error", "response_status", "updated_at"]
+    )
+    return retry
+
+
+def transactions_purge_legit(*, older_than, batch_size: int = 5000) -> int:
+    """Delete legit transactions with an event time before ``older_than``
+    that nobody ever reviewed, assigned or alerted on; return how many.
+
+    Review and fraud outcomes, and any row with an audit entry, are never
+    touched. Batches walk the legit rows oldest first along the
+    (outcome, time) index, each from where the last one ended, so a run
+    reads every row once; each batch is one short DELETE of at most
+    ``batch_size`` rows that checks the conditions again (a row reviewed
+    meanwhile stays), so no lock is held for long.
+    """
+    deleted, after = 0, None
+    while candidates := _legit_rows_before(older_than, after, batch_size):
+        deleted += _delete_untouched_legit([pk for pk, _ in candidates])
+        if len(candidates) < batch_size:
+            break
+        after = candidates[-1]
+    return deleted
+
+
+def _legit_rows_before(older_than, after, limit: int) -> list[tuple]:
+    """(pk, timestamp) of the next ``limit`` legit rows older than
+    ``older_than``, in (timestamp, pk) order, after the pair ``after``."""
+    rows = Transaction.objects.filter(
+        outcome=Outcome.LEGIT.value, timestamp__lt=older_than
+    )
+    if after is not None:
+        pk, timestamp = after
+        rows = rows.filter(timestamp__gte=timestamp).exclude(
+            timestamp=timestamp, pk__lte=pk
+        )
+    rows = rows.order_by("timestamp", "pk").values_list("pk", "timestamp")
+    return list(rows[:limit])
+
+
+def _delete_untouched_legit(pks: list[int]) -> int:
+    """One DELETE of those rows that are still legit and untouched."""
+    untouched = (
+        Transaction.objects.filter(
+            pk__in=pks,
+            outcome=Outcome.LEGIT.value,
+            review_status="",
+            assignee__isnull=True,
+            alerted_at__isnull=True,
+            webhook_delivery__isnull=True,
+        )
+        .exclude(Exists(ReviewEvent.objects.filter(transaction=OuterRef("pk"))))
+        .order_by()
+    )
+    select, params = untouched.values("pk").query.sql_with_params()
+    quote = connection.ops.quote_name
+    table, pk = quote(Transaction._meta.db_table), quote(Transaction._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({select})", params)
+        return cursor.rowcount

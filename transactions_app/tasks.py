@@ -1,13 +1,26 @@
 """Celery tasks. Each takes an id, fetches, and calls services."""
 
 import logging
+import time
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import timezone
 
+from .alerts import WebhookFailed, webhook_body, webhook_post
+from .models import Transaction
+from .review import transactions_escalate_overdue
 from .selectors import transaction_get
-from .services import transaction_claim_alert, transaction_release_alert
+from .services import (
+    transaction_claim_alert,
+    transaction_release_alert,
+    transactions_purge_legit,
+    webhook_delivery_claim,
+    webhook_delivery_failed,
+    webhook_delivery_sent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +58,109 @@ def send_fraud_alert(self, transaction_id: str) -> bool:
     return True
 
 
+@shared_task(bind=True, max_retries=None)
+def send_fraud_webhook(self, transaction_id: str) -> str:
+    """POST the signed alert of a fraud transaction to ``ALERT_WEBHOOK_URL``;
+    returns ``sent``, ``failed`` (no attempts left) or ``skipped`` (no URL,
+    not fraud, or another task has or had it); a retry raises ``Retry``.
+
+    Once per transaction, apart from the e-mail: the task claims the
+    transaction's ``WebhookDelivery`` for each attempt, and a task that
+    finds it claimed, sent or failed does nothing. An error, a timeout or
+    an answer other than 2xx is recorded on the delivery and retried after
+    ``ALERT_WEBHOOK_RETRY_SECONDS`` × 2^(attempt − 1); after
+    ``ALERT_WEBHOOK_ATTEMPTS`` attempts the delivery is failed for good.
+    A worker that dies during a POST leaves the delivery "sending".
+    """
+    transaction = transaction_get(transaction_id=transaction_id)
+    if not settings.ALERT_WEBHOOK_URL or transaction is None:
+        return "skipped"
+    if transaction.outcome != Transaction.Outcome.FRAUD:
+        return "skipped"
+    delivery = webhook_delivery_claim(transaction=transaction)
+    if delivery is None:
+        return "skipped"
+    try:
+        status = webhook_post(
+            url=settings.ALERT_WEBHOOK_URL,
+            secret=settings.ALERT_WEBHOOK_SECRET,
+            body=webhook_body(transaction),
+            timestamp=int(time.time()),
+            timeout=settings.ALERT_WEBHOOK_TIMEOUT,
+        )
+    except WebhookFailed as error:
+        return _webhook_attempt_failed(self, delivery, transaction_id, error)
+    webhook_delivery_sent(delivery=delivery, response_status=status)
+    return "sent"
+
+
+def _webhook_attempt_failed(
+    task, delivery, transaction_id: str, error: WebhookFailed
+) -> str:
+    """Record the failure; retry with exponential backoff or give up."""
+    may_retry = webhook_delivery_failed(
+        delivery=delivery,
+        error=str(error),
+        response_status=error.status,
+        attempts_allowed=settings.ALERT_WEBHOOK_ATTEMPTS,
+    )
+    if not may_retry:
+        logger.error(
+            "fraud alert webhook for %s failed after %d attempts: %s",
+            transaction_id,
+            delivery.attempts,
+            error,
+        )
+        return "failed"
+    delay = settings.ALERT_WEBHOOK_RETRY_SECONDS * 2 ** (delivery.attempts - 1)
+    logger.warning(
+        "fraud alert webhook for %s failed (attempt %d), retrying in %g s: %s",
+        transaction_id,
+        delivery.attempts,
+        delay,
+        error,
+    )
+    raise task.retry(countdown=delay)
+
+
 @shared_task
 def send_fraud_alerts(transaction_ids: list[str]) -> int:
-    """One task per detector batch: an alert task for each transaction (so
-    each retries on its own). Returns how many were queued."""
+    """One task per detector batch: an e-mail alert task for each
+    transaction, and a webhook task when ``ALERT_WEBHOOK_URL`` is set (so
+    each retries on its own). Returns how many transactions were queued."""
     for transaction_id in transaction_ids:
         send_fraud_alert.delay(transaction_id)
+        if settings.ALERT_WEBHOOK_URL:
+            send_fraud_webhook.delay(transaction_id)
     return len(transaction_ids)
+
+
+@shared_task
+def escalate_overdue_cases() -> int:
+    """Escalate flagged cases still new or in review ``REVIEW_SLA_HOURS``
+    after they were stored (periodic, see ``CELERY_BEAT_SCHEDULE``);
+    returns how many were escalated."""
+    hours = settings.REVIEW_SLA_HOURS
+    escalated = transactions_escalate_overdue(
+        opened_before=timezone.now() - timedelta(hours=hours),
+        note=f"SLA exceeded: open longer than {hours:g} h",
+    )
+    if escalated:
+        logger.info("escalated %d cases open longer than %g h", escalated, hours)
+    return escalated
+
+
+@shared_task
+def purge_old_transactions() -> int:
+    """Delete legit transactions older than ``RETENTION_DAYS`` that were
+    never flagged nor reviewed (periodic, see ``CELERY_BEAT_SCHEDULE``);
+    returns how many were deleted."""
+    days = settings.RETENTION_DAYS
+    deleted = transactions_purge_legit(older_than=timezone.now() - timedelta(days=days))
+    logger.info(
+        "retention: deleted %d legit transactions older than %d days", deleted, days
+    )
+    return deleted
 
 
 def _alert_subject(transaction) -> str:

@@ -36,6 +36,6 @@ def drop_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("transactions_app", "0009_review_version_db_default")]
+    dependencies = [("transactions_app", "0010_webhook_deliveries")]
 
     operations = [migrations.RunPython(create_indexes, drop_indexes)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('transactions_app', '0009_review_version_db_default'),
+        ('transactions_app', '0011_changelist_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

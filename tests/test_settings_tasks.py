@@ -1,0 +1,118 @@
+"""The settings of the Celery work (webhook alerts, SLA, retention, beat)
+come from the environment; a missing or malformed value names itself."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRINTED = (
+    "ALERT_WEBHOOK_URL",
+    "ALERT_WEBHOOK_TIMEOUT",
+    "ALERT_WEBHOOK_ATTEMPTS",
+    "ALERT_WEBHOOK_RETRY_SECONDS",
+    "REVIEW_SLA_HOURS",
+    "RETENTION_DAYS",
+)
+
+
+def load_settings(**env) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh process with only ``env`` set (plus
+    a secret key), and print the values of ``PRINTED``."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ALERT_WEBHOOK_", "REVIEW_", "RETENTION_"))
+    }
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        f"print(*(repr(getattr(settings, n)) for n in {PRINTED!r}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean | {"SECRET_KEY": "k"} | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_defaults_need_no_webhook():
+    result = load_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["''", "5.0", "6", "10.0", "24.0", "90"]
+
+
+def test_a_webhook_with_its_secret_is_accepted():
+    result = load_settings(
+        ALERT_WEBHOOK_URL="https://hooks.example.com/fraud",
+        ALERT_WEBHOOK_SECRET="s3cret",
+        ALERT_WEBHOOK_TIMEOUT="2.5",
+        REVIEW_SLA_HOURS="4",
+        RETENTION_DAYS="30",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "'https://hooks.example.com/fraud'",
+        "2.5",
+        "6",
+        "10.0",
+        "4.0",
+        "30",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"ALERT_WEBHOOK_URL": "https://hooks.example.com/fraud"},
+            "ALERT_WEBHOOK_SECRET is required when ALERT_WEBHOOK_URL is set",
+        ),
+        (
+            {"ALERT_WEBHOOK_URL": "file:///etc/passwd", "ALERT_WEBHOOK_SECRET": "s"},
+            "ALERT_WEBHOOK_URL must be an http:// or https:// URL",
+        ),
+        ({"ALERT_WEBHOOK_TIMEOUT": "0"}, "ALERT_WEBHOOK_TIMEOUT must be positive"),
+        ({"ALERT_WEBHOOK_ATTEMPTS": "-1"}, "ALERT_WEBHOOK_ATTEMPTS must be positive"),
+        ({"REVIEW_SLA_HOURS": "soon"}, "REVIEW_SLA_HOURS must be a number"),
+        ({"RETENTION_DAYS": "0"}, "RETENTION_DAYS must be positive"),
+        ({"RETENTION_DAYS": "90d"}, "RETENTION_DAYS must be an integer"),
+    ],
+)
+def test_bad_values_stop_startup_naming_the_variable(env, message):
+    result = load_settings(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_beat_runs_escalation_and_purge():
+    """Every scheduled entry names a registered task."""
+    from django.conf import settings
+
+    from fraudsite.celery import app
+
+    app.loader.import_default_modules()
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert {entry["task"] for entry in schedule.values()} == {
+        "transactions_app.tasks.escalate_overdue_cases",
+        "transactions_app.tasks.purge_old_transactions",
+    }
+    assert all(entry["task"] in app.tasks for entry in schedule.values())
+    assert schedule["escalate-overdue-cases"]["schedule"] == 900.0
+
+
+def test_procfile_runs_beat_with_an_ignored_schedule_file():
+    lines = dict(
+        line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines()
+    )
+    assert lines["beat"].startswith("celery -A fraudsite beat ")
+    schedule = lines["beat"].split("--schedule ")[1].split()[0]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", schedule], cwd=ROOT, check=False
+    )
+    assert ignored.returncode == 0, f"{schedule} is not git-ignored"
