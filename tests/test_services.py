@@ -64,6 +64,19 @@ def test_a_redelivered_transaction_is_stored_once_and_not_reported_again():
     assert TransactionRow.objects.count() == 1
 
 
+def test_a_batch_partly_stored_already_stores_and_reports_only_the_rest():
+    """A batch read again after a crash, with new messages behind the old
+    ones: the straight COPY is refused by the unique index and the batch
+    goes through the staging table, which stores and reports only the new
+    transactions."""
+    old = [classified("1.00", offset=0), classified("2.00", offset=1)]
+    transactions_store_batch(classified=old)
+    new = [classified("3.00", offset=2), classified("4.00", offset=3)]
+    stored = transactions_store_batch(classified=[*old, *new])
+    assert (stored.new, stored.conflicts) == (new, [])
+    assert TransactionRow.objects.count() == 4
+
+
 def test_a_reused_id_with_other_content_is_a_dead_letter():
     """A later message with a stored id but other content does not replace
     the first: it is refused as a conflict and kept as a dead letter."""

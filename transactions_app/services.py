@@ -6,7 +6,8 @@ import logging
 from collections.abc import Sequence
 
 import orjson
-from django.db import connection
+import psycopg
+from django.db import IntegrityError, connection
 from django.db import transaction as db_transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -172,9 +173,25 @@ def _model(row: tuple) -> Transaction:
 
 
 def _copy_insert(rows: list[tuple]) -> set:
-    """PostgreSQL: COPY the batch into a session-local staging table, then
-    move it over with ON CONFLICT DO NOTHING, which reports exactly the ids
-    it inserted even with other detectors writing at the same time."""
+    """PostgreSQL: COPY the batch straight into the table, in a savepoint.
+    That is one write per row, and it is the common case: nothing in the
+    batch is stored yet. If any id is (a redelivery after a crash, or
+    another detector storing the same message), the unique index refuses
+    the COPY, the savepoint is rolled back, and the batch goes through a
+    staging table instead (``_copy_insert_skipping_stored``)."""
+    table = Transaction._meta.db_table
+    try:
+        with db_transaction.atomic(), connection.cursor() as cursor:
+            _copy(cursor, table, rows)
+    except (IntegrityError, psycopg.errors.UniqueViolation):
+        return _copy_insert_skipping_stored(rows)
+    return {row[0] for row in rows}
+
+
+def _copy_insert_skipping_stored(rows: list[tuple]) -> set:
+    """COPY the batch into a session-local staging table, then move it over
+    with ON CONFLICT DO NOTHING, which reports exactly the ids it inserted
+    even with other detectors writing at the same time."""
     table = Transaction._meta.db_table
     columns = ", ".join(ROW_COLUMNS)
     with connection.cursor() as cursor:
@@ -182,11 +199,7 @@ def _copy_insert(rows: list[tuple]) -> set:
             "CREATE TEMP TABLE IF NOT EXISTS transaction_staging "
             f"ON COMMIT DELETE ROWS AS SELECT {columns} FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(
-            f"COPY transaction_staging ({columns}) FROM STDIN"
-        ) as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(cursor, "transaction_staging", rows)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} "
             "FROM transaction_staging ON CONFLICT (transaction_id) DO NOTHING "
@@ -194,6 +207,13 @@ def _copy_insert(rows: list[tuple]) -> set:
         )
         inserted = {row[0] for row in cursor.fetchall()}
     return inserted
+
+
+def _copy(cursor, table: str, rows: list[tuple]) -> None:
+    columns = ", ".join(ROW_COLUMNS)
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _queue_fraud_alerts(transaction_ids: list[str]) -> None:
