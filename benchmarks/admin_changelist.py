@@ -189,19 +189,20 @@ def cases(rows: int) -> list[tuple[str, str, dict]]:
 
 def time_page(client, url: str, params: dict, runs: int) -> dict:
     """Median milliseconds over ``runs`` requests (after one to warm up),
-    and the queries of one more request."""
+    and the queries of one more request. Over https, as in production,
+    where plain http is redirected."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.get(url, params)
+    client.get(url, params, secure=True)
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        response = client.get(url, params)
+        response = client.get(url, params, secure=True)
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, params, response.status_code)
     with CaptureQueriesContext(connection) as queries:
-        client.get(url, params)
+        client.get(url, params, secure=True)
     slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
     return {
         "ms": statistics.median(timings),

@@ -100,7 +100,7 @@ class Measured:
     """The detector as ``rundetector`` builds it, with a batch hook that
     records timings and stops after ``expected`` messages."""
 
-    def __init__(self, topics, expected: int | None) -> None:
+    def __init__(self, topics, expected: int | None, keep_ages: bool = True) -> None:
         from transactions_app.streaming.assembly import (
             build_detector,
             tune_garbage_collection,
@@ -108,6 +108,7 @@ class Measured:
 
         tune_garbage_collection()
         self.expected, self.seen, self.ages = expected, 0, []
+        self.keep_ages = keep_ages  # not in the soak: the list would grow
         self.first_batch_at = self.last_batch_at = None
         self.detector = build_detector(
             topics=topics,
@@ -122,7 +123,8 @@ class Measured:
             self.first_batch_at = now - seconds
         self.last_batch_at = now
         self.seen += len(outcomes) + dead
-        self.ages.extend(ages)
+        if self.keep_ages:
+            self.ages.extend(ages)
         if self.expected is not None and self.seen >= self.expected:
             self.detector.signal_shutdown()
 
@@ -238,20 +240,30 @@ def measure_latency(seconds: float, rate: float) -> list[float]:
         delete_topics(topics)
 
 
-def measure_soak(
-    seconds: float, rate: float, time_scale: float
-) -> list[tuple[float, float]]:
-    """RSS samples (elapsed seconds, MiB) while running at ``rate``."""
+def measure_soak(seconds: float, rate: float, time_scale: float) -> list[tuple]:
+    """Samples while running at ``rate``: elapsed seconds, RSS in MiB, and
+    the detector's state (source and target accounts, window entries)."""
     topics = fresh_topics()
     samples, started = [], time.monotonic()
     try:
-        measured = Measured(topics, None)
+        measured = Measured(topics, None, keep_ages=False)
+        state = measured.detector.detection.engine.state
         sender = load_process(topics.transactions, seconds, rate, time_scale)
 
         def sample():
             while time.monotonic() - started < seconds:
                 time.sleep(seconds / 10)
-                samples.append((time.monotonic() - started, rss_mib()))
+                sources = list(state.sources.values())
+                entries = sum(len(source.entries) for source in sources)
+                samples.append(
+                    (
+                        time.monotonic() - started,
+                        rss_mib(),
+                        len(sources),
+                        len(state.targets),
+                        entries,
+                    )
+                )
             measured.detector.signal_shutdown()
 
         threading.Thread(target=sample, daemon=True).start()
@@ -304,12 +316,16 @@ def main() -> None:
     samples = measure_soak(args.soak_seconds, args.soak_rate, args.soak_time_scale)
     print(
         f"RSS over a {args.soak_seconds:.0f} s soak at {args.soak_rate:,.0f} tx/s "
-        f"(event time x{args.soak_time_scale:g}): "
-        + ", ".join(f"{t:.0f}s {mib:.0f} MiB" for t, mib in samples)
+        f"(event time x{args.soak_time_scale:g}):"
     )
+    for elapsed, mib, sources, targets, entries in samples:
+        print(
+            f"  {elapsed:4.0f} s  RSS {mib:4.0f} MiB  {sources:,} sources  "
+            f"{targets:,} targets  {entries:,} window entries"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the benchmark process: {peak:.0f} MiB")
-    print(f"(median of samples: {statistics.median(m for _, m in samples):.0f} MiB)")
+    print(f"(median of samples: {statistics.median(s[1] for s in samples):.0f} MiB)")
 
 
 if __name__ == "__main__":

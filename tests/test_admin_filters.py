@@ -86,6 +86,11 @@ def test_amount_range_includes_both_bounds(admin_client):
             "Minimum amount 900 is above the maximum 100; not filtered.",
         ),
         ({"assignee": "bob"}, "Assignee 'bob' is not a user; not filtered."),
+        ({"assignee": "²"}, "Assignee '²' is not a user; not filtered."),
+        (
+            {"amount_min": "1e1001"},
+            "Minimum amount '1e1001' is beyond 999999999999.99; not filtered.",
+        ),
     ],
 )
 def test_a_bad_filter_value_gets_a_message_not_an_error(admin_client, params, message):

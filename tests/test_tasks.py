@@ -237,6 +237,26 @@ def test_cases_open_past_the_sla_are_escalated_with_an_audit_entry(
         assert not row.review_events.exists()
 
 
+def test_a_case_taken_back_after_its_escalation_is_not_escalated_again(
+    django_user_model,
+):
+    """An analyst who picks up an escalated case keeps it: the next run
+    does not escalate it again, however old it is."""
+    analyst = django_user_model.objects.create_user("ana", is_staff=True)
+    case = flagged_case("new")
+    assert escalate_overdue_cases.apply().get() == 1
+    case.refresh_from_db()
+    transaction_review(
+        transaction_id=case.pk,
+        reviewer=analyst,
+        to_status="in_review",
+        expected_version=case.review_version,
+    )
+    assert escalate_overdue_cases.apply().get() == 0
+    case.refresh_from_db()
+    assert case.review_status == "in_review"
+
+
 def test_escalation_walks_every_batch():
     cases = [flagged_case("new") for _ in range(5)]
     escalated = transactions_escalate_overdue(

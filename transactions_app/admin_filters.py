@@ -27,7 +27,7 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True).exclude(review_status="")
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # not "²", which int() refuses
             return queryset.filter(assignee_id=int(value))
         messages.error(request, f"Assignee {value!r} is not a user; not filtered.")
         return queryset
@@ -48,6 +48,11 @@ class FiredRuleFilter(admin.SimpleListFilter):
         if self.value() is None:
             return queryset
         return queryset.filter(reasons__contains=[{"rule": self.value()}])
+
+
+# Amounts are numeric(14, 2); a bound beyond that (1e1001, say) is refused
+# here rather than by PostgreSQL.
+MAX_BOUND = Decimal("999999999999.99")
 
 
 class AmountRangeFilter(admin.ListFilter):
@@ -74,10 +79,15 @@ class AmountRangeFilter(admin.ListFilter):
                 value = Decimal(text)
             except InvalidOperation:
                 value = None
+            label = "Minimum" if name == "amount_min" else "Maximum"
             if value is None or not value.is_finite():
-                label = "Minimum" if name == "amount_min" else "Maximum"
                 messages.error(
                     request, f"{label} amount {text!r} is not a number; not filtered."
+                )
+            elif abs(value) > MAX_BOUND:
+                messages.error(
+                    request,
+                    f"{label} amount {text!r} is beyond {MAX_BOUND}; not filtered.",
                 )
             else:
                 bounds[name] = value

@@ -7,6 +7,7 @@ case at once never overwrite each other silently.
 """
 
 from django.db import transaction as db_transaction
+from django.db.models import Exists, OuterRef
 
 from .models import ReviewEvent, ReviewStatus, Transaction
 
@@ -184,11 +185,20 @@ def transactions_escalate_overdue(
     with no actor (the system), so it gets its audit entry and a case an
     analyst changes at the same moment is left to the next run. Batches
     of ``batch_size`` walk up the primary key, so the run ends even if
-    some cases are refused, and a second run finds nothing to do.
+    some cases are refused, and a second run finds nothing to do. A case
+    is escalated once: one an analyst took back after its escalation (or
+    reopened) stays with that analyst.
     """
-    overdue = Transaction.objects.filter(
-        review_status__in=[S.NEW, S.IN_REVIEW], received_at__lt=opened_before
-    ).order_by("pk")
+    escalated_before = ReviewEvent.objects.filter(
+        transaction=OuterRef("pk"), to_status=S.ESCALATED
+    )
+    overdue = (
+        Transaction.objects.filter(
+            review_status__in=[S.NEW, S.IN_REVIEW], received_at__lt=opened_before
+        )
+        .exclude(Exists(escalated_before))
+        .order_by("pk")
+    )
     escalated, last_pk = 0, 0
     while ids := list(
         overdue.filter(pk__gt=last_pk).values_list("pk", flat=True)[:batch_size]

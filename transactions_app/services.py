@@ -6,7 +6,6 @@ import logging
 from collections.abc import Sequence
 
 import orjson
-import psycopg
 from django.db import IntegrityError, connection
 from django.db import transaction as db_transaction
 from django.db.models import Exists, F, OuterRef
@@ -183,7 +182,7 @@ def _copy_insert(rows: list[tuple]) -> set:
     try:
         with db_transaction.atomic(), connection.cursor() as cursor:
             _copy(cursor, table, rows)
-    except (IntegrityError, psycopg.errors.UniqueViolation):
+    except IntegrityError:
         return _copy_insert_skipping_stored(rows)
     return {row[0] for row in rows}
 
@@ -210,10 +209,14 @@ def _copy_insert_skipping_stored(rows: list[tuple]) -> set:
 
 
 def _copy(cursor, table: str, rows: list[tuple]) -> None:
+    """COPY through the driver's cursor, its errors turned into Django's (a
+    lost connection is an ``OperationalError`` the detector retries, a
+    stored id an ``IntegrityError``)."""
     columns = ", ".join(ROW_COLUMNS)
-    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    with connection.wrap_database_errors:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _queue_fraud_alerts(transaction_ids: list[str]) -> None:

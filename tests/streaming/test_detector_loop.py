@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from confluent_kafka import TopicPartition
 
 from transactions_app.detection import default_engine
 from transactions_app.streaming.detector import (
@@ -219,6 +220,95 @@ def test_a_permanent_storage_error_stops_the_detector_uncommitted():
         detector.run()
     assert consumer.committed == []
     assert log[-1] == ("close",)
+
+
+def test_batches_are_committed_in_order_each_after_it_is_stored():
+    """The next batch is classified while the writer stores the one before,
+    but it is handed over only after that one is committed."""
+    batches = [[message(10.0, offset)] for offset in range(3)]
+    detector, consumer, _producer, log = make_detector(batches)
+    detector.run()
+    assert log == [
+        ("subscribe", ("in",)),
+        *(
+            step
+            for offset in range(3)
+            for step in (
+                ("stored", 1),
+                ("acknowledged", 1),
+                ("commit", [(0, offset + 1)]),
+                ("broadcast", 1),
+            )
+        ),
+        ("close",),
+    ]
+
+
+def test_nothing_is_handed_over_or_committed_after_a_batch_that_stopped():
+    """A shutdown while the database is down leaves that batch uncommitted,
+    and the batch read meanwhile is neither stored nor committed: its
+    offsets would cover the one that was not stored."""
+    detector, attempts = None, []
+
+    def failing_store(batch, dead):
+        attempts.append([item.origin.offset for item in batch])
+        detector.signal_shutdown()
+        raise ConnectionError("database is down")
+
+    detector, consumer, producer, log = make_detector(
+        [[message(10.0, 0)], [message(20.0, 1)]], store=failing_store
+    )
+    detector.run()
+    assert attempts == [[0]]
+    assert consumer.committed == []
+    assert producer.sent == []
+
+
+def test_an_error_on_the_writer_stops_the_loop_uncommitted():
+    """What stops the writer reaches ``run``; no later batch is stored."""
+    stored = []
+
+    def store_then_break(batch, dead):
+        stored.append(len(batch))
+        raise ValueError("a bug")
+
+    detector, consumer, _producer, _log = make_detector(
+        [[message(10.0, 0)], [message(20.0, 1)], [message(30.0, 2)]],
+        store=store_then_break,
+    )
+    with pytest.raises(ValueError, match="a bug"):
+        detector.run()
+    assert stored == [1]
+    assert consumer.committed == []
+
+
+class RevokingConsumer(InMemoryConsumer):
+    """Takes the partitions away on the poll after the first batch, as a
+    rebalance does (the callback runs inside ``consume``)."""
+
+    def subscribe(self, topics, on_assign=None, on_revoke=None, on_lost=None):
+        super().subscribe(topics)
+        self.on_revoke = on_revoke
+
+    def consume(self, num_messages, timeout):
+        if self.batches:
+            return self.batches.pop(0)
+        if self.on_revoke is not None:
+            self.log.append(("revoke",))
+            self.on_revoke(self, [TopicPartition("in", 0)])
+            self.log.append(("revoked",))
+            self.on_revoke = None
+        return []
+
+
+def test_a_rebalance_commits_the_batch_in_hand_before_the_partitions_go():
+    detector, _consumer, _producer, log = make_detector([])
+    consumer = RevokingConsumer([[message(10.0, 0)]], log)
+    detector._consumer = consumer
+    detector.run()
+    steps = [entry[0] for entry in log]
+    assert steps.index("revoke") < steps.index("commit") < steps.index("revoked")
+    assert [(tp.partition, tp.offset) for tp in consumer.committed] == [(0, 1)]
 
 
 class UnreadableTimestamp(FakeMessage):

@@ -176,6 +176,11 @@ class Detector:
         finally:
             self._close()
 
+    @property
+    def detection(self) -> Detection:
+        """The detection side it was built with (for inspection)."""
+        return self._detection
+
     def signal_shutdown(self) -> None:
         """Ask the loop to stop after the batch in hand. Safe from a signal
         handler; interrupts a backoff wait."""
@@ -438,10 +443,12 @@ class Detector:
             self._in_flight = None
         try:
             self._writer.submit(self._writer_teardown).result()
-            self._writer.shutdown()
-            self._producer.flush(10.0)
         finally:
-            self._consumer.close()
+            self._writer.shutdown()
+            try:
+                self._producer.flush(10.0)
+            finally:
+                self._consumer.close()
         logger.info(
             "detector stopped: %d classified, %d dead letters",
             self.processed,
