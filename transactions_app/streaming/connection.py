@@ -7,8 +7,12 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from .kafka import KafkaConnection, KafkaSecurityError, KafkaUnavailable
-from .kafka import verify_connection as kafka_verify_connection
+from .kafka import (
+    KafkaConnection,
+    KafkaSecurityError,
+    KafkaUnavailable,
+    verify_connection,
+)
 
 
 def kafka_connection() -> KafkaConnection:
@@ -20,10 +24,11 @@ def kafka_connection() -> KafkaConnection:
     )
 
 
-def verify_connection() -> None:
-    """Wait up to ``KAFKA_STARTUP_TIMEOUT`` for a broker to answer; raises
-    ``KafkaSecurityError`` or ``KafkaUnavailable`` otherwise."""
-    kafka_verify_connection(kafka_connection(), timeout=settings.KAFKA_STARTUP_TIMEOUT)
+def verify_configured_connection() -> None:
+    """Wait up to ``KAFKA_STARTUP_TIMEOUT`` for a broker to answer the
+    configured connection; raises ``KafkaSecurityError`` or
+    ``KafkaUnavailable`` otherwise."""
+    verify_connection(kafka_connection(), timeout=settings.KAFKA_STARTUP_TIMEOUT)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from transactions_app.streaming.assembly import delete_topics, throwaway_topics
 from transactions_app.streaming.connection import (
     kafka_connection,
     kafka_failures_end_the_command,
-    verify_connection,
+    verify_configured_connection,
 )
 from transactions_app.streaming.detector import (
     Detector,
@@ -64,7 +64,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with kafka_failures_end_the_command():
-            verify_connection()
+            verify_configured_connection()
             self._evaluate(**options)
 
     def _evaluate(self, *, count, warmup, seed, fraud_share, **options):

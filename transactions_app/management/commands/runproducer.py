@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from transactions_app.streaming.connection import (
     kafka_connection,
     kafka_failures_end_the_command,
-    verify_connection,
+    verify_configured_connection,
 )
 from transactions_app.streaming.detector import utc_now
 from transactions_app.streaming.generator import SeedProfile
@@ -83,7 +83,7 @@ class Command(BaseCommand):
         if not 0 < time_scale < float("inf"):
             raise CommandError(f"--time-scale must be positive, got {time_scale}")
         with kafka_failures_end_the_command():
-            verify_connection()
+            verify_configured_connection()
             stats = self._run(rate, count, seed, profile, fraud_share, time_scale)
         self.stderr.write(
             f"\nsent {stats.sent}, delivered {stats.delivered}, failed {stats.failed}"
