@@ -37,7 +37,7 @@ def test_application_services_are_wired_to_the_same_backends(name):
     compose services by name, and starts after the one-shot setup."""
     service = SERVICES[name]
     env = service["environment"]
-    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "${KAFKA_BOOTSTRAP_SERVERS:-kafka:9092}"
     assert env["REDIS_URL"] == "redis://redis:6379/0"
     assert env["DATABASE_URL"].startswith("postgres://")
     assert "@postgres:5432/" in env["DATABASE_URL"]
@@ -93,6 +93,29 @@ def test_postgres_credentials_match_the_database_url():
 
 def test_the_web_port_is_published_on_loopback_only():
     assert SERVICES["web"]["ports"] == ["127.0.0.1:8000:8000"]
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "KAFKA_SECURITY_PROTOCOL",
+        "KAFKA_SASL_MECHANISM",
+        "KAFKA_SASL_USERNAME",
+        "KAFKA_SASL_PASSWORD",
+        "KAFKA_SSL_CA_LOCATION",
+        "ALERT_EMAILS",
+        "ALERT_WEBHOOK_URL",
+        "ALERT_WEBHOOK_SECRET",
+        "REVIEW_SLA_HOURS",
+        "RETENTION_DAYS",
+    ],
+)
+def test_kafka_security_and_alert_settings_come_from_the_host(variable):
+    """A managed Kafka, webhook alerts, the SLA and the retention are set
+    where compose runs, for every app service alike."""
+    for name in ("web", "producer", "detector", "worker", "beat", "setup"):
+        value = SERVICES[name]["environment"][variable]
+        assert value.startswith("${" + variable + ":-"), (name, value)
 
 
 def test_the_secret_key_must_come_from_the_environment():
