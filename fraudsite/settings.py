@@ -232,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transactions_app.tasks.escalate_overdue_cases",
         "schedule": 15 * 60.0,
     },
+    "sweep-webhook-deliveries": {
+        "task": "transactions_app.tasks.sweep_webhook_deliveries",
+        "schedule": 5 * 60.0,
+    },
     "purge-old-legit-transactions": {
         "task": "transactions_app.tasks.purge_old_transactions",
         "schedule": crontab(hour=3, minute=30),

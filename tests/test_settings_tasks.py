@@ -101,9 +101,11 @@ def test_beat_runs_escalation_and_purge():
     assert {entry["task"] for entry in schedule.values()} == {
         "transactions_app.tasks.escalate_overdue_cases",
         "transactions_app.tasks.purge_old_transactions",
+        "transactions_app.tasks.sweep_webhook_deliveries",
     }
     assert all(entry["task"] in app.tasks for entry in schedule.values())
     assert schedule["escalate-overdue-cases"]["schedule"] == 900.0
+    assert schedule["sweep-webhook-deliveries"]["schedule"] == 300.0
 
 
 def test_procfile_runs_beat_with_an_ignored_schedule_file():

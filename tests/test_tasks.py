@@ -26,6 +26,7 @@ from transactions_app.tasks import (
     send_fraud_alert,
     send_fraud_alerts,
     send_fraud_webhook,
+    sweep_webhook_deliveries,
 )
 
 pytestmark = pytest.mark.django_db
@@ -168,6 +169,48 @@ def test_no_webhook_without_a_url_or_for_legit_transactions(webhook, settings):
     assert send_webhook(stored_transaction("fraud")) == "skipped"
     assert webhook.received == []
     assert not WebhookDelivery.objects.exists()
+
+
+def delivery_in(tx, status: str, *, minutes_ago: float) -> WebhookDelivery:
+    delivery = WebhookDelivery.objects.create(transaction=tx, status=status)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+    return delivery
+
+
+def test_the_sweep_fails_lost_attempts_and_requeues_stalled_ones(
+    webhook, eager, caplog
+):
+    """A delivery left "sending" by a dead worker is failed, not resent; a
+    "pending" one whose retry was never queued is sent; recent ones and
+    finished ones are left alone."""
+    lost = delivery_in(stored_transaction("fraud"), "sending", minutes_ago=30)
+    stalled_tx = stored_transaction("fraud")
+    stalled = delivery_in(stalled_tx, "pending", minutes_ago=30)
+    in_progress = delivery_in(stored_transaction("fraud"), "sending", minutes_ago=0)
+    waiting = delivery_in(stored_transaction("fraud"), "pending", minutes_ago=0)
+    sent = delivery_in(stored_transaction("fraud"), "sent", minutes_ago=30)
+
+    assert sweep_webhook_deliveries.apply().get() == {"lost": 1, "requeued": 1}
+
+    statuses = {
+        d.pk: d.status
+        for d in WebhookDelivery.objects.filter(
+            pk__in=[lost.pk, stalled.pk, in_progress.pk, waiting.pk, sent.pk]
+        )
+    }
+    assert statuses == {
+        lost.pk: "failed",
+        stalled.pk: "sent",
+        in_progress.pk: "sending",
+        waiting.pk: "pending",
+        sent.pk: "sent",
+    }
+    assert "worker was lost" in WebhookDelivery.objects.get(pk=lost.pk).last_error
+    (request,) = webhook.received
+    assert request.json["transaction_id"] == str(stalled_tx.transaction_id)
+    assert sweep_webhook_deliveries.apply().get() == {"lost": 0, "requeued": 0}
 
 
 @pytest.fixture

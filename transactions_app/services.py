@@ -318,6 +318,21 @@ def webhook_delivery_failed(
     return retry
 
 
+def webhook_deliveries_mark_lost(*, sending_before) -> int:
+    """Fail the deliveries still "sending" since before ``sending_before``:
+    the worker died during the POST. They are not sent again (the request
+    may have arrived: at most once), but show as failed, with why, instead
+    of sending forever. Returns how many."""
+    return WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.SENDING, updated_at__lt=sending_before
+    ).update(
+        status=WebhookDelivery.Status.FAILED,
+        last_error="the worker was lost during the attempt; not retried, "
+        "as the request may have arrived",
+        updated_at=timezone.now(),
+    )
+
+
 def transactions_purge_legit(*, older_than, batch_size: int = 5000) -> int:
     """Delete legit transactions with an event time before ``older_than``
     that nobody ever reviewed, assigned or alerted on; return how many.

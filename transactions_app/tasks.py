@@ -12,11 +12,12 @@ from django.utils import timezone
 from .alerts import WebhookFailed, webhook_body, webhook_post
 from .models import Transaction
 from .review import transactions_escalate_overdue
-from .selectors import transaction_get
+from .selectors import transaction_get, webhook_deliveries_stalled
 from .services import (
     transaction_claim_alert,
     transaction_release_alert,
     transactions_purge_legit,
+    webhook_deliveries_mark_lost,
     webhook_delivery_claim,
     webhook_delivery_failed,
     webhook_delivery_sent,
@@ -225,3 +226,33 @@ def _original_headers(letter) -> list[tuple[str, bytes]]:
     headers = [(name, base64.b64decode(value)) for name, value in letter.headers]
     position = f"{letter.topic}/{letter.partition}/{letter.offset}"
     return headers + [("redriven.from", position.encode())]
+
+
+@shared_task
+def sweep_webhook_deliveries() -> dict:
+    """Periodic: deliveries nothing will finish otherwise.
+
+    A delivery "sending" for longer than any attempt can take (the worker
+    died during the POST) is failed, not resent; one "pending" for longer
+    than the longest retry wait (its retry could not be queued) is queued
+    again, which the claim keeps to one sender. Returns both counts.
+    """
+    now = timezone.now()
+    longest_attempt = timedelta(seconds=10 * settings.ALERT_WEBHOOK_TIMEOUT + 60)
+    lost = webhook_deliveries_mark_lost(sending_before=now - longest_attempt)
+    longest_wait = timedelta(
+        seconds=settings.ALERT_WEBHOOK_RETRY_SECONDS
+        * 2**settings.ALERT_WEBHOOK_ATTEMPTS
+        + 60
+    )
+    stalled = webhook_deliveries_stalled(pending_before=now - longest_wait)
+    for transaction_id in stalled:
+        send_fraud_webhook.delay(transaction_id)
+    if lost or stalled:
+        logger.warning(
+            "webhook deliveries: %d lost during an attempt (failed), "
+            "%d stalled (queued again)",
+            lost,
+            len(stalled),
+        )
+    return {"lost": lost, "requeued": len(stalled)}
