@@ -145,3 +145,41 @@ def test_a_staff_member_with_only_other_permissions_is_refused(
     user.user_permissions.add(Permission.objects.get(codename="view_deadletter"))
     client.force_login(user)
     assert client.get(STATS).status_code == 403
+
+
+def test_the_portable_counts_match_postgresql(decided):
+    """Without ``jsonb`` (SQLite) the same counts come from a pass in
+    Python; here both run on the same rows and must agree."""
+    from collections import Counter
+
+    from transactions_app.models import Transaction
+    from transactions_app.selectors import (
+        RULE_STATUS_COUNTS,
+        _rule_status_counts_portable,
+        _rules_with_review_counts_portable,
+        transactions_where_rule_fired,
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute(RULE_STATUS_COUNTS)
+        in_sql = Counter({(rule, status): n for rule, status, n in cursor.fetchall()})
+    in_python = Counter()
+    for rule, status, n in _rule_status_counts_portable():
+        in_python[(rule, status)] += n
+    assert in_python == in_sql
+
+    portable = {
+        r.name: (r.confirmed, r.false_positives)
+        for r in _rules_with_review_counts_portable(Rule.objects.all())
+    }
+    assert portable == {
+        r.name: (r.confirmed, r.false_positives) for r in rules_with_review_counts()
+    }
+    assert portable["amount_threshold"] == (1, 1)
+
+    everything = Transaction.objects.all()
+    velocity = transactions_where_rule_fired(everything, "velocity")
+    assert velocity.count() == 4
+    assert set(velocity) == set(
+        everything.filter(reasons__contains=[{"rule": "velocity"}])
+    )

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import DateTimeField, Max, Min, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -46,8 +47,11 @@ class DateHierarchyQuerySet(QuerySet):
     DISTINCT over every row."""
 
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        features = connections[self.db].features
+        if tzinfo is not None or not features.supports_slicing_ordering_in_compound:
+            return super().datetimes(field_name, kind, order, tzinfo)  # SQLite
         periods = self._periods(field_name, kind)
-        if periods is None or tzinfo is not None:
+        if periods is None:
             return super().datetimes(field_name, kind, order, tzinfo)
         probes = [
             self.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end})

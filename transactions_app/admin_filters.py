@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin, messages
 
-from .selectors import reviewers, rule_names
+from .selectors import reviewers, rule_names, transactions_where_rule_fired
 
 
 class AssigneeFilter(admin.SimpleListFilter):
@@ -47,7 +47,7 @@ class FiredRuleFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        return queryset.filter(reasons__contains=[{"rule": self.value()}])
+        return transactions_where_rule_fired(queryset, self.value())
 
 
 # Amounts are numeric(14, 2); a bound beyond that (1e1001, say) is refused

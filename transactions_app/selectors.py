@@ -102,10 +102,15 @@ def rules_with_review_counts(queryset=None):
     query for the whole list (a subquery per count, answered by the status
     and ``reasons`` indexes), so the rule list shows precision without a
     query per row."""
+    from django.db import connection
     from django.db.models import Count, OuterRef, Subquery
     from django.db.models.functions import Coalesce, JSONArray, JSONObject
 
     from .models import ReviewStatus, Rule
+
+    queryset = Rule.objects.all() if queryset is None else queryset
+    if connection.vendor != "postgresql":
+        return _rules_with_review_counts_portable(queryset)
 
     def decided(status):
         fired = Transaction.objects.filter(
@@ -115,7 +120,6 @@ def rules_with_review_counts(queryset=None):
         counted = fired.order_by().values("review_status").annotate(n=Count("id"))
         return Coalesce(Subquery(counted.values("n")), 0)
 
-    queryset = Rule.objects.all() if queryset is None else queryset
     return queryset.annotate(
         confirmed=decided(ReviewStatus.CONFIRMED),
         false_positives=decided(ReviewStatus.FALSE_POSITIVE),
@@ -137,6 +141,62 @@ GROUP BY 1, 2
 """
 
 
+def _rule_status_counts_portable():
+    """(rule, review status, 1) for each rule that fired on each
+    transaction, read row by row: the same counts as
+    ``RULE_STATUS_COUNTS`` on databases without ``jsonb`` (SQLite, for a
+    quick look; it reads every transaction that has reasons)."""
+    rows = Transaction.objects.exclude(reasons=[]).values_list(
+        "reasons", "review_status"
+    )
+    for reasons, status in rows.iterator():
+        for rule in {reason.get("rule") for reason in reasons}:
+            yield rule, status, 1
+
+
+def _rules_with_review_counts_portable(queryset):
+    from collections import Counter
+
+    from django.db.models import Case, IntegerField, Value, When
+
+    counts = Counter(
+        (rule, status) for rule, status, _ in _rule_status_counts_portable()
+    )
+
+    def decided(status):
+        return Case(
+            *(
+                When(name=rule, then=Value(n))
+                for (rule, counted_status), n in counts.items()
+                if counted_status == status
+            ),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+
+    return queryset.annotate(
+        confirmed=decided("confirmed"), false_positives=decided("false_positive")
+    )
+
+
+def transactions_where_rule_fired(queryset, rule: str):
+    """The transactions of ``queryset`` where ``rule`` fired: a containment
+    query answered by the GIN index on PostgreSQL, a pass in Python
+    elsewhere (SQLite has no JSON containment)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return queryset.filter(reasons__contains=[{"rule": rule}])
+    fired = [
+        pk
+        for pk, reasons in queryset.exclude(reasons=[])
+        .values_list("pk", "reasons")
+        .iterator()
+        if any(reason.get("rule") == rule for reason in reasons)
+    ]
+    return queryset.filter(pk__in=fired)
+
+
 def rule_review_stats() -> list[dict]:
     """Per rule (every rule, by name): the transactions it fired on, how
     many analysts confirmed or dismissed, its precision, and how many are
@@ -147,10 +207,14 @@ def rule_review_stats() -> list[dict]:
     from django.db import connection
 
     by_rule = defaultdict(Counter)
-    with connection.cursor() as cursor:
-        cursor.execute(RULE_STATUS_COUNTS)
-        for rule, status, count in cursor.fetchall():
-            by_rule[rule][status] += count
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(RULE_STATUS_COUNTS)
+            rows = cursor.fetchall()
+    else:
+        rows = _rule_status_counts_portable()
+    for rule, status, count in rows:
+        by_rule[rule][status] += count
     names = sorted(set(rule_names()) | set(by_rule))
     return [_rule_stats(name, by_rule[name]) for name in names]
 
