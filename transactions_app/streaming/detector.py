@@ -210,7 +210,9 @@ class Detector:
         future = self._writer.submit(self._write, classified, dead)
         self._in_flight = (future, messages, started)
 
-    def _write(self, classified, dead):
+    def _write(
+        self, classified: list[ClassifiedTransaction], dead: list[RejectedMessage]
+    ) -> tuple | None:
         """Steps 2 and 3 for one classified batch, on the writer thread:
         ``(classified, dead, stored)`` once stored and acknowledged, or
         None when asked to stop first (nothing may be committed then)."""
