@@ -2,16 +2,12 @@
 names itself."""
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from fraudsite.env import SettingError, env_bool, env_float, env_int, env_list, env_str
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fresh_process import run_python
 
 
 def test_readers_use_defaults_when_unset(monkeypatch):
@@ -47,18 +43,6 @@ def test_required_value_names_itself(monkeypatch):
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "SECRET_KEY",
-            "DJANGO_DEBUG",
-            "DATABASE_URL",
-            "KAFKA_BOOTSTRAP_SERVERS",
-            "REDIS_URL",
-        }
-    }
     code = (
         "import django; from django.conf import settings; django.setup(); "
         "print(settings.DATABASES['default']['ENGINE'],"
@@ -67,14 +51,14 @@ def load_settings(**env) -> subprocess.CompletedProcess:
         " settings.FRAUD_TOPIC, settings.DEADLETTER_TOPIC,"
         " settings.TRANSACTIONS_PER_SECOND)"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    without = (
+        "SECRET_KEY",
+        "DJANGO_DEBUG",
+        "DATABASE_URL",
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "REDIS_URL",
     )
+    return run_python(["-c", code], without=without, **env)
 
 
 def test_defaults_are_the_original_apps():
@@ -142,15 +126,7 @@ PRODUCTION = {
 def run_django(args: list[str], **env) -> subprocess.CompletedProcess:
     """Run ``python <args>`` in the project with ``env`` on top of a clean
     copy of this environment."""
-    clean = {k: v for k, v in os.environ.items() if k not in SECURITY_VARIABLES}
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=clean | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_python(args, without=SECURITY_VARIABLES, **env)
 
 
 SECURITY_SETTINGS = [

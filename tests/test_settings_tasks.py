@@ -1,14 +1,12 @@
 """The settings of the Celery work (webhook alerts, SLA, retention, beat)
 come from the environment; a missing or malformed value names itself."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fresh_process import ROOT, run_python
+
 PRINTED = (
     "ALERT_WEBHOOK_URL",
     "ALERT_WEBHOOK_TIMEOUT",
@@ -22,23 +20,12 @@ PRINTED = (
 def load_settings(**env) -> subprocess.CompletedProcess:
     """Import the settings in a fresh process with only ``env`` set (plus
     a secret key), and print the values of ``PRINTED``."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("ALERT_WEBHOOK_", "REVIEW_", "RETENTION_"))
-    }
     code = (
         "import django; from django.conf import settings; django.setup(); "
         f"print(*(repr(getattr(settings, n)) for n in {PRINTED!r}))"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean | {"SECRET_KEY": "k"} | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    without = ("ALERT_WEBHOOK_", "REVIEW_", "RETENTION_")
+    return run_python(["-c", code], without=without, **({"SECRET_KEY": "k"} | env))
 
 
 def test_defaults_need_no_webhook():
