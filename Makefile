@@ -6,10 +6,19 @@ BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
 SERVICES := bash scripts/services/services.sh
 
-# The local services started by `make services`; override to use others.
-export DATABASE_URL ?= postgres://fraud:fraud@127.0.0.1:5432/fraud
-export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
-export REDIS_URL ?= redis://127.0.0.1:6379/0
+# The local services started by `make services`, on these ports (set them
+# to run a second checkout beside this one); override the URLs to use others.
+export KAFKA_PORT ?= 9092
+export KAFKA_CONTROLLER_PORT ?= 9093
+export KAFKA_SASL_PORT ?= 9094
+export REDIS_PORT ?= 6379
+export POSTGRES_PORT ?= 5432
+export WEB_PORT ?= 8000
+export DATABASE_URL ?= postgres://fraud:fraud@127.0.0.1:$(POSTGRES_PORT)/fraud
+export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:$(KAFKA_PORT)
+export REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/0
+# The Redis database `make test` uses, and empties, before the suite.
+TEST_REDIS_URL ?= redis://127.0.0.1:$(REDIS_PORT)/1
 # A key for these local runs only; production sets its own (see README).
 export SECRET_KEY ?= local-only-key-never-use-in-production
 export PYTHON := $(PY)
@@ -57,12 +66,12 @@ admin: migrate
 
 run: export DJANGO_DEBUG ?= true
 run: services migrate admin
-	@echo "Live page: http://127.0.0.1:$${WEB_PORT:-8000}/  (admin: /admin/)"
+	@echo "Live page: http://127.0.0.1:$(WEB_PORT)/  (admin: /admin/)"
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
 # Tests queue real Celery tasks; a Redis database of their own keeps them
 # out of the queue that `make run`'s worker reads.
-test: export REDIS_URL = redis://127.0.0.1:6379/1
+test: export REDIS_URL = $(TEST_REDIS_URL)
 test: services lint audit browser
 	$(PY) -c "import redis; redis.Redis.from_url('$(REDIS_URL)').flushdb()"
 	$(PY) -m pytest $(PYTEST_ARGS)
