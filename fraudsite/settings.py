@@ -275,6 +275,20 @@ DETECTION_FRAUD_SCORE = env_int("DETECTION_FRAUD_SCORE", 100)
 RULES_FOUR_EYES = env_bool("RULES_FOUR_EYES", True)
 RULES_RELOAD_SECONDS = env_float("RULES_RELOAD_SECONDS", 2.0)
 DETECTION_RESTORE_SECONDS = env_float("DETECTION_RESTORE_SECONDS", 86400.0)
+# How far an event time may lie ahead of, or behind, both the message's
+# Kafka time and the detector's clock (a replay of older history needs a
+# larger EVENT_TIME_MAX_BEHIND_SECONDS; a live stream can use smaller ones,
+# which leave a writer less room to spread its events out of the windows).
+EVENT_TIME_MAX_AHEAD_SECONDS = env_float("EVENT_TIME_MAX_AHEAD_SECONDS", 7 * 86400.0)
+EVENT_TIME_MAX_BEHIND_SECONDS = env_float(
+    "EVENT_TIME_MAX_BEHIND_SECONDS", 366 * 86400.0
+)
+for _name in ("EVENT_TIME_MAX_AHEAD_SECONDS", "EVENT_TIME_MAX_BEHIND_SECONDS"):
+    if not 0 < globals()[_name] <= 3650 * 86400:
+        raise SettingError(
+            f"{_name} must be between 0 (excluded) and 315360000 (ten years), "
+            f"got {globals()[_name]!r}."
+        )
 
 # Queuing a task must never hold up the detector for long when Redis is
 # down: a few quick retries, then the error is logged and the stream goes on.

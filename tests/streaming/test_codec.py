@@ -10,6 +10,7 @@ import pytest
 
 from transactions_app.detection import Outcome, Reason, Verdict
 from transactions_app.streaming.codec import (
+    EventTimeBounds,
     InvalidMessage,
     decode_transaction,
     encode_transaction,
@@ -23,6 +24,8 @@ ORIGIN = MessageOrigin(
     offset=41,
     timestamp=datetime(2026, 3, 1, 8, 30, tzinfo=UTC),
 )
+# The detector's clock, when a test does not say otherwise, agrees with Kafka.
+NOW = ORIGIN.timestamp
 ORIGINAL = {
     "source": "a1B2c3D4e5F6",
     "target": "Z9y8X7w6V5u4",
@@ -37,7 +40,7 @@ def encoded(document) -> bytes:
 
 def test_accepts_the_original_format():
     """The tutorial's four-field message decodes, with an exact amount."""
-    tx = decode_transaction(encoded(ORIGINAL), ORIGIN)
+    tx = decode_transaction(encoded(ORIGINAL), ORIGIN, now=NOW)
     assert tx.source == "a1B2c3D4e5F6"
     assert tx.target == "Z9y8X7w6V5u4"
     assert tx.amount == Decimal("950.25")
@@ -47,18 +50,21 @@ def test_accepts_the_original_format():
 def test_missing_id_is_derived_from_the_kafka_position():
     """The same message at the same offset always gets the same id, so a
     redelivery is recognised as a duplicate."""
-    first = decode_transaction(encoded(ORIGINAL), ORIGIN)
-    again = decode_transaction(encoded(ORIGINAL), ORIGIN)
+    first = decode_transaction(encoded(ORIGINAL), ORIGIN, now=NOW)
+    again = decode_transaction(encoded(ORIGINAL), ORIGIN, now=NOW)
     elsewhere = MessageOrigin("queuing.transactions", 2, 42, ORIGIN.timestamp)
     assert first.transaction_id == again.transaction_id
-    assert decode_transaction(encoded(ORIGINAL), elsewhere).transaction_id != (
+    assert decode_transaction(encoded(ORIGINAL), elsewhere, now=NOW).transaction_id != (
         first.transaction_id
     )
 
 
 def test_missing_timestamp_is_the_kafka_message_time():
     """Without a timestamp field the event time is the Kafka timestamp."""
-    assert decode_transaction(encoded(ORIGINAL), ORIGIN).timestamp == ORIGIN.timestamp
+    assert (
+        decode_transaction(encoded(ORIGINAL), ORIGIN, now=NOW).timestamp
+        == ORIGIN.timestamp
+    )
 
 
 def test_optional_fields_are_used_when_present():
@@ -68,7 +74,7 @@ def test_optional_fields_are_used_when_present():
         "transaction_id": str(tid),
         "timestamp": "2026-03-01T09:00:00.123456Z",
     }
-    tx = decode_transaction(encoded(document), ORIGIN)
+    tx = decode_transaction(encoded(document), ORIGIN, now=NOW)
     assert tx.transaction_id == tid
     assert tx.timestamp == datetime(2026, 3, 1, 9, 0, 0, 123456, tzinfo=UTC)
 
@@ -78,13 +84,15 @@ def test_timestamps_are_normalised_to_utc():
     plus_two = ORIGINAL | {"timestamp": "2026-03-01T11:00:00+02:00"}
     naive = ORIGINAL | {"timestamp": "2026-03-01T09:00:00"}
     expected = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    assert decode_transaction(encoded(plus_two), ORIGIN).timestamp == expected
-    assert decode_transaction(encoded(naive), ORIGIN).timestamp == expected
+    assert decode_transaction(encoded(plus_two), ORIGIN, now=NOW).timestamp == expected
+    assert decode_transaction(encoded(naive), ORIGIN, now=NOW).timestamp == expected
 
 
 def test_integer_amounts_and_unknown_fields_are_accepted():
     """{"amount": 12} is 12.00, and fields we do not know are ignored."""
-    tx = decode_transaction(encoded(ORIGINAL | {"amount": 12, "note": "x"}), ORIGIN)
+    tx = decode_transaction(
+        encoded(ORIGINAL | {"amount": 12, "note": "x"}), ORIGIN, now=NOW
+    )
     assert tx.amount == Decimal("12.00")
 
 
@@ -190,7 +198,7 @@ BAD_MESSAGES = {
 def test_bad_messages_are_rejected_with_a_reason(value, reason):
     """Each kind of bad input raises InvalidMessage saying what is wrong."""
     with pytest.raises(InvalidMessage) as error:
-        decode_transaction(value, ORIGIN)
+        decode_transaction(value, ORIGIN, now=NOW)
     assert reason in str(error.value)
 
 
@@ -205,13 +213,14 @@ def test_encoding_round_trips():
             }
         ),
         ORIGIN,
+        now=NOW,
     )
-    assert decode_transaction(encode_transaction(tx), ORIGIN) == tx
+    assert decode_transaction(encode_transaction(tx), ORIGIN, now=NOW) == tx
 
 
 def test_verdict_message_is_the_input_plus_the_verdict():
     """Output topics get the original fields plus outcome, score, reasons."""
-    tx = decode_transaction(encoded(ORIGINAL), ORIGIN)
+    tx = decode_transaction(encoded(ORIGINAL), ORIGIN, now=NOW)
     reason = Reason("amount_threshold", 1, "950.25 EUR", ">= 900 EUR", 100)
     document = json.loads(encode_verdict(tx, Verdict(Outcome.FRAUD, 100, (reason,))))
     assert {k: document[k] for k in ORIGINAL} == ORIGINAL
@@ -225,6 +234,83 @@ def test_timestamp_offsets_other_than_utc_are_converted():
     """A timestamp in another zone names the same instant in UTC."""
     zone = timezone(timedelta(hours=-5))
     value = datetime(2026, 3, 1, 4, 0, tzinfo=zone).isoformat()
-    tx = decode_transaction(encoded(ORIGINAL | {"timestamp": value}), ORIGIN)
+    tx = decode_transaction(encoded(ORIGINAL | {"timestamp": value}), ORIGIN, now=NOW)
     assert tx.timestamp.utcoffset() == timedelta(0)
     assert tx.timestamp.hour == 9
+
+
+def at(moment: datetime) -> MessageOrigin:
+    """ORIGIN with another Kafka timestamp."""
+    return MessageOrigin(ORIGIN.topic, ORIGIN.partition, ORIGIN.offset, moment)
+
+
+def with_time(moment: datetime) -> bytes:
+    return encoded(ORIGINAL | {"timestamp": moment.isoformat()})
+
+
+def test_a_writer_that_sends_1970_twice_is_refused_by_the_detectors_clock():
+    """A 1970 Kafka timestamp and a 1970 event time agree with each other;
+    the detector's own clock is what refuses them."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    with pytest.raises(InvalidMessage) as error:
+        decode_transaction(with_time(epoch), at(epoch), now=NOW)
+    assert "more than 366 days before now" in str(error.value)
+
+
+def test_a_missing_timestamp_takes_a_kafka_time_only_within_the_bounds():
+    """Without a timestamp field the Kafka time is the event time, so it
+    is held to the same bounds against the detector's clock."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    with pytest.raises(InvalidMessage) as error:
+        decode_transaction(encoded(ORIGINAL), at(epoch), now=NOW)
+    assert "the Kafka time is more than 366 days before now" in str(error.value)
+
+
+DAY = timedelta(days=1)
+BOUNDS = EventTimeBounds()
+# Each case moves the other reference one day out of the way, so that the
+# named one is the bound that binds: (Kafka time, clock, limit, refused by).
+LIMITS = {
+    "ahead of the Kafka time": (NOW, NOW + DAY, NOW + BOUNDS.ahead, "Kafka time"),
+    "ahead of the clock": (NOW + DAY, NOW, NOW + BOUNDS.ahead, "now"),
+    "behind the Kafka time": (NOW, NOW - DAY, NOW - BOUNDS.behind, "Kafka time"),
+    "behind the clock": (NOW - DAY, NOW, NOW - BOUNDS.behind, "now"),
+}
+
+
+@pytest.mark.parametrize(
+    ("kafka_time", "now", "limit", "refused_by"), LIMITS.values(), ids=LIMITS.keys()
+)
+def test_event_time_bounds_hold_at_the_limit_and_refuse_just_past_it(
+    kafka_time, now, limit, refused_by
+):
+    """Exactly 7 days ahead or 366 days behind is accepted; a microsecond
+    further is refused, naming the reference it was measured against."""
+    past = limit + (timedelta(microseconds=1) if limit > NOW else -timedelta(0, 0, 1))
+    assert decode_transaction(with_time(limit), at(kafka_time), now=now).timestamp == (
+        limit
+    )
+    with pytest.raises(InvalidMessage) as error:
+        decode_transaction(with_time(past), at(kafka_time), now=now)
+    assert refused_by in str(error.value)
+
+
+def test_an_event_time_the_kafka_time_allows_is_refused_by_the_clock():
+    """Kafka time and event time a year in the future of the detector's
+    clock agree with each other, but not with the clock."""
+    future = NOW + timedelta(days=365)
+    with pytest.raises(InvalidMessage) as error:
+        decode_transaction(with_time(future), at(future), now=NOW)
+    assert "more than 7 days after now" in str(error.value)
+
+
+def test_tighter_bounds_refuse_what_the_defaults_accept():
+    """Bounds are configurable: a live deployment can refuse event times
+    an hour off its clock, which a writer could use to slip out of the
+    rules' windows."""
+    bounds = EventTimeBounds(ahead=timedelta(minutes=5), behind=timedelta(hours=1))
+    late = NOW - timedelta(hours=2)
+    assert decode_transaction(with_time(late), at(late), now=NOW).timestamp == late
+    with pytest.raises(InvalidMessage) as error:
+        decode_transaction(with_time(late), at(late), now=NOW, bounds=bounds)
+    assert "more than 1 h before" in str(error.value)

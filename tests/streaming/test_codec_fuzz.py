@@ -50,7 +50,7 @@ near_valid = st.fixed_dictionaries(
 
 def check(value: bytes) -> None:
     try:
-        tx = decode_transaction(value, ORIGIN)
+        tx = decode_transaction(value, ORIGIN, now=ORIGIN.timestamp)
     except InvalidMessage:
         return
     assert ACCOUNT_PATTERN.fullmatch(tx.source)

@@ -313,7 +313,9 @@ def decodes(value: bytes) -> bool:
     from transactions_app.streaming.records import MessageOrigin
 
     try:
-        decode_transaction(value, MessageOrigin("t", 0, 0, datetime.now(UTC)))
+        decode_transaction(
+            value, MessageOrigin("t", 0, 0, datetime.now(UTC)), now=datetime.now(UTC)
+        )
     except InvalidMessage:
         return False
     return True

@@ -4,6 +4,7 @@ and the live feed. ``rundetector`` and the pipeline benchmark both use it."""
 
 import gc
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import (
@@ -17,6 +18,7 @@ from ..live_feed import live_feed_broadcast
 from ..rules.runtime import LiveDetection
 from ..services import transactions_store_batch
 from . import metrics
+from .codec import EventTimeBounds
 from .connection import kafka_connection
 from .detector import Detector, DetectorTopics
 from .kafka import TopicSpec, create_admin, create_consumer, create_producer
@@ -61,6 +63,10 @@ def build_detector(
         on_batch=on_batch,
         batch_size=batch_size or settings.DETECTOR_BATCH_SIZE,
         exit_when_idle=exit_when_idle,
+        event_time_bounds=EventTimeBounds(
+            ahead=timedelta(seconds=settings.EVENT_TIME_MAX_AHEAD_SECONDS),
+            behind=timedelta(seconds=settings.EVENT_TIME_MAX_BEHIND_SECONDS),
+        ),
     )
 
 

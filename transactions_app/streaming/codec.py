@@ -11,6 +11,7 @@ producers do not break older detectors.
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -21,10 +22,6 @@ from .records import MessageOrigin
 
 MAX_AMOUNT = Decimal("1000000000.00")
 MAX_MESSAGE_BYTES = 64 * 1024
-# Event times are checked against the message's Kafka timestamp: a
-# producer's clock may be off, or it may replay history, but not by years.
-MAX_AHEAD = timedelta(days=7)
-MAX_BEHIND = timedelta(days=366)
 ACCOUNT_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 REQUIRED_FIELDS = ("source", "target", "amount", "currency")
@@ -34,8 +31,35 @@ class InvalidMessage(ValueError):
     """A message that cannot become a transaction; the text says why."""
 
 
-def decode_transaction(value: bytes | None, origin: MessageOrigin) -> Transaction:
-    """Parse and validate one message value; raise ``InvalidMessage``."""
+@dataclass(frozen=True, slots=True)
+class EventTimeBounds:
+    """How far an event time may lie after (``ahead``) or before
+    (``behind``) a reference time.
+
+    Each event time is checked against two references: the message's Kafka
+    timestamp and the detector's own clock. The Kafka timestamp is set by
+    the producer, so it alone proves nothing (a writer that sends 1970 in
+    both places would otherwise be stored as 1970); the detector's clock is
+    the one the writer does not control. A producer's clock may be off, or
+    it may replay history, but not by more than these bounds.
+    """
+
+    ahead: timedelta = timedelta(days=7)
+    behind: timedelta = timedelta(days=366)
+
+
+DEFAULT_EVENT_TIME_BOUNDS = EventTimeBounds()
+
+
+def decode_transaction(
+    value: bytes | None,
+    origin: MessageOrigin,
+    *,
+    now: datetime,
+    bounds: EventTimeBounds = DEFAULT_EVENT_TIME_BOUNDS,
+) -> Transaction:
+    """Parse and validate one message value read at ``now`` (the
+    detector's clock); raise ``InvalidMessage``."""
     document = _parse_json_object(value)
     missing = [name for name in REQUIRED_FIELDS if document.get(name) is None]
     if missing:
@@ -46,7 +70,7 @@ def decode_transaction(value: bytes | None, origin: MessageOrigin) -> Transactio
         target=_account(document["target"], "target"),
         amount=_amount(document["amount"]),
         currency=_currency(document["currency"]),
-        timestamp=_timestamp(document, origin),
+        timestamp=_timestamp(document, origin, now, bounds),
     )
 
 
@@ -123,9 +147,14 @@ def _transaction_id(document: dict, origin: MessageOrigin) -> uuid.UUID:
         ) from None
 
 
-def _timestamp(document: dict, origin: MessageOrigin) -> datetime:
+def _timestamp(
+    document: dict, origin: MessageOrigin, now: datetime, bounds: EventTimeBounds
+) -> datetime:
+    """The event time: the ``timestamp`` field, else the Kafka time; within
+    ``bounds`` of both the Kafka time and ``now``."""
     value = document.get("timestamp")
     if value is None:
+        _check_bounds(origin.timestamp, "the Kafka time", origin, now, bounds)
         return origin.timestamp
     if not isinstance(value, str):
         raise InvalidMessage(f"timestamp must be a string, got {_preview(value)}")
@@ -137,17 +166,44 @@ def _timestamp(document: dict, origin: MessageOrigin) -> datetime:
         parsed = parsed.replace(tzinfo=UTC)
     try:
         parsed = parsed.astimezone(UTC)
-        too_late = parsed > origin.timestamp + MAX_AHEAD
-        too_early = parsed < origin.timestamp - MAX_BEHIND
     except OverflowError:
         raise InvalidMessage(f"timestamp out of range: {_preview(value)}") from None
-    if too_late or too_early:
-        raise InvalidMessage(
-            f"timestamp {_preview(value)} is more than "
-            f"{MAX_AHEAD.days if too_late else MAX_BEHIND.days} days "
-            f"{'after' if too_late else 'before'} the message's Kafka time"
-        )
+    _check_bounds(parsed, f"timestamp {_preview(value)}", origin, now, bounds)
     return parsed
+
+
+def _check_bounds(
+    event_time: datetime,
+    name: str,
+    origin: MessageOrigin,
+    now: datetime,
+    bounds: EventTimeBounds,
+) -> None:
+    references = (("the message's Kafka time", origin.timestamp), ("now", now))
+    for reference_name, reference in references:
+        try:
+            too_late = event_time > reference + bounds.ahead
+            too_early = event_time < reference - bounds.behind
+        except OverflowError:
+            raise InvalidMessage(f"{name} is out of range") from None
+        if too_late or too_early:
+            limit = _duration(bounds.ahead if too_late else bounds.behind)
+            raise InvalidMessage(
+                f"{name} is more than {limit} "
+                f"{'after' if too_late else 'before'} {reference_name} "
+                f"({reference.isoformat()})"
+            )
+
+
+def _duration(delta: timedelta) -> str:
+    """``7 days``, ``2 h``, ``90 s``: the bound as a reader would write it."""
+    seconds = delta.total_seconds()
+    if seconds % 86400 == 0:
+        days = int(seconds // 86400)
+        return f"{days} day{'s' if days != 1 else ''}"
+    if seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    return f"{seconds:g} s"
 
 
 def _preview(value: object, limit: int = 60) -> str:

@@ -36,7 +36,13 @@ from typing import Protocol
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
 from ..detection import Transaction, Verdict
-from .codec import InvalidMessage, decode_transaction, encode_verdict
+from .codec import (
+    DEFAULT_EVENT_TIME_BOUNDS,
+    EventTimeBounds,
+    InvalidMessage,
+    decode_transaction,
+    encode_verdict,
+)
 from .deadletters import dead_letter_headers
 from .kafka import message_origin
 from .records import ClassifiedTransaction, RejectedMessage
@@ -131,6 +137,7 @@ class Detector:
         exit_when_idle: float | None = None,
         progress_interval: float = 10.0,
         retry_delay: float = 0.5,
+        event_time_bounds: EventTimeBounds = DEFAULT_EVENT_TIME_BOUNDS,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -151,6 +158,7 @@ class Detector:
         self._exit_when_idle = exit_when_idle
         self._progress_interval = progress_interval
         self._retry_delay = retry_delay
+        self._event_time_bounds = event_time_bounds
         self._clock = clock
         self._now = now
         self._stop = threading.Event()
@@ -258,7 +266,12 @@ class Detector:
         for message in messages:
             try:
                 origin = message_origin(message)
-                transaction = decode_transaction(message.value(), origin)
+                transaction = decode_transaction(
+                    message.value(),
+                    origin,
+                    now=received_at,
+                    bounds=self._event_time_bounds,
+                )
             except InvalidMessage as error:
                 dead.append(self._rejected(message, str(error), received_at))
                 continue
