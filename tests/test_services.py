@@ -97,16 +97,41 @@ def test_a_reused_id_with_other_content_is_a_dead_letter():
 
 
 def test_duplicates_within_one_batch_keep_the_first():
-    """Two messages with one id in a batch: the first is stored; the second
-    is a conflict if its content differs, and silently dropped if not."""
+    """Messages with one id in a batch: the first is stored; a later one is
+    a conflict if its content differs, and a repeat if not."""
     tid = uuid.uuid4()
     first = classified("1.00", transaction_id=tid)
+    copy = classified("1.00", transaction_id=tid, offset=4)
     stored = transactions_store_batch(
-        classified=[first, first, classified("2.00", transaction_id=tid, offset=9)]
+        classified=[first, copy, classified("2.00", transaction_id=tid, offset=9)]
     )
     assert stored.new == [first]
     assert [c.offset for c in stored.conflicts] == [9]
+    assert stored.repeats == [copy]  # stored once, so routed once
     assert TransactionRow.objects.get(transaction_id=tid).amount == Decimal("1.00")
+
+
+def test_an_exact_redelivery_from_another_position_is_a_repeat():
+    """The same transaction sent twice (same id and content, another
+    offset) is stored once and reported as a repeat, so its result is
+    routed once."""
+    tid = uuid.uuid4()
+    first = classified("5.00", transaction_id=tid, offset=3)
+    transactions_store_batch(classified=[first])
+    resent = classified("5.00", transaction_id=tid, offset=40)
+    again = transactions_store_batch(classified=[resent])
+    assert (again.new, again.conflicts, again.repeats) == ([], [], [resent])
+    assert TransactionRow.objects.get(transaction_id=tid).kafka_offset == 3
+
+
+def test_a_batch_read_again_from_its_own_position_is_no_repeat():
+    """A message read again from the position it was stored from (a crash
+    or rebalance before the commit) is neither new nor a repeat: its
+    result is routed again, as the first attempt may not have sent it."""
+    item = classified("6.00", offset=12)
+    transactions_store_batch(classified=[item])
+    again = transactions_store_batch(classified=[item])
+    assert (again.new, again.conflicts, again.repeats) == ([], [], [])
 
 
 def test_fraud_alerts_are_queued_after_commit(

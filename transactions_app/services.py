@@ -31,21 +31,31 @@ def transactions_store_batch(
 ) -> StoredBatch:
     """Store a batch in one database transaction; report what was new.
 
-    Idempotent on ``transaction_id``: a transaction already stored (a
-    redelivery after a crash, or a duplicate id within the batch) is
+    Idempotent on ``transaction_id``: a transaction already stored is
     skipped, the first version kept, and only the transactions this call
     inserted are reported new (``ON CONFLICT DO NOTHING RETURNING`` on
-    PostgreSQL, which loads the batch with ``COPY``). A message reusing a
-    stored id with other content is a conflict: it becomes a dead letter.
+    PostgreSQL, which loads the batch with ``COPY``). What was stored
+    already is told apart by where it was read:
+
+    - from the same Kafka position: the batch is being read again after a
+      crash or a rebalance, and its results must be produced again (the
+      first attempt may never have produced them);
+    - from another position with the same content (a producer that sent it
+      twice, or twice in one batch): a repeat, reported so that it is not
+      routed a second time;
+    - with other content: a conflict, stored and reported as a dead letter.
+
     Rejected messages and conflicts are stored as dead letters in the same
     transaction. Fraud alerts for the new transactions are queued after
     the commit, one task per batch.
     """
-    unique, conflicts = _first_per_transaction_id(classified)
+    unique, conflicts, repeats = _first_per_transaction_id(classified)
     with db_transaction.atomic():
         new_ids = _insert_ignoring_existing([_row(item) for item in unique.values()])
         seen = [item for key, item in unique.items() if key not in new_ids]
-        conflicts += _conflicting_with_stored(seen)
+        stored_conflicts, stored_repeats = _compare_with_stored(seen)
+        conflicts += stored_conflicts
+        repeats += stored_repeats
         refused = [_conflict_letter(item) for item in conflicts]
         dead_letters_store(rejected=[*rejected, *refused])
     new = [item for key, item in unique.items() if key in new_ids]
@@ -56,19 +66,20 @@ def transactions_store_batch(
     ]
     if fraud_ids:
         db_transaction.on_commit(lambda: _queue_fraud_alerts(fraud_ids), robust=True)
-    return StoredBatch(new=new, conflicts=refused)
+    return StoredBatch(new=new, conflicts=refused, repeats=repeats)
 
 
 def _first_per_transaction_id(classified: Sequence[ClassifiedTransaction]):
-    """The first item per id, and the later ones whose content differs
-    (same content: a plain duplicate, skipped)."""
+    """The first item per id; the later ones whose content differs
+    (conflicts); and the later ones with the same content (repeats)."""
     unique: dict = {}
-    conflicts = []
+    conflicts, repeats = [], []
     for item in classified:
         first = unique.setdefault(item.transaction.transaction_id, item)
-        if first is not item and _content(first) != _content(item):
-            conflicts.append(item)
-    return unique, conflicts
+        if _position(first) == _position(item):
+            continue  # the first itself (or the same message twice)
+        (conflicts if _content(first) != _content(item) else repeats).append(item)
+    return unique, conflicts, repeats
 
 
 def _content(item: ClassifiedTransaction) -> tuple:
@@ -76,23 +87,42 @@ def _content(item: ClassifiedTransaction) -> tuple:
     return (tx.source, tx.target, tx.amount, tx.currency, tx.timestamp)
 
 
-def _conflicting_with_stored(items: list[ClassifiedTransaction]) -> list:
-    """Items whose id is stored already with other content."""
+def _position(item: ClassifiedTransaction) -> tuple:
+    return (item.origin.topic, item.origin.partition, item.origin.offset)
+
+
+def _compare_with_stored(items: list[ClassifiedTransaction]) -> tuple[list, list]:
+    """Of items whose id is stored already: those stored with other content
+    (conflicts), and those stored with the same content from another Kafka
+    position (repeats). The rest were stored from this very position."""
     if not items:
-        return []
+        return [], []
     stored = {
-        row[0]: row[1:]
+        row[0]: (row[1:6], row[6:])
         for row in Transaction.objects.filter(
             transaction_id__in=[item.transaction.transaction_id for item in items]
         ).values_list(
-            "transaction_id", "source", "target", "amount", "currency", "timestamp"
+            "transaction_id",
+            "source",
+            "target",
+            "amount",
+            "currency",
+            "timestamp",
+            "kafka_topic",
+            "kafka_partition",
+            "kafka_offset",
         )
     }
-    return [
-        item
-        for item in items
-        if stored.get(item.transaction.transaction_id, _content(item)) != _content(item)
-    ]
+    conflicts, repeats = [], []
+    for item in items:
+        content, position = stored.get(
+            item.transaction.transaction_id, (_content(item), _position(item))
+        )
+        if content != _content(item):
+            conflicts.append(item)
+        elif position != _position(item):
+            repeats.append(item)
+    return conflicts, repeats
 
 
 def _conflict_letter(item: ClassifiedTransaction) -> RejectedMessage:

@@ -227,12 +227,14 @@ class Detector:
         stored = self._store_with_retry(classified, dead)
         if stored is None:
             return None
-        if stored.conflicts:
-            refused = {(c.partition, c.offset) for c in stored.conflicts}
+        if stored.conflicts or stored.repeats:
+            not_routed = {(c.partition, c.offset) for c in stored.conflicts} | {
+                (r.origin.partition, r.origin.offset) for r in stored.repeats
+            }
             classified = [
                 item
                 for item in classified
-                if (item.origin.partition, item.origin.offset) not in refused
+                if (item.origin.partition, item.origin.offset) not in not_routed
             ]
             dead = dead + stored.conflicts
         if not self._deliver_with_retry(classified, dead):

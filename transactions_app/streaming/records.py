@@ -5,7 +5,7 @@ messages and the services store them.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..detection import Transaction, Verdict
@@ -74,8 +74,11 @@ class RejectedMessage:
 @dataclass(frozen=True, slots=True)
 class StoredBatch:
     """What storing a batch did: the transactions it stored for the first
-    time, and the messages it refused because they reuse a stored
-    transaction id with other content (kept as dead letters)."""
+    time; the messages it refused because they reuse a stored transaction
+    id with other content (kept as dead letters); and the repeats, messages
+    whose transaction was stored already, with the same content, from
+    another Kafka position (their result was routed then: not again)."""
 
     new: list[ClassifiedTransaction]
     conflicts: list[RejectedMessage]
+    repeats: list[ClassifiedTransaction] = field(default_factory=list)
