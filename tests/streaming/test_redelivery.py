@@ -6,9 +6,9 @@ import time
 import uuid
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 
 from tests.streaming.detector_process import DetectorProcess
+from tests.streaming.output_topics import read_to_end
 from transactions_app.models import Transaction
 
 pytestmark = [
@@ -16,24 +16,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("default_rules"),
 ]
-
-
-def read_to_end(kafka, topic: str) -> list:
-    """Every message of partition 0 of ``topic``, up to its end offset
-    (what is there now: nothing is waited for beyond it)."""
-    consumer = Consumer(kafka.config | {"group.id": f"test-{uuid.uuid4().hex}"})
-    try:
-        low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), 10)
-        consumer.assign([TopicPartition(topic, 0, low)])
-        messages = []
-        while high > low and (not messages or messages[-1].offset() < high - 1):
-            message = consumer.poll(10)
-            assert message is not None, f"{topic}: nothing more before {high}"
-            if message.error() is None:
-                messages.append(message)
-        return messages
-    finally:
-        consumer.close()
 
 
 def test_an_exact_redelivery_is_stored_once_and_routed_once(
@@ -59,7 +41,7 @@ def test_an_exact_redelivery_is_stored_once_and_routed_once(
     finally:
         detector.stop()
     assert Transaction.objects.count() == 1
-    routed = read_to_end(kafka, kafka_topics.fraud)
+    routed = read_to_end(kafka.config, kafka_topics.fraud)
     assert [json.loads(m.value())["transaction_id"] for m in routed] == [
         message["transaction_id"]
     ]
