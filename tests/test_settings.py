@@ -389,11 +389,13 @@ def test_every_value_at_an_upper_limit_is_accepted():
         DETECTION_REVIEW_SCORE="2147483647",
         TRANSACTIONS_TOPIC="t" * 249,
         REDIS_URL="redis://127.0.0.1:65535/15",
+        KAFKA_BOOTSTRAP_SERVERS="k1:65535,[::1]:1,SASL_SSL://k3",
     )
     assert loaded == {name: int(value) for name, value in at_limits.items()} | {
         "DETECTION_REVIEW_SCORE": 2147483647,
         "TRANSACTIONS_TOPIC": "t" * 249,
         "REDIS_URL": "redis://127.0.0.1:65535/15",
+        "KAFKA_BOOTSTRAP_SERVERS": "k1:65535,[::1]:1,SASL_SSL://k3",
     }
 
 
