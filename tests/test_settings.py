@@ -6,40 +6,7 @@ import subprocess
 
 import pytest
 
-from fraudsite.env import SettingError, env_bool, env_float, env_int, env_list, env_str
 from tests.fresh_process import run_python
-
-
-def test_readers_use_defaults_when_unset(monkeypatch):
-    monkeypatch.delenv("FRAUD_TEST_VALUE", raising=False)
-    assert env_str("FRAUD_TEST_VALUE", "d") == "d"
-    assert env_float("FRAUD_TEST_VALUE", 2.0) == 2.0
-    assert env_int("FRAUD_TEST_VALUE", 3) == 3
-    assert env_bool("FRAUD_TEST_VALUE", True) is True
-    assert env_list("FRAUD_TEST_VALUE", "a, b,,c") == ["a", "b", "c"]
-
-
-@pytest.mark.parametrize(
-    ("reader", "raw", "message"),
-    [
-        (lambda: env_float("FRAUD_TEST_VALUE", 1.0), "fast", "must be a number"),
-        (lambda: env_float("FRAUD_TEST_VALUE", 1.0), "nan", "finite"),
-        (lambda: env_int("FRAUD_TEST_VALUE", 1), "1.5", "must be an integer"),
-        (lambda: env_bool("FRAUD_TEST_VALUE", True), "maybe", "true/false"),
-    ],
-)
-def test_malformed_values_name_the_variable(monkeypatch, reader, raw, message):
-    monkeypatch.setenv("FRAUD_TEST_VALUE", raw)
-    with pytest.raises(SettingError) as error:
-        reader()
-    assert "FRAUD_TEST_VALUE" in str(error.value)
-    assert message in str(error.value)
-
-
-def test_required_value_names_itself(monkeypatch):
-    monkeypatch.delenv("FRAUD_TEST_VALUE", raising=False)
-    with pytest.raises(SettingError, match="FRAUD_TEST_VALUE is required"):
-        env_str("FRAUD_TEST_VALUE")
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:
