@@ -1,7 +1,8 @@
 """``python -m fraudsite.healthcheck [URL]`` — the container health check.
 
-Exits 0 when ``URL`` (default: the web app's ``/healthz`` on this host)
-answers 200 within five seconds, else 1 with the reason on stderr. The
+Exits 0 when ``URL`` (default: the web app's ``/healthz`` on this host,
+port ``WEB_PORT``, 8000 when unset) answers 200 within five seconds, else 1
+with the reason on stderr. The
 request carries the first of ``ALLOWED_HOSTS`` as its host: Django refuses
 any other, and a probe from inside the container would otherwise be turned
 away in production. Settings are not loaded: the probe needs neither the
@@ -12,9 +13,13 @@ import sys
 import urllib.error
 import urllib.request
 
-from fraudsite.env import env_list
+from fraudsite.env import SettingError, env_list, env_port
 
-DEFAULT_URL = "http://127.0.0.1:8000/healthz"
+
+def default_url() -> str:
+    """``/healthz`` on this host at ``WEB_PORT``, where the web app serves
+    (the Procfile's daphne; 8000 in the image)."""
+    return f"http://127.0.0.1:{env_port('WEB_PORT', 8000)}/healthz"
 
 
 def probe_host(allowed_hosts: list[str]) -> str:
@@ -40,8 +45,12 @@ def probe(url: str, *, host: str, timeout: float = 5.0) -> int:
 
 
 def main(argv: list[str]) -> int:
-    url = argv[0] if argv else DEFAULT_URL
-    host = probe_host(env_list("ALLOWED_HOSTS", "localhost"))
+    try:
+        url = argv[0] if argv else default_url()
+        host = probe_host(env_list("ALLOWED_HOSTS", "localhost"))
+    except SettingError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 1
     try:
         status = probe(url, host=host)
     except OSError as error:

@@ -12,7 +12,7 @@ message naming the variable.
 import os
 from pathlib import Path
 
-from .env import SettingError, env_str
+from .env import SettingError, env_choice, env_str
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
@@ -33,7 +33,7 @@ def kafka_security_from_env() -> dict[str, str]:
     a CA file (otherwise librdkafka's default trust store) and a client
     certificate with its key. Raises ``SettingError`` naming the variable.
     """
-    protocol = _choice("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", SECURITY_PROTOCOLS)
+    protocol = env_choice("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT", SECURITY_PROTOCOLS)
     config = {"security.protocol": protocol}
     uses_sasl = protocol.startswith("SASL_")
     uses_ssl = protocol.endswith("SSL")
@@ -49,7 +49,7 @@ def kafka_security_from_env() -> dict[str, str]:
 def _sasl_config(protocol: str) -> dict[str, str]:
     required = f"required with KAFKA_SECURITY_PROTOCOL={protocol}"
     return {
-        "sasl.mechanism": _choice("KAFKA_SASL_MECHANISM", None, SASL_MECHANISMS),
+        "sasl.mechanism": env_choice("KAFKA_SASL_MECHANISM", None, SASL_MECHANISMS),
         "sasl.username": _required("KAFKA_SASL_USERNAME", required),
         "sasl.password": _required("KAFKA_SASL_PASSWORD", required),
     }
@@ -76,21 +76,6 @@ def _ssl_config() -> dict[str, str]:
     if key_password:
         config["ssl.key.password"] = key_password
     return config
-
-
-def _choice(name: str, default: str | None, allowed: tuple[str, ...]) -> str:
-    """The variable ``name``, upper-cased, which must be one of ``allowed``."""
-    try:
-        value = env_str(name, default).upper()
-    except SettingError:
-        raise SettingError(
-            f"The environment variable {name} is required: one of {', '.join(allowed)}."
-        ) from None
-    if value not in allowed:
-        raise SettingError(
-            f"{name} must be one of {', '.join(allowed)}, got {value!r}."
-        )
-    return value
 
 
 def _required(name: str, reason: str) -> str:

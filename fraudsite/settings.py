@@ -8,10 +8,24 @@ through ``fraudsite.env``; the defaults make ``make run`` work on a laptop
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from celery.schedules import crontab
 
-from .env import SettingError, env_bool, env_float, env_int, env_list, env_str
+from .env import (
+    SettingError,
+    env_bool,
+    env_choice,
+    env_database_url,
+    env_float,
+    env_host_ports,
+    env_http_url,
+    env_int,
+    env_list,
+    env_port,
+    env_redis_url,
+    env_str,
+    env_topic,
+    require_distinct,
+)
 from .kafka_security import kafka_security_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -29,16 +43,16 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # are: Django then believes their X-Forwarded-Proto, and the client address
 # comes from X-Forwarded-For (fraudsite/client_ip.py). With 0 (the default)
 # both headers are ignored, as a client could forge them.
-PROXY_COUNT = env_int("PROXY_COUNT", 0)
-if PROXY_COUNT < 0:
-    raise SettingError(f"PROXY_COUNT must be 0 or more, got {PROXY_COUNT}.")
+PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PROXY_COUNT else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers probe the health check over plain http.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 # Preloading binds the domain and every subdomain to HTTPS in browsers for
 # months and is hard to undo, so it is the domain owner's opt-in; without it
@@ -55,16 +69,8 @@ X_FRAME_OPTIONS = "DENY"
 # pair, not the address alone: an attacker elsewhere cannot lock a user out,
 # nor can colleagues behind one NAT lock out each other.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
-if AXES_FAILURE_LIMIT < 1:
-    raise SettingError(
-        f"AXES_FAILURE_LIMIT must be 1 or more, got {AXES_FAILURE_LIMIT}."
-    )
-if AXES_COOLOFF_MINUTES < 0:
-    raise SettingError(
-        f"AXES_COOLOFF_MINUTES must be 0 or more, got {AXES_COOLOFF_MINUTES}."
-    )
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15, minimum=0)
 AXES_COOLOFF_TIME = (
     timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES > 0 else None
 )
@@ -121,10 +127,12 @@ TEMPLATES = [
 
 ASGI_APPLICATION = "fraudsite.asgi.application"
 
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    "default": env_database_url(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=DATABASE_CONN_MAX_AGE,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -152,7 +160,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # to run from a checkout; the Docker image runs collectstatic anyway.
 WHITENOISE_USE_FINDERS = True
 
-REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = env_redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
+# How long rundetector waits for Redis to answer before giving up.
+REDIS_STARTUP_TIMEOUT = env_float("REDIS_STARTUP_TIMEOUT", 30.0, above=0)
 
 CHANNEL_LAYERS = {
     "default": {
@@ -163,20 +173,30 @@ CHANNEL_LAYERS = {
 
 # Kafka: the broker, how every client authenticates to it, the topic names
 # kept from the original tutorial app, and the producer's rate.
-KAFKA_BOOTSTRAP_SERVERS = env_str("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+KAFKA_BOOTSTRAP_SERVERS = env_host_ports("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 KAFKA_SECURITY = kafka_security_from_env()
 # How long the commands wait for a first answer from Kafka before giving up.
-KAFKA_STARTUP_TIMEOUT = env_float("KAFKA_STARTUP_TIMEOUT", 30.0)
-TRANSACTIONS_TOPIC = env_str("TRANSACTIONS_TOPIC", "queuing.transactions")
-LEGIT_TOPIC = env_str("LEGIT_TOPIC", "queuing.legit")
-FRAUD_TOPIC = env_str("FRAUD_TOPIC", "queuing.fraud")
-DEADLETTER_TOPIC = env_str("DEADLETTER_TOPIC", "queuing.deadletter")
-TRANSACTIONS_TOPIC_PARTITIONS = env_int("TRANSACTIONS_TOPIC_PARTITIONS", 3)
-TRANSACTIONS_PER_SECOND = env_float("TRANSACTIONS_PER_SECOND", 2.0)
+KAFKA_STARTUP_TIMEOUT = env_float("KAFKA_STARTUP_TIMEOUT", 30.0, above=0)
+TRANSACTIONS_TOPIC = env_topic("TRANSACTIONS_TOPIC", "queuing.transactions")
+LEGIT_TOPIC = env_topic("LEGIT_TOPIC", "queuing.legit")
+FRAUD_TOPIC = env_topic("FRAUD_TOPIC", "queuing.fraud")
+DEADLETTER_TOPIC = env_topic("DEADLETTER_TOPIC", "queuing.deadletter")
+require_distinct(
+    {
+        "TRANSACTIONS_TOPIC": TRANSACTIONS_TOPIC,
+        "LEGIT_TOPIC": LEGIT_TOPIC,
+        "FRAUD_TOPIC": FRAUD_TOPIC,
+        "DEADLETTER_TOPIC": DEADLETTER_TOPIC,
+    }
+)
+TRANSACTIONS_TOPIC_PARTITIONS = env_int("TRANSACTIONS_TOPIC_PARTITIONS", 3, minimum=1)
+TRANSACTIONS_PER_SECOND = env_float("TRANSACTIONS_PER_SECOND", 2.0, above=0)
 DETECTOR_GROUP_ID = env_str("DETECTOR_GROUP_ID", "fraud-detector")
-DETECTOR_BATCH_SIZE = env_int("DETECTOR_BATCH_SIZE", 5000)
+# librdkafka's consume() refuses more than 1,000,000 messages at once; far
+# below that, one batch is already one large database transaction.
+DETECTOR_BATCH_SIZE = env_int("DETECTOR_BATCH_SIZE", 5000, minimum=1, maximum=100_000)
 DETECTOR_INSTANCE_ID = env_str("DETECTOR_INSTANCE_ID", "")
-DETECTOR_METRICS_PORT = env_int("DETECTOR_METRICS_PORT", 0)
+DETECTOR_METRICS_PORT = env_port("DETECTOR_METRICS_PORT", 0, zero_is_off=True)
 DETECTOR_METRICS_ADDRESS = env_str("DETECTOR_METRICS_ADDRESS", "127.0.0.1")
 # The web app's /metrics answers staff sessions, or this bearer token.
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
@@ -187,20 +207,17 @@ ALERT_EMAILS = env_list("ALERT_EMAILS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "fraud-detector@localhost")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_PORT = env_port("EMAIL_PORT", 25)
 
 # Alerts can also go to a webhook: a JSON POST signed with HMAC-SHA256
 # (see transactions_app/alerts.py), retried with exponential backoff
 # (ALERT_WEBHOOK_RETRY_SECONDS doubling) until ALERT_WEBHOOK_ATTEMPTS
 # attempts have failed. The timeout bounds every connect and read.
-ALERT_WEBHOOK_URL = env_str("ALERT_WEBHOOK_URL", "")
+ALERT_WEBHOOK_URL = env_http_url("ALERT_WEBHOOK_URL")
 ALERT_WEBHOOK_SECRET = env_str("ALERT_WEBHOOK_SECRET", "")
-ALERT_WEBHOOK_TIMEOUT = env_float("ALERT_WEBHOOK_TIMEOUT", 5.0)
-ALERT_WEBHOOK_ATTEMPTS = env_int("ALERT_WEBHOOK_ATTEMPTS", 6)
-ALERT_WEBHOOK_RETRY_SECONDS = env_float("ALERT_WEBHOOK_RETRY_SECONDS", 10.0)
-if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_URL.startswith(("http://", "https://")):
-    # The value is not echoed: webhook URLs often carry a token.
-    raise SettingError("ALERT_WEBHOOK_URL must be an http:// or https:// URL.")
+ALERT_WEBHOOK_TIMEOUT = env_float("ALERT_WEBHOOK_TIMEOUT", 5.0, above=0)
+ALERT_WEBHOOK_ATTEMPTS = env_int("ALERT_WEBHOOK_ATTEMPTS", 6, minimum=1)
+ALERT_WEBHOOK_RETRY_SECONDS = env_float("ALERT_WEBHOOK_RETRY_SECONDS", 10.0, above=0)
 if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_SECRET:
     raise SettingError(
         "The environment variable ALERT_WEBHOOK_SECRET is required when "
@@ -210,17 +227,8 @@ if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_SECRET:
 # Periodic work (celery beat): flagged cases still open after
 # REVIEW_SLA_HOURS are escalated; legit transactions nobody reviewed are
 # deleted RETENTION_DAYS after their event time.
-REVIEW_SLA_HOURS = env_float("REVIEW_SLA_HOURS", 24.0)
-RETENTION_DAYS = env_int("RETENTION_DAYS", 90)
-for _name in (
-    "ALERT_WEBHOOK_TIMEOUT",
-    "ALERT_WEBHOOK_ATTEMPTS",
-    "ALERT_WEBHOOK_RETRY_SECONDS",
-    "REVIEW_SLA_HOURS",
-    "RETENTION_DAYS",
-):
-    if globals()[_name] <= 0:
-        raise SettingError(f"{_name} must be positive, got {globals()[_name]!r}.")
+REVIEW_SLA_HOURS = env_float("REVIEW_SLA_HOURS", 24.0, above=0)
+RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
@@ -242,9 +250,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOG_FORMAT = env_str("LOG_FORMAT", "plain")
-if LOG_FORMAT not in ("plain", "json"):
-    raise SettingError(f"LOG_FORMAT must be 'plain' or 'json', got {LOG_FORMAT!r}.")
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
+LOG_LEVEL = env_choice(
+    "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+)
 
 LOGGING = {
     "version": 1,
@@ -259,7 +268,7 @@ LOGGING = {
             "formatter": LOG_FORMAT,
         },
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # django-axes announces itself at every start; lockouts are warnings.
@@ -270,25 +279,38 @@ LOGGING = {
 # Detection: score bands, four-eyes approval of rule changes, how often a
 # running detector checks for rule changes, and how much history it
 # restores for partitions it is assigned.
-DETECTION_REVIEW_SCORE = env_int("DETECTION_REVIEW_SCORE", 50)
-DETECTION_FRAUD_SCORE = env_int("DETECTION_FRAUD_SCORE", 100)
+# The fraud score goes up to the largest score the table stores.
+DETECTION_FRAUD_SCORE = env_int(
+    "DETECTION_FRAUD_SCORE", 100, minimum=1, maximum=2_147_483_647
+)
+DETECTION_REVIEW_SCORE = env_int(
+    "DETECTION_REVIEW_SCORE",
+    50,
+    minimum=1,
+    maximum=DETECTION_FRAUD_SCORE,
+    why="at most DETECTION_FRAUD_SCORE",
+)
 RULES_FOUR_EYES = env_bool("RULES_FOUR_EYES", True)
-RULES_RELOAD_SECONDS = env_float("RULES_RELOAD_SECONDS", 2.0)
-DETECTION_RESTORE_SECONDS = env_float("DETECTION_RESTORE_SECONDS", 86400.0)
+RULES_RELOAD_SECONDS = env_float("RULES_RELOAD_SECONDS", 2.0, above=0)
+DETECTION_RESTORE_SECONDS = env_float("DETECTION_RESTORE_SECONDS", 86400.0, minimum=0)
 # How far an event time may lie ahead of, or behind, both the message's
 # Kafka time and the detector's clock (a replay of older history needs a
 # larger EVENT_TIME_MAX_BEHIND_SECONDS; a live stream can use smaller ones,
 # which leave a writer less room to spread its events out of the windows).
-EVENT_TIME_MAX_AHEAD_SECONDS = env_float("EVENT_TIME_MAX_AHEAD_SECONDS", 7 * 86400.0)
-EVENT_TIME_MAX_BEHIND_SECONDS = env_float(
-    "EVENT_TIME_MAX_BEHIND_SECONDS", 366 * 86400.0
+EVENT_TIME_MAX_AHEAD_SECONDS = env_float(
+    "EVENT_TIME_MAX_AHEAD_SECONDS",
+    7 * 86400.0,
+    above=0,
+    maximum=3650 * 86400,
+    why="at most ten years",
 )
-for _name in ("EVENT_TIME_MAX_AHEAD_SECONDS", "EVENT_TIME_MAX_BEHIND_SECONDS"):
-    if not 0 < globals()[_name] <= 3650 * 86400:
-        raise SettingError(
-            f"{_name} must be between 0 (excluded) and 315360000 (ten years), "
-            f"got {globals()[_name]!r}."
-        )
+EVENT_TIME_MAX_BEHIND_SECONDS = env_float(
+    "EVENT_TIME_MAX_BEHIND_SECONDS",
+    366 * 86400.0,
+    above=0,
+    maximum=3650 * 86400,
+    why="at most ten years",
+)
 
 # Queuing a task must never hold up the detector for long when Redis is
 # down: a few quick retries, then the error is logged and the stream goes on.

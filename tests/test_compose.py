@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.fresh_process import run_python
+
 COMPOSE = yaml.safe_load(
     (Path(__file__).resolve().parent.parent / "docker-compose.yml").read_text()
 )
@@ -91,8 +93,19 @@ def test_postgres_credentials_match_the_database_url():
     assert url == f"postgres://{user}:{password}@postgres:5432/{db}"
 
 
-def test_the_web_port_is_published_on_loopback_only():
-    assert SERVICES["web"]["ports"] == ["127.0.0.1:8000:8000"]
+def test_the_web_port_is_published_on_loopback_only_at_web_port():
+    """WEB_PORT picks the host port, so two checkouts can run side by side;
+    inside the container the image's 8000 stays, which the web command
+    serves and the health check (no WEB_PORT in the container) probes."""
+    assert SERVICES["web"]["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8000"]
+    assert "-p 8000 " in SERVICES["web"]["command"]
+    assert "WEB_PORT" not in SERVICES["web"]["environment"]
+    assert SERVICES["web"]["healthcheck"]["test"] == [
+        "CMD",
+        "python",
+        "-m",
+        "fraudsite.healthcheck",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -201,3 +214,24 @@ def test_the_database_password_is_required_and_shared():
     password = SERVICES["postgres"]["environment"]["POSTGRES_PASSWORD"]
     assert password.startswith("${POSTGRES_PASSWORD:?")
     assert f":{password}@postgres:5432/" in url
+
+
+def as_compose_passes_it(value: str) -> str:
+    """The value compose gives the container when the host sets nothing
+    but the two required secrets."""
+    value = re.sub(r"\$\{(\w+):\?[^}]*\}", lambda m: f"required-{m[1].lower()}", value)
+    return DEFAULTED.sub(lambda m: m[2], value)
+
+
+def test_the_settings_accept_what_compose_passes_by_default():
+    """Empty pass-throughs (``${NAME:-}``) are settings that are off when
+    empty; none of them stops start-up under the rule for empty values."""
+    env = {
+        variable: as_compose_passes_it(str(value))
+        for variable, value in SERVICES["web"]["environment"].items()
+    }
+    assert "" in env.values()
+    code = "import fraudsite.settings as s; print(s.KAFKA_BOOTSTRAP_SERVERS)"
+    result = run_python(["-c", code], without=tuple(env), **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["kafka:9092"]

@@ -6,40 +6,7 @@ import subprocess
 
 import pytest
 
-from fraudsite.env import SettingError, env_bool, env_float, env_int, env_list, env_str
 from tests.fresh_process import run_python
-
-
-def test_readers_use_defaults_when_unset(monkeypatch):
-    monkeypatch.delenv("FRAUD_TEST_VALUE", raising=False)
-    assert env_str("FRAUD_TEST_VALUE", "d") == "d"
-    assert env_float("FRAUD_TEST_VALUE", 2.0) == 2.0
-    assert env_int("FRAUD_TEST_VALUE", 3) == 3
-    assert env_bool("FRAUD_TEST_VALUE", True) is True
-    assert env_list("FRAUD_TEST_VALUE", "a, b,,c") == ["a", "b", "c"]
-
-
-@pytest.mark.parametrize(
-    ("reader", "raw", "message"),
-    [
-        (lambda: env_float("FRAUD_TEST_VALUE", 1.0), "fast", "must be a number"),
-        (lambda: env_float("FRAUD_TEST_VALUE", 1.0), "nan", "finite"),
-        (lambda: env_int("FRAUD_TEST_VALUE", 1), "1.5", "must be an integer"),
-        (lambda: env_bool("FRAUD_TEST_VALUE", True), "maybe", "true/false"),
-    ],
-)
-def test_malformed_values_name_the_variable(monkeypatch, reader, raw, message):
-    monkeypatch.setenv("FRAUD_TEST_VALUE", raw)
-    with pytest.raises(SettingError) as error:
-        reader()
-    assert "FRAUD_TEST_VALUE" in str(error.value)
-    assert message in str(error.value)
-
-
-def test_required_value_names_itself(monkeypatch):
-    monkeypatch.delenv("FRAUD_TEST_VALUE", raising=False)
-    with pytest.raises(SettingError, match="FRAUD_TEST_VALUE is required"):
-        env_str("FRAUD_TEST_VALUE")
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:
@@ -218,3 +185,209 @@ def test_plain_http_is_redirected_except_the_health_check(client, settings):
     proxied = client.get("/admin/login/", HTTP_X_FORWARDED_PROTO="https")
     assert proxied.status_code == 200
     assert "max-age=31536000" in proxied["Strict-Transport-Security"]
+
+
+# Every variable the table below sets, cleared from the inherited
+# environment so that each case changes exactly one thing.
+BOUNDED = {
+    "DETECTOR_BATCH_SIZE": ("1", "100000", "must be between 1 and 100000"),
+    "DETECTOR_METRICS_PORT": ("0", "65535", "must be between 0 and 65535"),
+    "EMAIL_PORT": ("1", "65535", "must be between 1 and 65535"),
+    "DETECTION_FRAUD_SCORE": ("1", "2147483647", "must be between 1 and 2147483647"),
+    "TRANSACTIONS_TOPIC_PARTITIONS": ("1", None, "must be 1 or more"),
+    "DETECTION_RESTORE_SECONDS": ("0", None, "must be 0 or more"),
+    "DATABASE_CONN_MAX_AGE": ("0", None, "must be 0 or more"),
+    "SECURE_HSTS_SECONDS": ("0", None, "must be 0 or more"),
+    "PROXY_COUNT": ("0", None, "must be 0 or more"),
+    "AXES_FAILURE_LIMIT": ("1", None, "must be 1 or more"),
+    "AXES_COOLOFF_MINUTES": ("0", None, "must be 0 or more"),
+    "ALERT_WEBHOOK_ATTEMPTS": ("1", None, "must be 1 or more"),
+    "RETENTION_DAYS": ("1", None, "must be 1 or more"),
+}
+POSITIVE = [
+    "RULES_RELOAD_SECONDS",
+    "KAFKA_STARTUP_TIMEOUT",
+    "REDIS_STARTUP_TIMEOUT",
+    "TRANSACTIONS_PER_SECOND",
+    "ALERT_WEBHOOK_TIMEOUT",
+    "ALERT_WEBHOOK_RETRY_SECONDS",
+    "REVIEW_SLA_HOURS",
+]
+# Event-time bounds: more than 0, at most ten years.
+EVENT_TIME = ["EVENT_TIME_MAX_AHEAD_SECONDS", "EVENT_TIME_MAX_BEHIND_SECONDS"]
+OTHERS = [
+    *EVENT_TIME,
+    "DATABASE_URL",
+    "REDIS_URL",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "DETECTION_REVIEW_SCORE",
+    "TRANSACTIONS_TOPIC",
+    "LEGIT_TOPIC",
+    "FRAUD_TOPIC",
+    "DEADLETTER_TOPIC",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "ALLOWED_HOSTS",
+    "DJANGO_DEBUG",
+    "SECRET_KEY",
+    "ALERT_WEBHOOK_URL",
+    "ALERT_WEBHOOK_SECRET",
+    "METRICS_TOKEN",
+    "DETECTOR_INSTANCE_ID",
+    "ALERT_EMAILS",
+    "CSRF_TRUSTED_ORIGINS",
+    "KAFKA_SASL_USERNAME",
+    "KAFKA_SECURITY_PROTOCOL",
+]
+TABLE_VARIABLES = (*BOUNDED, *POSITIVE, *OTHERS)
+
+
+def just_past(limit: str, step: int) -> str:
+    return str(int(limit) + step)
+
+
+BAD_VALUES = [
+    # Case 4 of issue 11, as reported.
+    ("DETECTOR_BATCH_SIZE", "-5", "DETECTOR_BATCH_SIZE must be between 1 and 100000"),
+    ("DETECTOR_BATCH_SIZE", "10000000", "DETECTOR_BATCH_SIZE must be between 1 and"),
+    ("REDIS_URL", "garbage", "REDIS_URL must be a redis://, rediss:// or unix:// URL"),
+    ("RULES_RELOAD_SECONDS", "-1", "RULES_RELOAD_SECONDS must be more than 0"),
+    ("DATABASE_URL", "nonsense", "DATABASE_URL must be a postgres:// URL"),
+    (
+        "DETECTION_REVIEW_SCORE",
+        "200",
+        "DETECTION_REVIEW_SCORE must be between 1 and 100",
+    ),
+    ("DETECTOR_METRICS_PORT", "99999", "DETECTOR_METRICS_PORT must be between 0 and"),
+    # Each bound just past its limit.
+    *(
+        (name, just_past(low, -1), f"{name} {message}")
+        for name, (low, _, message) in BOUNDED.items()
+    ),
+    *(
+        (name, just_past(high, 1), f"{name} {message}")
+        for name, (_, high, message) in BOUNDED.items()
+        if high is not None
+    ),
+    *((name, "0", f"{name} must be more than 0, got 0.") for name in POSITIVE),
+    *(
+        (name, value, f"{name} must be more than 0 and at most 315360000")
+        for name in EVENT_TIME
+        for value in ("0", "315360001")
+    ),
+    ("DETECTION_REVIEW_SCORE", "0", "DETECTION_REVIEW_SCORE must be between 1 and"),
+    ("DETECTION_REVIEW_SCORE", "101", "(at most DETECTION_FRAUD_SCORE), got 101."),
+    ("DETECTOR_BATCH_SIZE", "many", "DETECTOR_BATCH_SIZE must be an integer"),
+    ("RULES_RELOAD_SECONDS", "inf", "RULES_RELOAD_SECONDS must be a finite number"),
+    # URLs, addresses, names and choices.
+    ("REDIS_URL", "redis://127.0.0.1:65536/0", "The port in REDIS_URL must be between"),
+    ("REDIS_URL", "redis://127.0.0.1:0/0", "The port in REDIS_URL must be between"),
+    ("REDIS_URL", "redis:///0", "REDIS_URL must name a host"),
+    ("REDIS_URL", "redis://127.0.0.1:6379/one", "The database in REDIS_URL must be"),
+    ("REDIS_URL", "unix://", "REDIS_URL must name a socket"),
+    ("DATABASE_URL", "mysql://u:p@db/x", "DATABASE_URL must be a postgres:// URL"),
+    ("DATABASE_URL", "postgres://u:p@db:99999/x", "The port in DATABASE_URL must be"),
+    ("DATABASE_URL", "postgres://u:p@db:5432", "DATABASE_URL must name the database"),
+    ("DATABASE_URL", "postgres://u:p@:5432/x", "DATABASE_URL must name a host"),
+    ("KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:65536", "KAFKA_BOOTSTRAP_SERVERS must be"),
+    ("KAFKA_BOOTSTRAP_SERVERS", "k1:9092,,k2", "KAFKA_BOOTSTRAP_SERVERS must be"),
+    ("TRANSACTIONS_TOPIC", "t" * 250, "TRANSACTIONS_TOPIC must be a Kafka topic name"),
+    ("FRAUD_TOPIC", "fraud alerts", "FRAUD_TOPIC must be a Kafka topic name"),
+    ("DEADLETTER_TOPIC", "..", "DEADLETTER_TOPIC must be a Kafka topic name"),
+    ("LEGIT_TOPIC", "queuing.transactions", "TRANSACTIONS_TOPIC and LEGIT_TOPIC must"),
+    ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR"),
+    ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of plain, json"),
+    ("ALERT_WEBHOOK_URL", "https://", "ALERT_WEBHOOK_URL must be an http:// or"),
+    # Empty values are errors where the default is not itself empty.
+    ("KAFKA_BOOTSTRAP_SERVERS", "", "KAFKA_BOOTSTRAP_SERVERS is set but empty"),
+    ("REDIS_URL", " ", "REDIS_URL is set but empty"),
+    ("DATABASE_URL", "", "DATABASE_URL is set but empty"),
+    ("DETECTOR_BATCH_SIZE", "", "DETECTOR_BATCH_SIZE is set but empty"),
+    ("TRANSACTIONS_TOPIC", "", "TRANSACTIONS_TOPIC is set but empty"),
+    ("DJANGO_DEBUG", "", "DJANGO_DEBUG is set but empty"),
+    ("LOG_LEVEL", "", "LOG_LEVEL is set but empty"),
+    ("ALLOWED_HOSTS", "", "ALLOWED_HOSTS is set but empty"),
+    ("ALLOWED_HOSTS", ",", "ALLOWED_HOSTS must list at least one value"),
+    ("SECRET_KEY", "", "SECRET_KEY is required (it is set but empty)"),
+]
+
+
+def start(**env) -> subprocess.CompletedProcess:
+    """``manage.py version`` in a fresh process: it loads the settings and
+    does nothing else. Only ``env`` (and a secret key) is set of the
+    table's variables."""
+    env = {"SECRET_KEY": "k"} | env
+    return run_python(["manage.py", "version"], without=TABLE_VARIABLES, **env)
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), BAD_VALUES)
+def test_a_bad_value_stops_start_up_naming_the_variable_and_range(
+    variable, value, message
+):
+    """Start-up fails at once with one line naming the variable and what it
+    accepts; no traceback."""
+    result = start(**{variable: value})
+    assert result.returncode != 0
+    assert result.stderr.startswith("Configuration error: "), result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def settings_at(**env) -> dict:
+    """The named settings, as loaded in a fresh process with ``env``."""
+    names = sorted(env)
+    code = (
+        "import json; import fraudsite.settings as s; "
+        f"print(json.dumps({{n: getattr(s, n, None) for n in {names!r}}}))"
+    )
+    result = run_python(
+        ["-c", code], without=TABLE_VARIABLES, **({"SECRET_KEY": "k"} | env)
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_every_value_at_a_lower_limit_is_accepted():
+    at_limits = {name: low for name, (low, _, _) in BOUNDED.items()}
+    at_limits |= {name: "0.001" for name in POSITIVE}
+    loaded = settings_at(**at_limits, DETECTION_REVIEW_SCORE="1")
+    assert loaded == {
+        name: float(value) if name in POSITIVE else int(value)
+        for name, value in (at_limits | {"DETECTION_REVIEW_SCORE": "1"}).items()
+    }
+
+
+def test_every_value_at_an_upper_limit_is_accepted():
+    at_limits = {name: high for name, (_, high, _) in BOUNDED.items() if high}
+    loaded = settings_at(
+        **at_limits,
+        DETECTION_REVIEW_SCORE="2147483647",
+        TRANSACTIONS_TOPIC="t" * 249,
+        REDIS_URL="redis://127.0.0.1:65535/15",
+        KAFKA_BOOTSTRAP_SERVERS="k1:65535,[::1]:1,SASL_SSL://k3",
+    )
+    assert loaded == {name: int(value) for name, value in at_limits.items()} | {
+        "DETECTION_REVIEW_SCORE": 2147483647,
+        "TRANSACTIONS_TOPIC": "t" * 249,
+        "REDIS_URL": "redis://127.0.0.1:65535/15",
+        "KAFKA_BOOTSTRAP_SERVERS": "k1:65535,[::1]:1,SASL_SSL://k3",
+    }
+
+
+def test_an_empty_value_means_off_where_the_default_is_off():
+    """Settings whose default is empty ("off") take an empty value as unset:
+    docker-compose passes them through as ``${NAME:-}``."""
+    empty = {
+        "ALERT_WEBHOOK_URL": "",
+        "ALERT_WEBHOOK_SECRET": "",
+        "METRICS_TOKEN": "",
+        "DETECTOR_INSTANCE_ID": "",
+        "CSRF_TRUSTED_ORIGINS": "",
+        "KAFKA_SASL_USERNAME": "",
+    }
+    loaded = settings_at(**empty, ALERT_EMAILS=" ")
+    assert loaded == {name: "" for name in empty} | {
+        "ALERT_EMAILS": [],
+        "CSRF_TRUSTED_ORIGINS": [],
+        "KAFKA_SASL_USERNAME": None,
+    }

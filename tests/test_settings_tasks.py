@@ -64,10 +64,10 @@ def test_a_webhook_with_its_secret_is_accepted():
             {"ALERT_WEBHOOK_URL": "file:///etc/passwd", "ALERT_WEBHOOK_SECRET": "s"},
             "ALERT_WEBHOOK_URL must be an http:// or https:// URL",
         ),
-        ({"ALERT_WEBHOOK_TIMEOUT": "0"}, "ALERT_WEBHOOK_TIMEOUT must be positive"),
-        ({"ALERT_WEBHOOK_ATTEMPTS": "-1"}, "ALERT_WEBHOOK_ATTEMPTS must be positive"),
+        ({"ALERT_WEBHOOK_TIMEOUT": "0"}, "ALERT_WEBHOOK_TIMEOUT must be more than 0"),
+        ({"ALERT_WEBHOOK_ATTEMPTS": "-1"}, "ALERT_WEBHOOK_ATTEMPTS must be 1 or more"),
         ({"REVIEW_SLA_HOURS": "soon"}, "REVIEW_SLA_HOURS must be a number"),
-        ({"RETENTION_DAYS": "0"}, "RETENTION_DAYS must be positive"),
+        ({"RETENTION_DAYS": "0"}, "RETENTION_DAYS must be 1 or more"),
         ({"RETENTION_DAYS": "90d"}, "RETENTION_DAYS must be an integer"),
     ],
 )

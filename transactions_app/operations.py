@@ -29,9 +29,11 @@ def check_database() -> None:
         cursor.execute("SELECT 1")
 
 
-def check_redis() -> None:
+def check_redis(*, timeout: float = 2.0) -> None:
+    """Ping ``REDIS_URL``; raises when it does not answer within
+    ``timeout`` seconds."""
     client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+        settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout
     )
     try:
         client.ping()

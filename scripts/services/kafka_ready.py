@@ -11,6 +11,7 @@ Usage: kafka_ready.py [--bootstrap HOST:PORT] [--timeout SECONDS]
 """
 
 import argparse
+import os
 import sys
 import time
 from collections import deque
@@ -46,7 +47,11 @@ def fail(message, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument(
+        "--bootstrap",
+        default=f"127.0.0.1:{os.environ.get('KAFKA_PORT') or 9092}",
+        help="the broker (default: 127.0.0.1:$KAFKA_PORT, else 9092)",
+    )
     parser.add_argument("--timeout", type=float, default=90.0)
     parser.add_argument("--started-at", type=float)
     parser.add_argument("--pid", type=int)

@@ -1,8 +1,9 @@
-import os
 import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from fraudsite.env import env_str
 
 
 class Command(BaseCommand):
@@ -17,10 +18,11 @@ class Command(BaseCommand):
         if users.filter(is_superuser=True).exists():
             self.stdout.write("an admin login exists already")
             return
-        username = os.environ.get("ADMIN_USERNAME") or "admin"
-        password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        username = env_str("ADMIN_USERNAME", "admin")
+        given = env_str("ADMIN_PASSWORD", "")  # empty: generate one
+        password = given or secrets.token_urlsafe(12)
         users.create_superuser(username=username, email="", password=password)
-        if os.environ.get("ADMIN_PASSWORD"):
+        if given:
             self.stdout.write(
                 f"created admin login {username!r} (password from ADMIN_PASSWORD)"
             )

@@ -6,10 +6,8 @@ from django.core.management.base import BaseCommand
 from prometheus_client import start_http_server
 
 from transactions_app.streaming.assembly import build_detector, tune_garbage_collection
-from transactions_app.streaming.connection import (
-    kafka_failures_end_the_command,
-    verify_configured_connection,
-)
+from transactions_app.streaming.connection import kafka_failures_end_the_command
+from transactions_app.streaming.startup import verify_detector_startup
 from transactions_app.streaming.topics import detector_topics
 
 
@@ -63,7 +61,7 @@ class Command(BaseCommand):
         **options,
     ):
         with kafka_failures_end_the_command():
-            verify_configured_connection()
+            verify_detector_startup()
             self._run(group_id, instance_id, exit_when_idle, batch_size, metrics_port)
 
     def _run(self, group_id, instance_id, exit_when_idle, batch_size, metrics_port):
