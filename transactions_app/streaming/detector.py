@@ -7,7 +7,8 @@ The order of the steps is the delivery guarantee. For every batch:
    ``transaction_id``), retrying with backoff while the database is down;
 3. produce each result to the legit or fraud topic and each dead letter to
    the dead-letter topic, then wait until Kafka has acknowledged them all
-   (producing the batch again, with backoff, if Kafka refused any);
+   (producing again, with backoff, only what Kafka refused; a dead letter
+   refused for its size goes in its minimal form: see ``outgoing``);
 4. commit the batch's offsets;
 5. broadcast the new rows to the live page (best effort).
 
