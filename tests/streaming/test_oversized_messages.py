@@ -6,14 +6,18 @@ also when it reads the same messages again."""
 
 import hashlib
 import json
+import random
 import time
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 
 from tests.streaming.detector_process import DetectorProcess
 from transactions_app.models import DeadLetter, Transaction
 from transactions_app.streaming.codec import MAX_MESSAGE_BYTES
+from transactions_app.streaming.connection import kafka_connection
+from transactions_app.streaming.kafka import create_admin
 
 pytestmark = [
     pytest.mark.integration,
@@ -173,3 +177,35 @@ def test_oversized_messages_become_truncated_dead_letters_and_detection_goes_on(
     run_until_committed(settings, kafka, f"{group_id}-again", topic)
     assert Transaction.objects.count() == 1 + len(expected)
     assert DeadLetter.objects.count() == len(expected)
+
+
+def test_a_dead_letter_the_broker_refuses_goes_in_its_minimal_form(
+    settings, kafka_topics, kafka, group_id
+):
+    """A dead-letter topic with a lower limit than the fitted letter: the
+    broker refuses it, the minimal form (no key or value) goes instead,
+    the table keeps the letter, and detection goes on."""
+    admin = create_admin(connection=kafka_connection())
+    limit = ConfigEntry(
+        "max.message.bytes", "10000", incremental_operation=AlterConfigOpType.SET
+    )
+    resource = ConfigResource(
+        "topic", kafka_topics.deadletter, incremental_configs=[limit]
+    )
+    for future in admin.incremental_alter_configs([resource]).values():
+        future.result(timeout=30)
+    topic = kafka_topics.transactions
+    noise = random.Random(11).randbytes(70_000)  # compression cannot shrink it
+    messages = [{"value": noise, "key": b"one"}, {"value": transaction(1)}]
+    assert produce(raw_producer(kafka), topic, messages) == [None, None]
+
+    detector = run_until_committed(settings, kafka, group_id, topic)
+
+    [minimal] = kafka.read(kafka_topics.deadletter, expected=1)
+    assert (minimal.key(), minimal.value()) == (None, None)
+    headers = dict(minimal.headers())
+    assert headers["deadletter.original-size"] == b"70000"
+    assert headers["deadletter.refused"]
+    assert "producing its minimal form" in detector.output
+    assert len(DeadLetter.objects.get().value) == MAX_MESSAGE_BYTES
+    assert Transaction.objects.count() == 1
