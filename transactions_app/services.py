@@ -19,6 +19,7 @@ from .models import (
     Transaction,
     WebhookDelivery,
 )
+from .streaming.deadletters import FittedDeadLetter, fit_dead_letter
 from .streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
 
 logger = logging.getLogger(__name__)
@@ -273,26 +274,33 @@ def transaction_release_alert(*, transaction_id) -> None:
 
 
 def dead_letters_store(*, rejected: Sequence[RejectedMessage]) -> None:
-    """Keep rejected messages; one row per Kafka position, so a batch read
-    again after a crash adds nothing."""
+    """Keep rejected messages, bounded to fit (``fit_dead_letter``); one row
+    per Kafka position, so a batch read again after a crash adds nothing."""
     DeadLetter.objects.bulk_create(
-        [
-            DeadLetter(
-                error=item.error,
-                topic=item.topic,
-                partition=item.partition,
-                offset=item.offset,
-                key=item.key,
-                value=item.value,
-                headers=[
-                    [name, base64.b64encode(value or b"").decode()]
-                    for name, value in item.headers
-                ],
-                received_at=item.received_at,
-            )
-            for item in rejected
-        ],
+        [_dead_letter_row(fit_dead_letter(item)) for item in rejected],
         ignore_conflicts=True,
+    )
+
+
+def _dead_letter_row(letter: FittedDeadLetter) -> DeadLetter:
+    item = letter.item
+    return DeadLetter(
+        error=letter.error,
+        topic=item.topic,
+        partition=item.partition,
+        offset=item.offset,
+        key=letter.key,
+        value=letter.value,
+        headers=[
+            [name, base64.b64encode(value or b"").decode()]
+            for name, value in letter.headers
+        ],
+        original_size=letter.original_size,
+        sha256=letter.sha256 or "",
+        original_key_size=letter.original_key_size,
+        headers_dropped=letter.headers_dropped,
+        truncated=",".join(letter.truncated),
+        received_at=item.received_at,
     )
 
 

@@ -197,13 +197,18 @@ def run_backtest(backtest_id: int) -> int:
 def redrive_dead_letters(self, dead_letter_ids: list[int], user_id=None) -> int:
     """Send dead letters to the input topic again, as they came (key, bytes,
     headers, plus ``redriven.from``), after the cause was fixed; returns how
-    many were sent. Kafka not acknowledging all of them retries the task."""
+    many were sent. Kafka not acknowledging all of them retries the task.
+    Truncated letters are skipped, with a warning: the message as it came
+    is not kept whole, and sending what is kept would be another one."""
     from .selectors import dead_letters_by_ids
     from .services import dead_letters_mark_redriven
     from .streaming.connection import kafka_connection
     from .streaming.kafka import create_producer
 
     letters = dead_letters_by_ids(dead_letter_ids=dead_letter_ids)
+    if cut := [d.pk for d in letters if d.truncated]:
+        logger.warning("not re-driving truncated dead letters %s", cut)
+        letters = [d for d in letters if not d.truncated]
     producer = create_producer(connection=kafka_connection())
     failures = []
     for letter in letters:

@@ -7,7 +7,8 @@ The order of the steps is the delivery guarantee. For every batch:
    ``transaction_id``), retrying with backoff while the database is down;
 3. produce each result to the legit or fraud topic and each dead letter to
    the dead-letter topic, then wait until Kafka has acknowledged them all
-   (producing the batch again, with backoff, if Kafka refused any);
+   (producing again, with backoff, only what Kafka refused; a dead letter
+   refused for its size goes in its minimal form: see ``outgoing``);
 4. commit the batch's offsets;
 5. broadcast the new rows to the live page (best effort).
 
@@ -24,6 +25,7 @@ past a batch that was not stored. A rebalance commits the batch in hand
 before the partitions go.
 """
 
+import functools
 import logging
 import threading
 import time
@@ -43,8 +45,9 @@ from .codec import (
     decode_transaction,
     encode_verdict,
 )
-from .deadletters import dead_letter_headers
+from .deadletters import bounded_error, dead_letter_message
 from .kafka import message_origin
+from .outgoing import Outgoing, next_attempt
 from .records import ClassifiedTransaction, RejectedMessage
 
 logger = logging.getLogger(__name__)
@@ -164,7 +167,7 @@ class Detector:
         self._stop = threading.Event()
         self._last_activity = clock()
         self._last_progress = (clock(), 0)
-        self._delivery_errors: list[str] = []
+        self._delivery_errors: list[tuple[Outgoing, KafkaError]] = []
         self.processed = 0
         self.flagged = 0
         self.dead_letters = 0
@@ -371,69 +374,100 @@ class Detector:
             delay = min(delay * 2, 30.0)
 
     def _deliver_with_retry(self, classified, dead) -> bool:
-        """Produce the batch's results until Kafka acknowledges all of them;
-        False if asked to stop first."""
+        """Produce the batch's results and dead letters until Kafka has
+        acknowledged each; False if asked to stop first. Only what Kafka
+        refused is produced again (with backoff), so nothing acknowledged
+        is duplicated; a dead letter refused for what it is goes again at
+        once in its minimal form."""
+        pending = self._results(classified) + self._dead_letters(dead)
         delay = self._retry_delay
         while True:
-            self._produce_results(classified)
-            self._produce_dead_letters(dead)
-            errors = self._wait_for_delivery()
-            if errors is None:
+            refused = self._produce_all(pending)
+            if refused is None:
                 return False
-            if not errors:
+            pending, transient = next_attempt(refused)
+            if not pending:
                 return True
+            if not transient:
+                continue  # only minimal dead letters: no need to wait
             logger.warning(
-                "Kafka refused %d results (%s); producing the batch again in %.1f s",
-                len(errors),
-                "; ".join(errors[:3]),
+                "Kafka refused %d messages (%s); producing them again in %.1f s",
+                len(transient),
+                "; ".join(f"{o.topic}: {e}" for o, e in transient[:3]),
                 delay,
             )
             if self._stop.wait(delay):
                 return False
             delay = min(delay * 2, 30.0)
 
-    def _produce_results(self, classified: list[ClassifiedTransaction]) -> None:
-        for item in classified:
-            flagged = item.verdict.is_flagged
-            topic = self._topics.fraud if flagged else self._topics.legit
-            self._produce(
-                topic,
+    def _results(self, classified: list[ClassifiedTransaction]) -> list[Outgoing]:
+        return [
+            Outgoing(
+                self._topics.fraud if item.verdict.is_flagged else self._topics.legit,
                 key=str(item.transaction.transaction_id).encode(),
                 value=encode_verdict(item.transaction, item.verdict),
             )
+            for item in classified
+        ]
 
-    def _produce_dead_letters(self, dead: list[RejectedMessage]) -> None:
+    def _dead_letters(self, dead: list[RejectedMessage]) -> list[Outgoing]:
+        letters = []
         for item in dead:
             logger.warning(
                 "dead letter %s[%d]@%d: %s",
                 item.topic,
                 item.partition,
                 item.offset,
-                item.error,
+                bounded_error(item.error),
             )
-            self._produce(
-                self._topics.deadletter,
-                key=item.key,
-                value=item.value,
-                headers=dead_letter_headers(item),
-            )
+            letters.append(dead_letter_message(self._topics.deadletter, item))
+        return letters
 
-    def _produce(self, topic: str, **kwargs) -> None:
+    def _produce_all(self, pending: list[Outgoing]):
+        """Produce ``pending`` and wait for Kafka: the ``(message, error)``
+        pairs it refused, or None if asked to stop while waiting."""
+        refused: list[tuple[Outgoing, KafkaError]] = []
+        for outgoing in pending:
+            error = self._produce(outgoing)
+            if error is not None:
+                refused.append((outgoing, error))
+        delivery_errors = self._wait_for_delivery()
+        if delivery_errors is None:
+            return None
+        return refused + delivery_errors
+
+    def _produce(self, outgoing: Outgoing) -> KafkaError | None:
+        """Hand one message to the producer; the error if it refused it at
+        once (too large, say). A fatal error stops the detector: the
+        producer is unusable."""
         while True:
             try:
-                self._producer.produce(topic, on_delivery=self._on_delivery, **kwargs)
+                self._producer.produce(
+                    outgoing.topic,
+                    key=outgoing.key,
+                    value=outgoing.value,
+                    headers=outgoing.headers,
+                    on_delivery=functools.partial(self._on_delivery, outgoing),
+                )
                 self._producer.poll(0)
-                return
+                return None
             except BufferError:
                 self._producer.poll(0.1)  # queue full: let deliveries drain
+            except KafkaException as exception:
+                error = exception.args[0]
+                if isinstance(error, KafkaError) and (
+                    error.fatal() or error.code() == KafkaError._FATAL
+                ):
+                    raise
+                return error
 
-    def _on_delivery(self, error, message) -> None:
+    def _on_delivery(self, outgoing: Outgoing, error, _message) -> None:
         if error is not None:
-            self._delivery_errors.append(f"{message.topic()}: {error}")
+            self._delivery_errors.append((outgoing, error))
 
-    def _wait_for_delivery(self) -> list[str] | None:
-        """Wait for every produced message; the delivery errors, or None if
-        asked to stop while messages were still in flight."""
+    def _wait_for_delivery(self) -> list[tuple[Outgoing, KafkaError]] | None:
+        """Wait for every produced message; the refused ones with their
+        errors, or None if asked to stop while some were still in flight."""
         while self._producer.flush(1.0) > 0:
             if self._stop.is_set():
                 return None
