@@ -1,12 +1,16 @@
 """Faults against the real services: a killed detector, two detectors with
-one dying, a database outage, a broker restart, Redis down. In every case
-each transaction ends up stored exactly once."""
+one dying, a database outage, a broker restart (also one that outlasts the
+session timeout while a batch waits on the database), Redis down. In every
+case each transaction ends up stored exactly once."""
 
 import json
 import subprocess
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -76,6 +80,70 @@ def report(capsys, text: str) -> None:
 
 def services(action: str, service: str) -> None:
     subprocess.run([*SERVICES, action, service], check=True, capture_output=True)
+
+
+class SteadyProducer(threading.Thread):
+    """Produces ``rate`` keyed transactions a second until ``stop``, through
+    a broker outage too (the client buffers them); ``sent`` is what it
+    produced, every one acknowledged once ``stop`` returns."""
+
+    def __init__(self, kafka, topic: str, rate: int) -> None:
+        super().__init__(daemon=True)
+        from confluent_kafka import Producer
+
+        self._producer = Producer(kafka.config)
+        self._topic, self._rate = topic, rate
+        self._stopping = threading.Event()
+        self.sent: list[dict] = []
+
+    def run(self) -> None:
+        tick, started = 0.05, time.monotonic()
+        while not self._stopping.wait(tick):
+            due = int((time.monotonic() - started) * self._rate) - len(self.sent)
+            for document in messages(due):
+                self._producer.produce(
+                    self._topic,
+                    key=document["source"].encode(),
+                    value=json.dumps(document).encode(),
+                )
+                self.sent.append(document)
+            self._producer.poll(0)
+
+    def stop(self) -> list[dict]:
+        self._stopping.set()
+        self.join()
+        assert self._producer.flush(120) == 0, "the producer lost messages"
+        return self.sent
+
+
+@contextmanager
+def table_locked(model):
+    """Holds ACCESS EXCLUSIVE on ``model``'s table from a connection of its
+    own: every write to it waits, as on a database stalled by a lock."""
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"],
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+    ) as locker:
+        table = model._meta.db_table
+        locker.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+        yield lambda: locker.execute(
+            "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass"
+            " AND NOT granted",
+            [table],
+        ).fetchone()[0]
+        locker.rollback()
+
+
+def wait_until_all_committed(kafka, group_id: str, topic: str) -> None:
+    wait_until(
+        lambda: kafka.uncommitted(group_id, topic, 3) == {},
+        120,
+        "the offsets committed to the end",
+    )
 
 
 def test_a_killed_detector_restarts_and_nothing_is_lost_or_doubled(
@@ -216,3 +284,53 @@ def test_classification_goes_on_while_redis_is_down(
         services("start", "redis")
     assert "live feed broadcast failed" in detector.output
     assert_exactly_once(sent)
+
+
+def test_a_broker_outage_past_the_session_timeout_with_a_batch_in_hand(
+    settings, kafka_topics, kafka, group_id, capsys
+):
+    """Static membership, 200 tx/s, a batch waiting on a locked table when
+    the broker goes, the broker away longer than the 10 s session timeout
+    (the member is timed out, and the restarted broker still maps the
+    instance id to the old member): the detector catches up by itself and
+    every transaction is stored exactly once."""
+    detector = DetectorProcess(
+        settings, "--group-id", group_id, "--instance-id", "detector-1"
+    )
+    load = SteadyProducer(kafka, kafka_topics.transactions, rate=200)
+    try:
+        detector.wait_for_output("partitions assigned")
+        load.start()
+        wait_until(lambda: stored_count() >= 1_000, 60, "the first rows")
+        with table_locked(Transaction) as waiting_on_lock:
+            wait_until(lambda: waiting_on_lock() > 0, 30, "a batch on the lock")
+            services("stop", "kafka")
+            try:
+                time.sleep(12)  # the outage: past the session timeout
+            finally:
+                services("start", "kafka")
+            back = time.monotonic()
+            time.sleep(3)  # the database stays stalled a little longer
+        time.sleep(5)  # steady load after the outage
+        sent = load.stop()
+        try:
+            wait_until(lambda: stored_count() >= len(sent), 120, "every row")
+        except AssertionError as error:
+            stalled = f"{stored_count()} of {len(sent)} stored"
+            raise AssertionError(f"{error}: {stalled}\n{detector.output}") from None
+        caught_up = time.monotonic() - back
+        wait_until_all_committed(kafka, group_id, kafka_topics.transactions)
+        assert detector.terminate() == 0, detector.output
+    finally:
+        if load.is_alive():
+            load.stop()
+        detector.stop()
+        services("start", "kafka")
+    assert_exactly_once(sent)
+    rebuilds = detector.output.count("building new clients")
+    report(
+        capsys,
+        f"{len(sent)} produced at 200/s, broker down 12 s with a batch on a "
+        f"locked table: all stored once {caught_up:.1f} s after the broker "
+        f"was back (clients rebuilt {rebuilds} times)",
+    )
