@@ -425,3 +425,23 @@ def test_a_dead_consumer_refusing_to_close_does_not_hide_the_error():
     with pytest.raises(KafkaClientFailed, match="fenced"):
         detector.run()
     assert log[-1] == ("close",)
+
+
+class DeadProducer(InMemoryProducer):
+    """An idempotent producer librdkafka declared dead: its error callback
+    raises out of every flush."""
+
+    def flush(self, timeout=None):
+        raise KafkaClientFailed("Fatal error: Local: Inconsistent state")
+
+
+def test_a_dead_producer_ends_the_loop_uncommitted():
+    """The writer's error reaches ``run``; closing the dead producer again
+    does not hide it."""
+    detector, consumer, _producer, log = make_detector([])
+    detector._producer = DeadProducer(log)
+    detector._consumer = InMemoryConsumer([[message(10.0, 0)]], log)
+    with pytest.raises(KafkaClientFailed, match="Inconsistent state"):
+        detector.run()
+    assert detector._consumer.committed == []
+    assert log[-1] == ("close",)
