@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from transactions_app.streaming import metrics
 from transactions_app.streaming.metrics import Liveness, serve_metrics
 
 
@@ -84,3 +85,22 @@ def test_healthz_and_metrics_are_served_on_the_metrics_port():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def statistics(lags: dict[str, int]) -> str:
+    partitions = {p: {"consumer_lag": lag} for p, lag in lags.items()}
+    return json.dumps({"topics": {"t.lag": {"partitions": partitions}}})
+
+
+def test_the_lag_counts_only_the_partitions_of_the_latest_report():
+    """A partition lost in a rebalance leaves the lag (and the gauge): stale
+    lag would report a detector with idle partitions as stuck."""
+    metrics.record_statistics(statistics({"0": 5, "1": 7, "-1": 99}))
+    assert metrics.current_lag() == 12
+    metrics.record_statistics(statistics({"0": 4, "1": -1}))
+    assert metrics.current_lag() == 4
+    gauge = {
+        (sample.labels["topic"], sample.labels["partition"]): sample.value
+        for sample in metrics.LAG.collect()[0].samples
+    }
+    assert gauge == {("t.lag", "0"): 4}

@@ -61,17 +61,24 @@ _lag_by_partition: dict[tuple[str, str], int] = {}
 
 def record_statistics(stats_json: str) -> None:
     """librdkafka's ``stats_cb``: the consumer lag of every partition this
-    consumer owns."""
+    consumer owns. Each report replaces the one before, so a partition
+    that went to another detector in a rebalance no longer counts here."""
     try:
         stats = json.loads(stats_json)
     except ValueError:
         return
+    lags = {}
     for topic, details in stats.get("topics", {}).items():
         for partition, numbers in details.get("partitions", {}).items():
             lag = numbers.get("consumer_lag", -1)
             if partition != "-1" and lag >= 0:
-                LAG.labels(topic, partition).set(lag)
-                _lag_by_partition[(topic, partition)] = lag
+                lags[(topic, partition)] = lag
+    for gone in _lag_by_partition.keys() - lags.keys():
+        LAG.remove(*gone)
+    for (topic, partition), lag in lags.items():
+        LAG.labels(topic, partition).set(lag)
+    _lag_by_partition.clear()
+    _lag_by_partition.update(lags)
 
 
 def current_lag() -> int | None:
