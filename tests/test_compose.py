@@ -172,13 +172,14 @@ def test_setup_runs_once():
     ("name", "probe"),
     [
         ("web", "fraudsite.healthcheck"),
-        ("detector", "http://127.0.0.1:9100/metrics"),
+        ("detector", "http://127.0.0.1:9100/healthz"),
         ("worker", "inspect ping"),
     ],
 )
 def test_health_checks_probe_the_process_itself(name, probe):
-    """The web app's /healthz, the detector's metrics port (which the
-    command must open) and a ping answered by this very worker."""
+    """The web app's /healthz, the detector's /healthz on its metrics port
+    (which the command must open) and a ping answered by this very
+    worker."""
     assert probe in " ".join(SERVICES[name]["healthcheck"]["test"])
     if name == "detector":
         assert "--metrics-port 9100" in SERVICES[name]["command"]

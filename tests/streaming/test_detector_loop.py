@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from transactions_app.detection import default_engine
 from transactions_app.streaming.detector import (
@@ -14,6 +14,7 @@ from transactions_app.streaming.detector import (
     DetectorTopics,
     EngineDetection,
 )
+from transactions_app.streaming.kafka import KafkaClientFailed
 from transactions_app.streaming.records import StoredBatch
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -339,3 +340,108 @@ def test_dead_letters_keep_the_bytes_and_say_why():
     assert headers["deadletter.partition"] == b"0"
     assert headers["deadletter.topic"] == b"in"
     assert headers["deadletter.time"] == NOW.isoformat().encode()
+
+
+class ErrorMessage(FakeMessage):
+    """What ``consume`` returns for an event instead of a message."""
+
+    def __init__(self, error):
+        super().__init__(None, -1)
+        self._error = error
+
+    def error(self):
+        return self._error
+
+
+def test_a_fatal_consumer_error_ends_the_loop_for_new_clients():
+    """librdkafka reports a dead consumer as a ``_FATAL`` event that
+    confluent-kafka does not flag ``fatal()``; the loop must not poll a dead
+    consumer for ever: it closes and raises, and reads nothing more."""
+    fatal = KafkaError(KafkaError._FATAL, "Fatal error: Static consumer fenced")
+    detector, consumer, _producer, log = make_detector(
+        [[ErrorMessage(fatal)], [message(20.0, 1)]]
+    )
+    with pytest.raises(KafkaClientFailed, match="Static consumer fenced"):
+        detector.run()
+    assert len(consumer.batches) == 1  # the next batch was never read
+    assert consumer.committed == []
+    assert log == [("subscribe", ("in",)), ("close",)]
+
+
+def test_an_error_event_that_is_not_fatal_is_skipped():
+    transient = KafkaError(KafkaError._TRANSPORT, "broker down")
+    detector, consumer, _producer, _log = make_detector(
+        [[ErrorMessage(transient), message(10.0, 0)]]
+    )
+    detector.run()
+    assert [(tp.partition, tp.offset) for tp in consumer.committed] == [(0, 1)]
+
+
+class FencedConsumer(InMemoryConsumer):
+    """Refuses commits as a static member fenced by its instance id."""
+
+    def __init__(self, batches, log, code):
+        super().__init__(batches, log)
+        self.code = code
+
+    def commit(self, offsets, asynchronous):
+        raise KafkaException(KafkaError(self.code, "Commit failed"))
+
+
+def test_a_fenced_commit_ends_the_loop_for_new_clients():
+    """A commit refused with ``FENCED_INSTANCE_ID`` means the consumer is
+    dead: the loop raises instead of logging and reading on."""
+    detector, _consumer, _producer, log = make_detector([])
+    detector._consumer = FencedConsumer(
+        [[message(10.0, 0)], [message(20.0, 1)]], log, KafkaError.FENCED_INSTANCE_ID
+    )
+    with pytest.raises(KafkaClientFailed, match="offset commit"):
+        detector.run()
+    assert [step[0] for step in log].count("stored") == 1
+    assert log[-1] == ("close",)
+
+
+def test_a_commit_refused_in_a_rebalance_is_only_logged(caplog):
+    """Partitions taken by a rebalance: the new owner reads the batch again."""
+    detector, _consumer, _producer, log = make_detector([])
+    detector._consumer = FencedConsumer(
+        [[message(10.0, 0)]], log, KafkaError.UNKNOWN_MEMBER_ID
+    )
+    detector.run()
+    assert "offset commit failed" in caplog.text
+    assert log[-1] == ("close",)
+
+
+class DeadOnClose(InMemoryConsumer):
+    def close(self):
+        super().close()
+        raise KafkaException(KafkaError(KafkaError._FATAL, "dead"))
+
+
+def test_a_dead_consumer_refusing_to_close_does_not_hide_the_error():
+    fatal = KafkaError(KafkaError._FATAL, "fenced")
+    detector, _consumer, _producer, log = make_detector([])
+    detector._consumer = DeadOnClose([[ErrorMessage(fatal)]], log)
+    with pytest.raises(KafkaClientFailed, match="fenced"):
+        detector.run()
+    assert log[-1] == ("close",)
+
+
+class DeadProducer(InMemoryProducer):
+    """An idempotent producer librdkafka declared dead: its error callback
+    raises out of every flush."""
+
+    def flush(self, timeout=None):
+        raise KafkaClientFailed("Fatal error: Local: Inconsistent state")
+
+
+def test_a_dead_producer_ends_the_loop_uncommitted():
+    """The writer's error reaches ``run``; closing the dead producer again
+    does not hide it."""
+    detector, consumer, _producer, log = make_detector([])
+    detector._producer = DeadProducer(log)
+    detector._consumer = InMemoryConsumer([[message(10.0, 0)]], log)
+    with pytest.raises(KafkaClientFailed, match="Inconsistent state"):
+        detector.run()
+    assert detector._consumer.committed == []
+    assert log[-1] == ("close",)

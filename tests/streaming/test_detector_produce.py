@@ -11,6 +11,7 @@ from tests.streaming.test_detector_loop import (
     make_detector,
     message,
 )
+from transactions_app.streaming.kafka import KafkaClientFailed
 
 
 def size(key, value, headers) -> int:
@@ -145,11 +146,12 @@ def test_a_transient_error_from_produce_is_retried_with_backoff():
 
 
 def test_a_fatal_producer_error_stops_the_detector_uncommitted():
-    """A fatal error makes the producer unusable: the detector stops, the
-    batch is read again after a restart."""
+    """A fatal error makes the producer unusable: the detector stops with
+    the client declared dead (to be built anew), the batch uncommitted, so
+    it is read again."""
     error = KafkaError(KafkaError._FATAL, "fenced", fatal=True)
     detector, consumer, _producer, log = make_detector([[message(10.0, 0)]])
     detector._producer = FlakyProduceProducer(log, error=error, times=1)
-    with pytest.raises(KafkaException):
+    with pytest.raises(KafkaClientFailed, match="producer: fenced"):
         detector.run()
     assert consumer.committed == []

@@ -1,12 +1,15 @@
 """The adapter's connection: every client gets the security settings, and
-only refused credentials or TLS failures are fatal (pure, no broker)."""
+only refused credentials, TLS failures and a client librdkafka declared
+dead stop it (pure, no broker)."""
 
 import pytest
 from confluent_kafka import KafkaError
 
 from transactions_app.streaming.kafka import (
+    KafkaClientFailed,
     KafkaConnection,
     KafkaSecurityError,
+    is_fatal,
     on_client_error,
     security_failure,
 )
@@ -53,3 +56,27 @@ def test_a_broker_that_is_down_is_only_logged(code, caplog):
     assert security_failure(error) is None
     on_client_error(error)
     assert "kafka: Connection refused" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        KafkaError(KafkaError._FATAL, "Fatal error: Broker: Static consumer fenced"),
+        KafkaError(KafkaError.FENCED_INSTANCE_ID, "Static consumer fenced"),
+        KafkaError(KafkaError._TRANSPORT, "out of sequence", fatal=True),
+    ],
+    ids=["fatal-marker", "fenced-instance", "flagged-fatal"],
+)
+def test_an_error_that_kills_the_client_is_raised_out_of_the_callback(error):
+    """A dead client must not be waited on: the callback raises, so the
+    call that served it (``consume``, ``poll``, ``flush``) does too."""
+    assert is_fatal(error)
+    with pytest.raises(KafkaClientFailed, match=error.str()):
+        on_client_error(error)
+
+
+@pytest.mark.parametrize(
+    "code", [KafkaError.UNKNOWN_MEMBER_ID, KafkaError.REBALANCE_IN_PROGRESS]
+)
+def test_group_errors_librdkafka_recovers_from_are_not_fatal(code):
+    assert not is_fatal(KafkaError(code, "rejoining"))

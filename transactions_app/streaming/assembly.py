@@ -1,8 +1,14 @@
 """The detector as the platform runs it, assembled from settings: the
 Kafka clients, the rules from the database, storage through the services
-and the live feed. ``rundetector`` and the pipeline benchmark both use it."""
+and the live feed. ``rundetector`` and the pipeline benchmark both use it;
+``rundetector`` runs it under ``RecoveringDetector``, which builds it again
+when Kafka declares a client dead."""
 
 import gc
+import logging
+import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -21,8 +27,16 @@ from . import metrics
 from .codec import EventTimeBounds
 from .connection import kafka_connection
 from .detector import Detector, DetectorTopics
-from .kafka import TopicSpec, create_admin, create_consumer, create_producer
+from .kafka import (
+    KafkaClientFailed,
+    TopicSpec,
+    create_admin,
+    create_consumer,
+    create_producer,
+)
 from .kafka import ensure_topics as kafka_ensure_topics
+
+logger = logging.getLogger(__name__)
 
 
 def build_detector(
@@ -61,6 +75,7 @@ def build_detector(
         on_store_error=close_old_connections,
         writer_teardown=connections.close_all,
         on_batch=on_batch,
+        on_poll=metrics.record_poll,
         batch_size=batch_size or settings.DETECTOR_BATCH_SIZE,
         exit_when_idle=exit_when_idle,
         event_time_bounds=EventTimeBounds(
@@ -68,6 +83,100 @@ def build_detector(
             behind=timedelta(seconds=settings.EVENT_TIME_MAX_BEHIND_SECONDS),
         ),
     )
+
+
+class RecoveringDetector:
+    """Runs detectors made by ``build``, one at a time, until shutdown.
+
+    A detector whose Kafka client died (``KafkaClientFailed``) has closed
+    its clients and committed nothing more; a fresh one, with new clients,
+    takes its place and rejoins the group under the same instance id. Its
+    partitions are assigned again, so the detection state is restored from
+    the database as after a restart, and the batch that was not committed
+    is read again (storage skips what is stored). After ``max_rebuilds``
+    rebuilds within ``window`` seconds the error propagates, so the process
+    exits non-zero for its supervisor instead of rebuilding for ever.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[], Detector],
+        *,
+        max_rebuilds: int = 5,
+        window: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._build = build
+        self._max_rebuilds = max_rebuilds
+        self._window = window
+        self._clock = clock
+        self._rebuilds: deque[float] = deque()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._current: Detector | None = None
+        self._done = (0, 0)  # processed, dead letters of the detectors before
+
+    def run(self) -> None:
+        """Run detectors until one stops without a dead client."""
+        while True:
+            detector = self._start()
+            try:
+                detector.run()
+                return
+            except KafkaClientFailed as error:
+                self._retire(detector)
+                if self._stopping.is_set() or not self._may_rebuild():
+                    raise
+                logger.error(
+                    "Kafka client failed (%s); building new clients "
+                    "(rebuild %d of at most %d in %.0f s)",
+                    error,
+                    len(self._rebuilds),
+                    self._max_rebuilds,
+                    self._window,
+                )
+
+    def signal_shutdown(self) -> None:
+        """Stop the running detector after its batch in hand, and build no
+        other. Safe from a signal handler."""
+        self._stopping.set()
+        with self._lock:
+            if self._current is not None:
+                self._current.signal_shutdown()
+
+    @property
+    def processed(self) -> int:
+        return self._done[0] + (self._current.processed if self._current else 0)
+
+    @property
+    def dead_letters(self) -> int:
+        current = self._current.dead_letters if self._current else 0
+        return self._done[1] + current
+
+    def _start(self) -> Detector:
+        detector = self._build()
+        with self._lock:
+            self._current = detector
+        if self._stopping.is_set():  # a signal came while it was built
+            detector.signal_shutdown()
+        return detector
+
+    def _retire(self, detector: Detector) -> None:
+        with self._lock:
+            self._current = None
+            self._done = (
+                self._done[0] + detector.processed,
+                self._done[1] + detector.dead_letters,
+            )
+
+    def _may_rebuild(self) -> bool:
+        now = self._clock()
+        while self._rebuilds and now - self._rebuilds[0] > self._window:
+            self._rebuilds.popleft()
+        if len(self._rebuilds) >= self._max_rebuilds:
+            return False
+        self._rebuilds.append(now)
+        return True
 
 
 def tune_garbage_collection() -> None:

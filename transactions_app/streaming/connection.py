@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from .kafka import (
+    KafkaClientFailed,
     KafkaConnection,
     KafkaSecurityError,
     KafkaUnavailable,
@@ -33,10 +34,11 @@ def verify_configured_connection() -> None:
 
 @contextmanager
 def kafka_failures_end_the_command() -> Iterator[None]:
-    """Turn refused credentials, a failed TLS handshake or brokers that
-    never answered into a ``CommandError``: the command exits non-zero with
-    the message instead of retrying for ever or printing a traceback."""
+    """Turn refused credentials, a failed TLS handshake, brokers that
+    never answered or clients that kept dying into a ``CommandError``: the
+    command exits non-zero with the message instead of retrying for ever
+    or printing a traceback."""
     try:
         yield
-    except (KafkaSecurityError, KafkaUnavailable) as error:
+    except (KafkaSecurityError, KafkaUnavailable, KafkaClientFailed) as error:
         raise CommandError(str(error)) from error

@@ -23,6 +23,11 @@ commits it) before handing over the next one, and hands nothing over after
 a batch that did not complete, so offsets are committed in order and never
 past a batch that was not stored. A rebalance commits the batch in hand
 before the partitions go.
+
+A client that Kafka declares dead (a fatal error, such as a static member
+fenced after a long outage) ends ``run`` with ``KafkaClientFailed``, the
+clients closed and the batch in hand uncommitted: the caller builds a new
+detector, which reads that batch again (storage skips what is stored).
 """
 
 import functools
@@ -46,7 +51,7 @@ from .codec import (
     encode_verdict,
 )
 from .deadletters import bounded_error, dead_letter_message
-from .kafka import message_origin
+from .kafka import KafkaClientFailed, is_fatal, message_origin
 from .outgoing import Outgoing, next_attempt
 from .records import ClassifiedTransaction, RejectedMessage
 
@@ -118,6 +123,8 @@ class Detector:
     is down) are retried with backoff; anything else stops the detector,
     uncommitted. ``writer_teardown`` runs on the writer thread when the
     detector closes (to close that thread's database connection).
+    ``on_poll`` is called after every poll of the consumer, ``on_batch``
+    after every commit (the health check watches both).
     """
 
     def __init__(
@@ -134,6 +141,7 @@ class Detector:
         retryable: tuple[type[BaseException], ...] = (ConnectionError,),
         on_store_error: Callable[[], object] = lambda: None,
         on_batch: Callable[..., object] = lambda **batch: None,
+        on_poll: Callable[[], object] = lambda: None,
         writer_teardown: Callable[[], object] = lambda: None,
         batch_size: int = 500,
         poll_timeout: float = 0.1,
@@ -153,6 +161,7 @@ class Detector:
         self._retryable = retryable
         self._on_store_error = on_store_error
         self._on_batch = on_batch
+        self._on_poll = on_poll
         self._writer_teardown = writer_teardown
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="detector-writer")
         self._in_flight: tuple[Future, list[Message], float] | None = None
@@ -173,7 +182,9 @@ class Detector:
         self.dead_letters = 0
 
     def run(self) -> None:
-        """Subscribe and process batches until asked to stop; then close."""
+        """Subscribe and process batches until asked to stop; then close.
+        Raises ``KafkaClientFailed`` when a client died (closed, nothing
+        more committed)."""
         self._consumer.subscribe(
             [self._topics.transactions],
             on_assign=self._on_assign,
@@ -203,6 +214,7 @@ class Detector:
         if self._in_flight is not None:
             timeout = min(timeout, WRITER_CHECK)
         messages = self._consumer.consume(self._batch_size, timeout)
+        self._on_poll()
         messages = [m for m in messages if self._is_data(m)]
         if not messages:
             if self._in_flight is None:
@@ -343,11 +355,14 @@ class Detector:
         self._last_progress = (now, self.processed)
 
     def _is_data(self, message: Message) -> bool:
+        """True for a message to process; False for an event to skip (logged
+        unless it is the end of a partition). A fatal error, which would
+        leave the consumer alive but serving nothing, raises."""
         error = message.error()
         if error is None:
             return True
-        if error.fatal():
-            raise KafkaException(error)
+        if is_fatal(error):
+            raise KafkaClientFailed(f"consumer: {error.str()}")
         if error.code() != KafkaError._PARTITION_EOF:
             logger.warning("consumer error: %s", error)
         return False
@@ -455,10 +470,8 @@ class Detector:
                 self._producer.poll(0.1)  # queue full: let deliveries drain
             except KafkaException as exception:
                 error = exception.args[0]
-                if isinstance(error, KafkaError) and (
-                    error.fatal() or error.code() == KafkaError._FATAL
-                ):
-                    raise
+                if isinstance(error, KafkaError) and is_fatal(error):
+                    raise KafkaClientFailed(f"producer: {error.str()}") from exception
                 return error
 
     def _on_delivery(self, outgoing: Outgoing, error, _message) -> None:
@@ -483,6 +496,8 @@ class Detector:
         try:
             self._consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as error:
+            if is_fatal(error.args[0]):  # fenced: this consumer is done
+                raise KafkaClientFailed(f"offset commit: {error}") from error
             # Lost the partitions in a rebalance: the new owner reads the
             # batch again and storage skips what is already there.
             logger.warning("offset commit failed: %s", error)
@@ -496,12 +511,20 @@ class Detector:
             self._writer.submit(self._writer_teardown).result()
         finally:
             self._writer.shutdown()
-            try:
-                self._producer.flush(10.0)
-            finally:
-                self._consumer.close()
+            self._close_client("producer", lambda: self._producer.flush(10.0))
+            self._close_client("consumer", self._consumer.close)
         logger.info(
             "detector stopped: %d classified, %d dead letters",
             self.processed,
             self.dead_letters,
         )
+
+    @staticmethod
+    def _close_client(name: str, close: Callable[[], object]) -> None:
+        """Close one client; a dead one may refuse, which is only logged so
+        that the other is closed too and the error that stopped the loop
+        is the one that propagates."""
+        try:
+            close()
+        except (KafkaException, KafkaClientFailed) as error:
+            logger.warning("closing the %s: %s", name, error)

@@ -65,6 +65,30 @@ class KafkaUnavailable(Exception):
     """No broker answered within the start-up timeout."""
 
 
+class KafkaClientFailed(Exception):
+    """A client hit a fatal error and will never work again.
+
+    librdkafka marks some errors fatal (a static member fenced by its own
+    instance id after a long outage, an idempotent producer out of
+    sequence): the client then stays alive but serves nothing. Whoever
+    owns the client must close it and build a new one; the error callback
+    and the detector loop raise this so that nobody waits on a dead client.
+    """
+
+
+# What a dead client reports: librdkafka's own fatal marker, and a static
+# member fenced by its instance id (fatal in librdkafka, but reported on a
+# commit before the marker arrives).
+_FATAL_CODES = frozenset({KafkaError._FATAL, KafkaError.FENCED_INSTANCE_ID})
+
+
+def is_fatal(error: KafkaError) -> bool:
+    """True when the client that reported ``error`` is dead. confluent-kafka
+    flags only some of them ``fatal()`` (never a consumed message's error),
+    hence the codes too."""
+    return error.fatal() or error.code() in _FATAL_CODES
+
+
 # librdkafka reports a failed TLS handshake as a transport error; its text
 # is the only sign that retrying will not help.
 _TLS_FAILURE = "SSL handshake failed"
@@ -85,10 +109,13 @@ def security_failure(error: KafkaError) -> str | None:
 
 def on_client_error(error: KafkaError) -> None:
     """The ``error_cb`` of every client: raises ``KafkaSecurityError`` for
-    a security failure, logs anything else (librdkafka retries it)."""
+    a security failure and ``KafkaClientFailed`` for a fatal error, out of
+    the call that served it; logs anything else (librdkafka retries it)."""
     failure = security_failure(error)
     if failure:
         raise KafkaSecurityError(failure)
+    if is_fatal(error):
+        raise KafkaClientFailed(error.str())
     logger.warning("kafka: %s", error.str())
 
 

@@ -1,4 +1,6 @@
-"""Prometheus metrics of the detector, served on ``--metrics-port``.
+"""Prometheus metrics and health of the detector, served on
+``--metrics-port``: ``/healthz`` answers whether the loop is making
+progress, every other path the metrics.
 
 Counters and histograms are updated by the detector loop once per batch;
 consumer lag comes from librdkafka's statistics callback.
@@ -6,8 +8,14 @@ consumer lag comes from librdkafka's statistics callback.
 
 import json
 import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +53,7 @@ def record_batch(*, outcomes, dead: int, seconds: float, ages) -> None:
     BATCH_SECONDS.observe(seconds)
     for age in ages:
         LATENCY_SECONDS.observe(age)
+    LIVENESS.committed()
 
 
 _lag_by_partition: dict[tuple[str, str], int] = {}
@@ -52,20 +61,128 @@ _lag_by_partition: dict[tuple[str, str], int] = {}
 
 def record_statistics(stats_json: str) -> None:
     """librdkafka's ``stats_cb``: the consumer lag of every partition this
-    consumer owns."""
+    consumer owns. Each report replaces the one before, so a partition
+    that went to another detector in a rebalance no longer counts here."""
     try:
         stats = json.loads(stats_json)
     except ValueError:
         return
+    lags = {}
     for topic, details in stats.get("topics", {}).items():
         for partition, numbers in details.get("partitions", {}).items():
             lag = numbers.get("consumer_lag", -1)
             if partition != "-1" and lag >= 0:
-                LAG.labels(topic, partition).set(lag)
-                _lag_by_partition[(topic, partition)] = lag
+                lags[(topic, partition)] = lag
+    for gone in _lag_by_partition.keys() - lags.keys():
+        LAG.remove(*gone)
+    for (topic, partition), lag in lags.items():
+        LAG.labels(topic, partition).set(lag)
+    _lag_by_partition.clear()
+    _lag_by_partition.update(lags)
 
 
 def current_lag() -> int | None:
     """Messages this detector is behind, over its partitions (None before
     the first statistics arrive)."""
     return sum(_lag_by_partition.values()) if _lag_by_partition else None
+
+
+# How long the loop may go without polling, or without committing while
+# behind, before it is reported unhealthy: well past a slow batch or a
+# rebalance, well within librdkafka's 5-minute max.poll.interval.ms.
+STALL_SECONDS = 60.0
+
+
+class Liveness:
+    """When the detector loop last polled Kafka and last committed, and
+    whether that is too long ago.
+
+    A loop that polls but commits nothing is fine while there is nothing
+    to read; with messages waiting (``lag`` above 0: the lag counts from
+    the committed offsets, so it cannot shrink without commits) it is
+    stuck, as is a loop that stopped polling. A dead Kafka client or a
+    database that stays away ends up here.
+    """
+
+    def __init__(
+        self,
+        *,
+        stall_seconds: float = STALL_SECONDS,
+        lag: Callable[[], int | None] = current_lag,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stall_seconds = stall_seconds
+        self._lag = lag
+        self._clock = clock
+        self._last_poll = self._last_commit = clock()
+
+    def polled(self) -> None:
+        self._last_poll = self._clock()
+
+    def committed(self) -> None:
+        self._last_commit = self._clock()
+
+    def report(self) -> dict:
+        """``status`` ok or unhealthy (with the ``reason``), and the figures
+        it was judged on."""
+        now, lag = self._clock(), self._lag()
+        since_poll, since_commit = now - self._last_poll, now - self._last_commit
+        report = {
+            "status": "ok",
+            "seconds_since_poll": round(since_poll, 1),
+            "seconds_since_commit": round(since_commit, 1),
+            "lag": lag,
+        }
+        if since_poll > self._stall_seconds:
+            reason = f"no poll of Kafka for {since_poll:.0f} s"
+        elif lag and since_commit > self._stall_seconds:
+            reason = f"no offset committed for {since_commit:.0f} s, {lag} behind"
+        else:
+            return report
+        return report | {"status": "unhealthy", "reason": reason}
+
+
+LIVENESS = Liveness()
+
+
+def record_poll() -> None:
+    """The detector loop polled the consumer (its ``on_poll``)."""
+    LIVENESS.polled()
+
+
+def health_app(liveness: Liveness, metrics_app) -> Callable:
+    """A WSGI app: ``/healthz`` answers 200 or 503 with the liveness
+    report as JSON; every other path is ``metrics_app``."""
+
+    def app(environ, start_response):
+        if environ.get("PATH_INFO") != "/healthz":
+            return metrics_app(environ, start_response)
+        report = liveness.report()
+        status = "200 OK" if report["status"] == "ok" else "503 Service Unavailable"
+        body = json.dumps(report).encode()
+        start_response(status, [("Content-Type", "application/json")])
+        return [body]
+
+    return app
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args) -> None:  # noqa: A002 - the base's name
+        pass  # a probe every few seconds would flood the log
+
+
+def serve_metrics(port: int, address: str, liveness: Liveness = LIVENESS):
+    """Serve the metrics and ``/healthz`` on ``address:port`` from a daemon
+    thread; returns the server (``shutdown()`` stops it)."""
+    family = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM)[0][0]
+    server_class = type("MetricsServer", (ThreadingWSGIServer,), {})
+    server_class.address_family = family
+    server = make_server(
+        address,
+        port,
+        health_app(liveness, make_wsgi_app()),
+        server_class,
+        handler_class=_QuietHandler,
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -3,10 +3,14 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from prometheus_client import start_http_server
 
-from transactions_app.streaming.assembly import build_detector, tune_garbage_collection
+from transactions_app.streaming.assembly import (
+    RecoveringDetector,
+    build_detector,
+    tune_garbage_collection,
+)
 from transactions_app.streaming.connection import kafka_failures_end_the_command
+from transactions_app.streaming.metrics import serve_metrics
 from transactions_app.streaming.startup import verify_detector_startup
 from transactions_app.streaming.topics import detector_topics
 
@@ -40,8 +44,8 @@ class Command(BaseCommand):
             "--metrics-port",
             type=int,
             default=settings.DETECTOR_METRICS_PORT or None,
-            help="Serve Prometheus metrics on this port (default: "
-            "DETECTOR_METRICS_PORT; none when unset).",
+            help="Serve Prometheus metrics, and /healthz, on this port "
+            "(default: DETECTOR_METRICS_PORT; none when unset).",
         )
         parser.add_argument(
             "--batch-size",
@@ -66,13 +70,15 @@ class Command(BaseCommand):
 
     def _run(self, group_id, instance_id, exit_when_idle, batch_size, metrics_port):
         if metrics_port:
-            start_http_server(metrics_port, addr=settings.DETECTOR_METRICS_ADDRESS)
-        detector = build_detector(
-            topics=detector_topics(),
-            group_id=group_id,
-            instance_id=instance_id,
-            batch_size=batch_size,
-            exit_when_idle=exit_when_idle,
+            serve_metrics(metrics_port, settings.DETECTOR_METRICS_ADDRESS)
+        detector = RecoveringDetector(
+            lambda: build_detector(
+                topics=detector_topics(),
+                group_id=group_id,
+                instance_id=instance_id,
+                batch_size=batch_size,
+                exit_when_idle=exit_when_idle,
+            )
         )
         tune_garbage_collection()
         if threading.current_thread() is threading.main_thread():
