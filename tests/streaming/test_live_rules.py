@@ -9,9 +9,9 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.core.management import call_command
 
 from tests.streaming.detector_process import ROOT, detector_env
+from tests.streaming.detector_thread import run_detector_until_done
 from transactions_app.models import Rule, Transaction
 from transactions_app.rules.services import rule_version_propose
 
@@ -97,14 +97,14 @@ def test_windows_survive_a_restart(kafka_topics, kafka, group_id):
         [message(10.0, source=source) for _ in range(5)],
         key=source.encode(),
     )
-    call_command("rundetector", group_id=group_id, exit_when_idle=3)
+    run_detector_until_done(kafka, group_id=group_id)
     assert (
         not Transaction.objects.filter(source=source).exclude(outcome="legit").exists()
     )
 
     sixth = message(10.0, source=source)
     kafka.produce(kafka_topics.transactions, [sixth], key=source.encode())
-    call_command("rundetector", group_id=group_id, exit_when_idle=3)
+    run_detector_until_done(kafka, group_id=group_id)
     row = Transaction.objects.get(transaction_id=sixth["transaction_id"])
     assert [r["rule"] for r in row.reasons] == ["velocity"]
     assert row.reasons[0]["observed"] == "6 transactions"
