@@ -5,9 +5,16 @@ import json
 import os
 import time
 import uuid
+from contextlib import contextmanager
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    Producer,
+    TopicPartition,
+)
 
 from transactions_app.streaming.connection import kafka_connection
 from transactions_app.streaming.kafka import (
@@ -75,29 +82,61 @@ class KafkaHelper:
         assert producer.flush(30) == 0
 
     def read(self, topic: str, *, expected: int, timeout: float = 30.0) -> list:
-        """Every message of ``topic`` from the start; waits until at least
-        ``expected`` have arrived or ``timeout`` passes, then reads on for a
-        moment so extra messages would show."""
-        consumer = Consumer(
-            self.config
-            | {
-                "group.id": f"test-reader-{uuid.uuid4().hex}",
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": False,
-            }
+        """Every message of ``topic`` from the start: returns once at least
+        ``expected`` have arrived and the reader has reached the end of every
+        partition, so that messages beyond ``expected`` (a duplicate) show.
+        The end is the broker's word (partition EOF), not a quiet spell;
+        ``timeout`` only bounds a failure."""
+        consumer = self._consumer(
+            {"enable.auto.commit": False, "enable.partition.eof": True}
         )
-        consumer.subscribe([topic])
-        messages, idle_polls = [], 0
+        partitions = set(
+            consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        )
+        consumer.assign(
+            [TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions]
+        )
+        messages, at_end = [], set()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            batch = consumer.consume(500, 0.5)
-            messages.extend(m for m in batch if m.error() is None)
-            if len(messages) >= expected:
-                idle_polls = idle_polls + 1 if not batch else 0
-                if idle_polls >= 2:
-                    break
-        consumer.close()
+        try:
+            while len(messages) < expected or at_end != partitions:
+                assert time.monotonic() < deadline, (
+                    f"{topic}: {len(messages)} of {expected} messages in {timeout} s"
+                )
+                for message in consumer.consume(500, 0.2):
+                    error = message.error()
+                    if error is None:
+                        messages.append(message)
+                        at_end.discard(message.partition())
+                    elif error.code() == KafkaError._PARTITION_EOF:
+                        at_end.add(message.partition())
+        finally:
+            consumer.close()
         return messages
+
+    @contextmanager
+    def offsets(self, group_id: str, topic: str):
+        """A reader of ``group_id``'s progress on ``topic`` (``uncommitted``)
+        through one client, to be asked again and again while waiting."""
+        consumer = Consumer(self.config | {"group.id": group_id})  # joins nothing
+        try:
+            yield GroupProgress(consumer, topic)
+        finally:
+            consumer.close()
+
+    def wait_for_commit(self, group_id: str, topic: str, timeout: float = 120.0):
+        """Wait until ``group_id`` has committed the end of every partition
+        of ``topic`` (a detector commits a batch once it is stored, routed
+        and acknowledged)."""
+        deadline = time.monotonic() + timeout
+        with self.offsets(group_id, topic) as progress:
+            while behind := progress.uncommitted():
+                assert time.monotonic() < deadline, f"not committed: {behind}"
+                time.sleep(0.1)
+
+    def _consumer(self, extra: dict) -> Consumer:
+        group = f"test-reader-{uuid.uuid4().hex}"
+        return Consumer(self.config | {"group.id": group} | extra)
 
     def committed(self, group_id: str, topic: str, partitions: int) -> dict:
         consumer = Consumer(self.config | {"group.id": group_id})
@@ -126,6 +165,33 @@ class KafkaHelper:
         }
         consumer.close()
         return ends
+
+
+class GroupProgress:
+    """How far a consumer group has committed on a topic, against the
+    topic's end, read through a consumer of that group that never joins it
+    (so it takes no partitions from the group's members)."""
+
+    def __init__(self, consumer: Consumer, topic: str) -> None:
+        self._consumer = consumer
+        self._topic = topic
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        self.partitions = sorted(metadata.partitions)
+
+    def uncommitted(self) -> dict:
+        """Partitions whose committed offset is behind the end, with the
+        number of messages not committed (empty when all is committed)."""
+        tps = [TopicPartition(self._topic, p) for p in self.partitions]
+        committed = {
+            tp.partition: max(tp.offset, 0)
+            for tp in self._consumer.committed(tps, timeout=10)
+        }
+        behind = {}
+        for tp in tps:
+            end = self._consumer.get_watermark_offsets(tp, timeout=10)[1]
+            if end > committed[tp.partition]:
+                behind[tp.partition] = end - committed[tp.partition]
+        return behind
 
 
 @pytest.fixture

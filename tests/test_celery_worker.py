@@ -58,7 +58,7 @@ class WorkerProcess:
         Path(self._log.name).unlink(missing_ok=True)
 
 
-def wait_for(condition, worker: WorkerProcess, timeout: float = 60.0) -> None:
+def wait_for(condition, worker: WorkerProcess, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -44,6 +44,57 @@ def test_the_latest_detector_lag_travels_with_the_frame():
     assert frames.take(now=1.0)["lag"] == 40
 
 
+def item(transaction_id: str, outcome: str) -> dict:
+    return {"transaction_id": transaction_id, "outcome": outcome}
+
+
+def test_transactions_already_in_the_snapshot_are_neither_sent_nor_counted():
+    """An event that carries transactions the client got in its snapshot
+    (stored just before the snapshot was read) adds only the others."""
+    frames = FrameBuffer(interval=0.1)
+    frames.already_sent(["a", "b"])
+    frames.add(
+        {
+            "transactions": [
+                item("a", "legit"),
+                item("b", "fraud"),
+                item("c", "fraud"),
+            ],
+            "counts": {"legit": 1, "review": 0, "fraud": 2},
+        }
+    )
+    frame = frames.take(now=1.0)
+    assert frame["transactions"] == [item("c", "fraud")]
+    assert frame["counts"] == {"legit": 0, "review": 0, "fraud": 1}
+
+
+def test_an_event_wholly_in_the_snapshot_adds_nothing():
+    frames = FrameBuffer(interval=0.1)
+    frames.already_sent(["a"])
+    frames.add({"transactions": [item("a", "review")], "counts": {"review": 1}})
+    frame = frames.take(now=1.0)
+    assert frame["transactions"] == []
+    assert frame["counts"] == {"legit": 0, "review": 0, "fraud": 0}
+
+
+def test_without_a_snapshot_every_transaction_counts():
+    """Snapshot first, event after: nothing in common, nothing left out
+    (and an empty snapshot leaves every event whole)."""
+    frames = FrameBuffer(interval=0.1)
+    frames.already_sent([])
+    frames.add({"transactions": [item("a", "legit")], "counts": {"legit": 1}})
+    assert frames.take(now=1.0)["counts"]["legit"] == 1
+
+
+def test_counts_never_go_below_zero():
+    """An event whose counts do not cover its items (not what the detector
+    sends) is clamped, never negative."""
+    frames = FrameBuffer(interval=0.1)
+    frames.already_sent(["a"])
+    frames.add({"transactions": [item("a", "fraud")], "counts": {"legit": 3}})
+    assert frames.take(now=1.0)["counts"] == {"legit": 3, "review": 0, "fraud": 0}
+
+
 def test_lag_comes_from_the_kafka_client_statistics():
     import json
 

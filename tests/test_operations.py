@@ -62,15 +62,17 @@ def test_json_logs_are_one_object_per_line():
     assert document["level"] == "WARNING"
 
 
-def scrape_until(port: int, expected: str, attempts: int = 150) -> str:
-    """The detector's metrics page, once it shows ``expected``."""
-    for _ in range(attempts):
-        url = f"http://127.0.0.1:{port}/metrics"
+def scrape_until(port: int, expected: str, timeout: float = 60.0) -> str:
+    """The detector's metrics page, once it shows ``expected`` (asked again
+    until then; ``timeout`` bounds a failure)."""
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/metrics"
+    while True:
         text = urllib.request.urlopen(url, timeout=5).read().decode()
         if expected in text:
             return text
+        assert time.monotonic() < deadline, f"{expected!r} not in:\n{text}"
         time.sleep(0.2)
-    return text
 
 
 def free_port() -> int:

@@ -17,6 +17,11 @@ class LiveFeedConsumer(AsyncJsonWebsocketConsumer):
     """Sends the latest transactions on connect, then the batch events,
     merged so that the client gets at most ``FRAMES_PER_SECOND`` frames.
 
+    It joins the group before it reads the snapshot, so that no batch falls
+    between the two; a batch that lands in both is left out of the frames
+    (``FrameBuffer.already_sent``), so the client gets each transaction
+    once, whatever the order.
+
     Anonymous and non-staff users are refused before the handshake
     completes (the client sees HTTP 403).
     """
@@ -34,7 +39,9 @@ class LiveFeedConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         WEBSOCKETS.inc()
         self.counted = True
-        await self.send_json({"type": "snapshot", "transactions": await self._latest()})
+        snapshot = await self._latest()
+        self.frames.already_sent(item["transaction_id"] for item in snapshot)
+        await self.send_json({"type": "snapshot", "transactions": snapshot})
 
     async def disconnect(self, code):
         task = getattr(self, "flush_task", None)

@@ -61,17 +61,39 @@
     while (rows.children.length > MAX_ROWS) rows.lastElementChild.remove();
   }
 
-  function count(batchCounts) {
-    for (const [outcome, n] of Object.entries(batchCounts)) {
+  // The counters count what this connection delivered: the snapshot's rows
+  // and then every frame (the server leaves out of frames what the snapshot
+  // already had, so each transaction is counted once). A reconnect brings a
+  // new snapshot, which replaces the rows, and the counters start again from
+  // it, so they always describe the rows' source.
+  function outcomesOf(transactions) {
+    const counts = {};
+    for (const tx of transactions) counts[tx.outcome] = (counts[tx.outcome] || 0) + 1;
+    return counts;
+  }
+
+  function count(counts) {
+    for (const [outcome, n] of Object.entries(counts)) {
       totals.total += n;
       if (outcome !== "legit") totals.flagged += n;
       if (outcome === "fraud") totals.fraud += n;
-      second[outcome] = (second[outcome] || 0) + n;
     }
     $("count-total").textContent = totals.total.toLocaleString();
     $("count-flagged").textContent = totals.flagged.toLocaleString();
     const rate = totals.total ? (100 * totals.fraud) / totals.total : 0;
     $("fraud-rate").textContent = rate.toFixed(1) + "%";
+  }
+
+  function countFrame(counts) {
+    for (const [outcome, n] of Object.entries(counts)) {
+      second[outcome] = (second[outcome] || 0) + n;
+    }
+    count(counts);
+  }
+
+  function countSnapshot(transactions) {
+    totals.total = totals.flagged = totals.fraud = 0;
+    count(outcomesOf(transactions));
   }
 
   function tick() {
@@ -118,10 +140,12 @@
   function receive(message) {
     lastUpdate = Date.now();
     if (message.type === "snapshot") {
+      held = [];
       rows.replaceChildren();
       show(message.transactions);
+      countSnapshot(message.transactions);
     } else if (message.type === "batch") {
-      count(message.counts);
+      countFrame(message.counts);
       if (message.lag !== null && message.lag !== undefined) {
         $("lag").textContent = "· detector lag " + message.lag.toLocaleString() + " messages";
       }

@@ -33,6 +33,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "a-Long-test-passw0rd"
+# How long Playwright waits for an event before the test fails: a bound on
+# a failure, generous for a loaded machine, never a pause.
+WAIT_MS = 60_000
 
 
 def broadcast(event: dict) -> None:
@@ -52,6 +55,37 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_for_text(page, selector: str, text: str) -> None:
+    """Wait until the element shows exactly ``text`` (Playwright re-checks
+    on every animation frame: an event, not a pause)."""
+    page.wait_for_function(
+        "([selector, text]) => document.querySelector(selector).textContent === text",
+        arg=[selector, text],
+    )
+
+
+def feed_item(transaction_id: str, outcome: str) -> dict:
+    """A live feed item as the detector broadcasts it."""
+    return {
+        "transaction_id": transaction_id,
+        "source": "s",
+        "target": "t",
+        "amount": "1.00",
+        "currency": "EUR",
+        "timestamp": "2026-11-29T10:00:00+00:00",
+        "outcome": outcome,
+        "score": 0,
+        "reasons": [],
+    }
+
+
+def counts(*outcomes: str) -> dict:
+    tally = {"legit": 0, "review": 0, "fraud": 0}
+    for outcome in outcomes:
+        tally[outcome] += 1
+    return tally
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +123,7 @@ class WebServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # bounds a failure, on a loaded machine
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
@@ -125,6 +159,7 @@ def page(web, django_user_model):
             executable_path=CHROMIUM, args=CHROMIUM_ARGS
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(WAIT_MS)
         page.dialogs = []
         page.on(
             "dialog",
@@ -134,7 +169,7 @@ def page(web, django_user_model):
         page.fill("#id_username", "analyst")
         page.fill("#id_password", PASSWORD)
         page.click("input[type=submit]")
-        page.wait_for_selector("#connection-state[data-state=live]", timeout=20_000)
+        page.wait_for_selector("#connection-state[data-state=live]")
         yield page
         browser.close()
 
@@ -162,7 +197,6 @@ def test_rows_appear_as_the_detector_classifies_them(
         for document in documents:
             page.wait_for_selector(
                 f'tr[data-transaction-id="{document["transaction_id"]}"]',
-                timeout=30_000,
             )
         latency = time.monotonic() - sent_at
     finally:
@@ -172,7 +206,10 @@ def test_rows_appear_as_the_detector_classifies_them(
     )
     assert "fraud" in fraud_row.inner_text()
     assert "950.00 EUR" in fraud_row.inner_text()
-    assert page.inner_text("#count-total") == "3"
+    # Whether the rows came in frames or in a snapshot (a reconnect, a slow
+    # first query), the counters count them, once.
+    wait_for_text(page, "#count-total", "3")
+    assert page.inner_text("#count-flagged") == "1"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "live-page.png"), full_page=True)
     with capsys.disabled():
@@ -203,7 +240,7 @@ def test_values_are_shown_as_text_and_nothing_executes(page):
             "counts": {"legit": 0, "review": 0, "fraud": 1},
         }
     )
-    row = page.wait_for_selector("tr[data-outcome=fraud]", timeout=10_000)
+    row = page.wait_for_selector("tr[data-outcome=fraud]")
     text = row.inner_text()
     assert "<script>alert(2)</script>" in text
     assert "<img src=x onerror=alert(1)>" in text
@@ -214,7 +251,10 @@ def test_values_are_shown_as_text_and_nothing_executes(page):
         )
         == []
     )
-    time.sleep(0.5)
+    broadcast(
+        {"transactions": [feed_item("later", "legit")], "counts": counts("legit")}
+    )
+    page.wait_for_selector('tr[data-transaction-id="later"]')  # handled in order
     assert page.dialogs == []
 
 
@@ -224,22 +264,7 @@ def test_filters_pause_and_a_narrow_screen(page):
 
     def send(outcome: str, tid: str) -> None:
         broadcast(
-            {
-                "transactions": [
-                    {
-                        "transaction_id": tid,
-                        "source": "s",
-                        "target": "t",
-                        "amount": "1.00",
-                        "currency": "EUR",
-                        "timestamp": "2026-11-29T10:00:00+00:00",
-                        "outcome": outcome,
-                        "score": 0,
-                        "reasons": [],
-                    }
-                ],
-                "counts": {"legit": 0, "review": 0, "fraud": 0} | {outcome: 1},
-            },
+            {"transactions": [feed_item(tid, outcome)], "counts": counts(outcome)}
         )
 
     send("legit", "row-legit")
@@ -251,7 +276,7 @@ def test_filters_pause_and_a_narrow_screen(page):
     page.click("button[data-filter=all]")
     page.click("#pause")
     send("legit", "row-held")
-    time.sleep(1)
+    wait_for_text(page, "#count-total", "3")  # the frame came and was counted
     assert page.query_selector('tr[data-transaction-id="row-held"]') is None
     page.click("#pause")
     page.wait_for_selector('tr[data-transaction-id="row-held"]')
@@ -307,10 +332,7 @@ def test_the_page_keeps_up_with_ten_thousand_transactions_a_second(page, capsys)
             }
         )
         time.sleep(max(0.0, started + (_ + 1) / 20 - time.monotonic()))
-    deadline = time.monotonic() + 15
-    while page.inner_text("#count-total") != "100,000":
-        assert time.monotonic() < deadline, page.inner_text("#count-total")
-        time.sleep(0.1)
+    wait_for_text(page, "#count-total", "100,000")
     elapsed = time.monotonic() - started
     rows = page.evaluate("document.querySelectorAll('#feed-rows tr').length")
     heap_after = page.evaluate("performance.memory.usedJSHeapSize")
@@ -346,15 +368,67 @@ def test_a_row_opens_the_transaction_in_admin(page, web, django_user_model):
     assert str(row.transaction_id) in page.content()
 
 
+def row_count(page) -> int:
+    return page.evaluate("document.querySelectorAll('#feed-rows tr').length")
+
+
+def test_the_counters_agree_with_the_rows_whatever_the_order(page):
+    """Rows stored before the page connected come in the snapshot and are
+    counted; a later frame adds its own; a frame that carries again a
+    transaction the snapshot had (stored just before the snapshot was read,
+    broadcast after) shows and counts it once."""
+    from tests.factories import stored_transaction
+    from transactions_app.live_feed import live_feed_item
+
+    stored = [stored_transaction("legit"), stored_transaction("fraud")]
+    page.reload()
+    wait_for_text(page, "#count-total", "2")
+    assert page.inner_text("#count-flagged") == "1"
+    assert row_count(page) == 2
+
+    broadcast(
+        {"transactions": [feed_item("after", "review")], "counts": counts("review")}
+    )
+    page.wait_for_selector('tr[data-transaction-id="after"]')
+    wait_for_text(page, "#count-total", "3")
+    assert page.inner_text("#count-flagged") == "2"
+
+    overlapping = live_feed_item(stored[1])
+    broadcast(
+        {
+            "transactions": [overlapping, feed_item("also-after", "legit")],
+            "counts": counts("fraud", "legit"),
+        }
+    )
+    page.wait_for_selector('tr[data-transaction-id="also-after"]')
+    wait_for_text(page, "#count-total", "4")
+    assert page.inner_text("#count-flagged") == "2"
+    assert page.inner_text("#fraud-rate") == "25.0%"
+    selector = f'tr[data-transaction-id="{overlapping["transaction_id"]}"]'
+    assert len(page.query_selector_all(selector)) == 1
+    assert row_count(page) == 4
+
+
 def test_the_page_reconnects_by_itself(page, server):
     """When the server goes away the page says it is reconnecting, and it
-    is live again once the server is back."""
-    server.stop()
-    page.wait_for_selector(
-        "#connection-state[data-state^=reconnecting]", timeout=10_000
+    is live again once the server is back; the new snapshot replaces the
+    rows, and the counters start again from it, so they still agree."""
+    from tests.factories import stored_transaction
+
+    broadcast(
+        {"transactions": [feed_item("not-stored", "legit")], "counts": counts("legit")}
     )
+    wait_for_text(page, "#count-total", "1")
+    stored = stored_transaction("fraud")
+    server.stop()
+    page.wait_for_selector("#connection-state[data-state^=reconnecting]")
     server.start()
-    page.wait_for_selector("#connection-state[data-state=live]", timeout=40_000)
+    # The page's backoff may have grown to 30 s while daphne was away.
+    page.wait_for_selector("#connection-state[data-state=live]", timeout=2 * WAIT_MS)
+    page.wait_for_selector(f'tr[data-transaction-id="{stored.transaction_id}"]')
+    wait_for_text(page, "#count-flagged", "1")
+    assert page.inner_text("#count-total") == "1"
+    assert row_count(page) == 1
 
 
 def test_xss_payloads_sent_through_kafka_never_reach_the_page(
@@ -387,9 +461,7 @@ def test_xss_payloads_sent_through_kafka_never_reach_the_page(
     try:
         detector.wait_for_output("partitions assigned")
         kafka.produce(kafka_topics.transactions, [*hostile, valid], key=b"k")
-        page.wait_for_selector(
-            f'tr[data-transaction-id="{valid["transaction_id"]}"]', timeout=30_000
-        )
+        page.wait_for_selector(f'tr[data-transaction-id="{valid["transaction_id"]}"]')
     finally:
         detector.terminate()
     assert DeadLetter.objects.count() == 3

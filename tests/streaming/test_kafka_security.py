@@ -164,7 +164,9 @@ def test_a_running_detector_stops_when_its_credentials_are_refused(settings, gro
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("default_rules")
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
-def test_producer_and_detector_work_through_sasl(settings, kafka_topics, group_id):
+def test_producer_and_detector_work_through_sasl(
+    settings, kafka_topics, kafka, group_id
+):
     produced = manage(
         settings,
         "runproducer",
@@ -176,11 +178,10 @@ def test_producer_and_detector_work_through_sasl(settings, kafka_topics, group_i
     )
     assert produced.returncode == 0, produced.stderr
     assert "sent 40, delivered 40, failed 0" in produced.stderr
-    detector = DetectorProcess(
-        settings, "--group-id", group_id, "--exit-when-idle", "3", **sasl_env()
-    )
+    detector = DetectorProcess(settings, "--group-id", group_id, **sasl_env())
     try:
-        assert detector.process.wait(BOUND) == 0, detector.output
+        kafka.wait_for_commit(group_id, kafka_topics.transactions, timeout=BOUND)
+        assert detector.terminate(BOUND) == 0, detector.output
     finally:
         detector.stop()
     assert "detector stopped: 40 classified, 0 dead letters" in detector.output

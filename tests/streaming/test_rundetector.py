@@ -6,8 +6,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
+from tests.streaming.detector_thread import run_detector_until_done
 from transactions_app.models import Transaction
 
 pytestmark = [
@@ -93,8 +93,9 @@ BAD = [
 ]
 
 
-def run_detector(group_id: str, idle: float = 3.0) -> None:
-    call_command("rundetector", group_id=group_id, exit_when_idle=idle)
+def run_detector(kafka, group_id: str) -> None:
+    """rundetector until its group has committed the whole input topic."""
+    run_detector_until_done(kafka, group_id=group_id)
 
 
 def test_original_format_is_classified_stored_and_routed(kafka_topics, kafka, group_id):
@@ -102,7 +103,7 @@ def test_original_format_is_classified_stored_and_routed(kafka_topics, kafka, gr
     verdict, and routed: >= 900 to the fraud topic, the rest to legit."""
     kafka.produce(kafka_topics.transactions, LEGIT + FRAUD, key=b"a1B2c3D4e5F6")
 
-    run_detector(group_id)
+    run_detector(kafka, group_id)
 
     rows = {(float(r.amount), r.outcome) for r in Transaction.objects.all()}
     assert rows == {(m["amount"], "legit") for m in LEGIT} | {
@@ -143,7 +144,7 @@ def test_bad_messages_go_to_the_dead_letter_topic_and_the_stream_goes_on(
     before = kafka.uncommitted(group_id, kafka_topics.transactions, partitions)
     assert sum(before.values()) == len(values)
 
-    run_detector(group_id)
+    run_detector(kafka, group_id)
 
     assert Transaction.objects.count() == 2
     dead = kafka.read(kafka_topics.deadletter, expected=len(BAD))
@@ -168,8 +169,8 @@ def test_a_restarted_detector_stores_nothing_twice(kafka_topics, kafka, group_id
     with_ids = [m | {"transaction_id": str(uuid.uuid4())} for m in LEGIT + FRAUD]
     kafka.produce(kafka_topics.transactions, with_ids + LEGIT)
 
-    run_detector(group_id)
-    run_detector(f"{group_id}-again")
+    run_detector(kafka, group_id)
+    run_detector(kafka, f"{group_id}-again")
 
     assert Transaction.objects.count() == len(with_ids) + len(LEGIT)
     assert set(
@@ -197,7 +198,7 @@ def test_dead_letters_are_kept_in_the_database_and_can_be_redriven(
     assert producer.flush(30) == 0
     kafka.produce(kafka_topics.transactions, BAD[1:3])
 
-    run_detector(group_id)
+    run_detector(kafka, group_id)
 
     letters = list(DeadLetter.objects.order_by("error"))
     assert len(letters) == 3
@@ -233,14 +234,14 @@ def test_a_reused_id_with_other_content_goes_to_the_dead_letter_topic(
     first = LEGIT[0] | {"transaction_id": tid}
     second = FRAUD[0] | {"transaction_id": tid}
     kafka.produce(kafka_topics.transactions, [first, second], key=b"one-partition")
-    run_detector(group_id)
+    run_detector(kafka, group_id)
     row = Transaction.objects.get(transaction_id=tid)
     assert float(row.amount) == first["amount"]
     [letter] = kafka.read(kafka_topics.deadletter, expected=1)
     assert json.loads(letter.value()) == second
     assert b"with different content" in dict(letter.headers())["deadletter.error"]
     assert DeadLetter.objects.get().error.startswith(f"duplicate transaction_id {tid}")
-    assert kafka.read(kafka_topics.fraud, expected=0, timeout=3) == []
+    assert kafka.read(kafka_topics.fraud, expected=0) == []
     assert len(kafka.read(kafka_topics.legit, expected=1)) == 1
 
 
@@ -290,7 +291,7 @@ def test_a_fuzzed_stream_stores_exactly_the_valid_messages(
             values.append(json.dumps(document).encode())
     kafka.produce(kafka_topics.transactions, values, key=b"fuzz")
 
-    run_detector(group_id, idle=5)
+    run_detector(kafka, group_id)
 
     accepted = sum(decodes(value) for value in values)  # some mangling is valid
     assert accepted > len(valid)
