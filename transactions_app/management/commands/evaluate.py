@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import orjson
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from transactions_app.detection import Engine
 from transactions_app.evaluation import evaluate
@@ -28,6 +28,9 @@ from transactions_app.streaming.kafka import (
 from transactions_app.streaming.producer import TransactionProducer
 from transactions_app.streaming.realistic import RealisticProfile
 from transactions_app.streaming.records import StoredBatch
+
+# How long reading the labels back may make no progress before it fails.
+STALL_SECONDS = 60.0
 
 
 class Command(BaseCommand):
@@ -72,9 +75,10 @@ class Command(BaseCommand):
         topics = throwaway_topics(f"evaluate.{uuid.uuid4().hex[:8]}")
         try:
             started = time.monotonic()
-            self._produce(connection, topics, count + warmup, seed, warmup, fraud_share)
-            verdicts = self._detect(connection, topics)
-            labels = self._labels(connection, topics.transactions)
+            total = count + warmup
+            self._produce(connection, topics, total, seed, warmup, fraud_share)
+            verdicts = self._detect(connection, topics, total)
+            labels = self._labels(connection, topics.transactions, total)
             elapsed = time.monotonic() - started
         finally:
             delete_topics(topics)
@@ -105,19 +109,26 @@ class Command(BaseCommand):
             count=total,
         ).run()
 
-    def _detect(self, connection, topics) -> dict:
+    def _detect(self, connection, topics, total: int) -> dict:
+        """Run a detector over the ``total`` messages produced; it stops
+        once it has judged them all (not after an idle spell, which a slow
+        start on a busy machine would pass for the end)."""
         verdicts = {}
+        read = [0]
 
         def keep(batch, dead):
             for item in batch:
                 verdicts[str(item.transaction.transaction_id)] = (
                     item.verdict.outcome.value
                 )
+            read[0] += len(batch) + len(dead)
+            if read[0] >= total:
+                detector.signal_shutdown()  # this batch still completes
             return StoredBatch(new=list(batch), conflicts=[])
 
         ruleset = ruleset_live()
         self._versions = ruleset.versions
-        Detector(
+        detector = Detector(
             consumer=create_consumer(
                 connection=connection, group_id=f"{topics.transactions}.detector"
             ),
@@ -127,19 +138,28 @@ class Command(BaseCommand):
             store=keep,
             broadcast=lambda rows: None,
             batch_size=2000,
-            exit_when_idle=5.0,
-        ).run()
+        )
+        detector.run()
+        if read[0] < total:
+            raise CommandError(f"the detector stopped after {read[0]} of {total}")
         return verdicts
 
-    def _labels(self, connection, topic) -> dict:
-        """Ground truth, read back from the input topic's headers."""
+    def _labels(self, connection, topic, total: int) -> dict:
+        """Ground truth, read back from the input topic's headers: all
+        ``total`` messages (a reader that stalls for ``STALL_SECONDS`` is an
+        error)."""
         consumer = create_consumer(connection=connection, group_id=f"{topic}.labels")
         consumer.subscribe([topic])
-        labels, idle_since = {}, time.monotonic()
-        while time.monotonic() - idle_since < 5:
+        labels, progress_at = {}, time.monotonic()
+        while len(labels) < total:
+            if time.monotonic() - progress_at > STALL_SECONDS:
+                consumer.close()
+                raise CommandError(
+                    f"read only {len(labels)} of {total} labels from {topic}"
+                )
             batch = [m for m in consumer.consume(2000, 0.5) if m.error() is None]
             if batch:
-                idle_since = time.monotonic()
+                progress_at = time.monotonic()
             for message in batch:
                 headers = dict(message.headers() or [])
                 tid = _transaction_id(message.value())
