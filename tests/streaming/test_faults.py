@@ -320,7 +320,7 @@ def test_a_broker_outage_past_the_session_timeout_with_a_batch_in_hand(
 ):
     """200 tx/s, a batch waiting on a locked table when the broker goes, the
     broker away longer than the 10 s session timeout. The member is timed
-    out: a static one is then fenced by its own instance id (the restarted
+    out: a static one is then usually fenced by its own instance id (the
     broker still maps it to the old member), a dynamic one is unknown.
     Either way the detector catches up by itself and every transaction is
     stored exactly once."""
