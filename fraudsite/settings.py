@@ -198,6 +198,12 @@ ALERT_WEBHOOK_SECRET = env_str("ALERT_WEBHOOK_SECRET", "")
 ALERT_WEBHOOK_TIMEOUT = env_float("ALERT_WEBHOOK_TIMEOUT", 5.0)
 ALERT_WEBHOOK_ATTEMPTS = env_int("ALERT_WEBHOOK_ATTEMPTS", 6)
 ALERT_WEBHOOK_RETRY_SECONDS = env_float("ALERT_WEBHOOK_RETRY_SECONDS", 10.0)
+# Every fraud alert is an outbox row (AlertDelivery) written with its batch.
+# An attempt holds its row for ALERT_LEASE_SECONDS (longer than any send can
+# take); a lease that runs out means the worker died and the alert is sent
+# again. Every ALERT_DISPATCH_SECONDS beat queues the rows that are due.
+ALERT_LEASE_SECONDS = env_float("ALERT_LEASE_SECONDS", 120.0)
+ALERT_DISPATCH_SECONDS = env_float("ALERT_DISPATCH_SECONDS", 10.0)
 if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_URL.startswith(("http://", "https://")):
     # The value is not echoed: webhook URLs often carry a token.
     raise SettingError("ALERT_WEBHOOK_URL must be an http:// or https:// URL.")
@@ -216,11 +222,18 @@ for _name in (
     "ALERT_WEBHOOK_TIMEOUT",
     "ALERT_WEBHOOK_ATTEMPTS",
     "ALERT_WEBHOOK_RETRY_SECONDS",
+    "ALERT_LEASE_SECONDS",
+    "ALERT_DISPATCH_SECONDS",
     "REVIEW_SLA_HOURS",
     "RETENTION_DAYS",
 ):
     if globals()[_name] <= 0:
         raise SettingError(f"{_name} must be positive, got {globals()[_name]!r}.")
+if ALERT_LEASE_SECONDS <= ALERT_WEBHOOK_TIMEOUT:
+    raise SettingError(
+        f"ALERT_LEASE_SECONDS must be longer than ALERT_WEBHOOK_TIMEOUT "
+        f"({ALERT_WEBHOOK_TIMEOUT:g} s), got {ALERT_LEASE_SECONDS:g}."
+    )
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
@@ -232,9 +245,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transactions_app.tasks.escalate_overdue_cases",
         "schedule": 15 * 60.0,
     },
-    "sweep-webhook-deliveries": {
-        "task": "transactions_app.tasks.sweep_webhook_deliveries",
-        "schedule": 5 * 60.0,
+    "dispatch-alerts": {
+        "task": "transactions_app.alert_tasks.dispatch_alerts",
+        "schedule": ALERT_DISPATCH_SECONDS,
     },
     "purge-old-legit-transactions": {
         "task": "transactions_app.tasks.purge_old_transactions",

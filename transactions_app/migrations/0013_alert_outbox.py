@@ -1,0 +1,93 @@
+"""Webhook deliveries become the alert outbox: one row per fraud
+transaction and channel, with when it is due and the lease of the attempt
+in progress. Existing rows are webhook deliveries; fraud transactions
+stored before this migration whose e-mail alert was never sent get their
+e-mail row, due at once."""
+
+import django.db.models.deletion
+import django.utils.timezone
+from django.db import migrations, models
+
+
+def add_missing_email_rows(apps, schema_editor):
+    """The e-mail alerts that were claimed but never recorded stay sent;
+    fraud without ``alerted_at`` gets a pending e-mail row."""
+    Transaction = apps.get_model("transactions_app", "Transaction")
+    AlertDelivery = apps.get_model("transactions_app", "AlertDelivery")
+    unsent = Transaction.objects.filter(outcome="fraud", alerted_at__isnull=True)
+    for pks in _chunks(unsent.values_list("pk", flat=True).iterator(), 1000):
+        AlertDelivery.objects.bulk_create(
+            [AlertDelivery(transaction_id=pk, channel="email") for pk in pks],
+            ignore_conflicts=True,
+        )
+
+
+def _chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class Migration(migrations.Migration):
+    dependencies = [("transactions_app", "0012_lean_transaction_indexes")]
+
+    operations = [
+        migrations.RenameModel("WebhookDelivery", "AlertDelivery"),
+        migrations.AlterModelOptions(
+            name="alertdelivery", options={"ordering": ["-created_at", "-id"]}
+        ),
+        migrations.AlterField(
+            model_name="alertdelivery",
+            name="transaction",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="alert_deliveries",
+                to="transactions_app.transaction",
+            ),
+        ),
+        migrations.AddField(
+            model_name="alertdelivery",
+            name="channel",
+            field=models.CharField(
+                choices=[("email", "E-mail"), ("webhook", "Webhook")],
+                default="webhook",
+                max_length=8,
+            ),
+            preserve_default=False,
+        ),
+        migrations.AddField(
+            model_name="alertdelivery",
+            name="due_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now,
+                help_text="When the dispatcher queues it (again) if nothing sent it.",
+            ),
+        ),
+        migrations.AddField(
+            model_name="alertdelivery",
+            name="lease_until",
+            field=models.DateTimeField(
+                blank=True, help_text="End of the current attempt's lease.", null=True
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="alertdelivery",
+            constraint=models.UniqueConstraint(
+                fields=("transaction", "channel"), name="one_alert_per_channel"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="alertdelivery",
+            index=models.Index(
+                condition=models.Q(("status__in", ["pending", "sending"])),
+                fields=["due_at"],
+                name="alert_delivery_open_due",
+            ),
+        ),
+        migrations.RunPython(add_missing_email_rows, migrations.RunPython.noop),
+    ]
