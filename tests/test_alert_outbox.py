@@ -184,6 +184,4 @@ def test_the_dispatcher_takes_at_most_its_limit():
     rows = [delivery(due_at=past + timedelta(seconds=i)) for i in range(3)]
     first = alert_deliveries_take_due(requeue_after_seconds=60, limit=2)
     assert first == [rows[0].pk, rows[1].pk]
-    assert alert_deliveries_take_due(requeue_after_seconds=60, limit=2) == [
-        rows[2].pk
-    ]
+    assert alert_deliveries_take_due(requeue_after_seconds=60, limit=2) == [rows[2].pk]

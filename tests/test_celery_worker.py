@@ -17,8 +17,9 @@ from django.utils import timezone
 from tests.factories import stored_transaction
 from tests.streaming.detector_process import ROOT, detector_env
 from tests.webhook_server import SECRET, WebhookServer
-from transactions_app.models import Transaction, WebhookDelivery
-from transactions_app.tasks import escalate_overdue_cases, send_fraud_webhook
+from transactions_app.alert_tasks import send_alert
+from transactions_app.models import AlertDelivery, Transaction
+from transactions_app.tasks import escalate_overdue_cases
 
 pytestmark = pytest.mark.integration
 
@@ -81,6 +82,7 @@ def test_a_worker_process_escalates_cases_and_sends_the_webhook(
     case.received_at = timezone.now() - timedelta(hours=2)
     case.save()
     alert = stored_transaction("fraud")
+    delivery = AlertDelivery.objects.create(transaction=alert, channel="webhook")
     with WebhookServer(["error"]) as endpoint:
         worker = WorkerProcess(
             settings,
@@ -92,16 +94,14 @@ def test_a_worker_process_escalates_cases_and_sends_the_webhook(
         )
         try:
             escalate_overdue_cases.apply_async(queue=worker.queue)
-            send_fraud_webhook.apply_async(
-                args=[str(alert.transaction_id)], queue=worker.queue
-            )
+            send_alert.apply_async(args=[delivery.pk], queue=worker.queue)
             wait_for(
                 lambda: (
                     Transaction.objects.filter(
                         pk=case.pk, review_status="escalated"
                     ).exists()
-                    and WebhookDelivery.objects.filter(
-                        transaction=alert, status="sent"
+                    and AlertDelivery.objects.filter(
+                        pk=delivery.pk, status="sent"
                     ).exists()
                 ),
                 worker,
@@ -111,7 +111,7 @@ def test_a_worker_process_escalates_cases_and_sends_the_webhook(
     assert len(endpoint.received) == 2
     assert all(request.signature_valid for request in endpoint.received)
     assert endpoint.received[1].json["transaction_id"] == str(alert.transaction_id)
-    delivery = WebhookDelivery.objects.get(transaction=alert)
+    delivery.refresh_from_db()
     assert (delivery.attempts, delivery.response_status) == (2, 200)
     event = Transaction.objects.get(pk=case.pk).review_events.get()
     assert (event.actor, event.note) == (None, "SLA exceeded: open longer than 1 h")

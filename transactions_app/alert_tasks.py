@@ -106,9 +106,7 @@ def _attempt_failed(task, delivery, error: Exception) -> str:
     )
     name = f"{delivery.channel} alert for {delivery.transaction.transaction_id}"
     if delay is None:
-        logger.error(
-            "%s failed after %d attempts: %s", name, delivery.attempts, error
-        )
+        logger.error("%s failed after %d attempts: %s", name, delivery.attempts, error)
         return "failed"
     logger.warning(
         "%s failed (attempt %d), retrying in %g s: %s",
