@@ -186,3 +186,36 @@ def test_a_stored_batch_sends_both_channels_after_its_commit(
     assert set(AlertDelivery.objects.values_list("status", flat=True)) == {"sent"}
     AlertDelivery.objects.update(due_at=timezone.now() - timedelta(seconds=1))
     assert dispatch_alerts.apply().get() == 0
+
+
+@pytest.fixture
+def own_queue():
+    """Celery's default queue renamed for this test, on the real Redis,
+    emptied after."""
+    from fraudsite.celery import app
+
+    queue, app.conf.task_default_queue = app.conf.task_default_queue, "test-alerts"
+    yield app.conf.task_default_queue
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(app.conf.task_default_queue)
+    app.conf.task_default_queue = queue
+
+
+@pytest.mark.integration
+def test_the_dispatcher_holds_back_while_the_queue_is_full(own_queue, monkeypatch):
+    """At the limit of queued messages nothing more is queued (the rows in
+    the queue are not lost, only waiting); just under it, one is."""
+    from transactions_app import alert_tasks
+
+    monkeypatch.setattr(alert_tasks, "DISPATCH_LIMIT", 3)
+    for _ in range(3):
+        send_alert.apply_async(args=[0])
+    row = outboxed(due_at=timezone.now() - timedelta(seconds=1))
+    assert dispatch_alerts.apply().get() == 0
+    row.refresh_from_db()
+    assert row.due_at < timezone.now()
+    from fraudsite.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.basic_get(own_queue, no_ack=True)
+    assert dispatch_alerts.apply().get() == 1

@@ -26,17 +26,34 @@ pytestmark = pytest.mark.integration
 
 class WorkerProcess:
     """A worker reading one queue of its own, so it takes only this test's
-    tasks; stopped with SIGTERM (killed if it does not stop)."""
+    tasks; stopped with SIGTERM (killed if it does not stop).
 
-    def __init__(self, settings, **env) -> None:
+    ``default_queue`` makes it read Celery's default queue instead (what
+    the detector and beat publish to), emptied first, ``beat`` runs the
+    periodic schedule inside it, and ``threads`` runs that many tasks at
+    once (one at a time otherwise)."""
+
+    def __init__(
+        self, settings, *, default_queue=False, beat=False, threads=0, **env
+    ) -> None:
         self.queue = f"test-worker-{uuid.uuid4().hex[:10]}"
         self._log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+        self._schedule = f"{self._log.name}.schedule"
+        options = ["--queues", self.queue]
+        if default_queue:
+            self.queue = "celery"
+            options = ["--queues", self.queue, "--purge"]
+        if beat:
+            options += ["--beat", "--schedule", self._schedule]
+        pool = ["--pool", "solo"]
+        if threads:
+            pool = ["--pool", "threads", "--concurrency", str(threads)]
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "celery", "-A", "fraudsite", "worker"),
-                *("--pool", "solo", "--queues", self.queue, "--loglevel", "INFO"),
+                *(*pool, *options, "--loglevel", "INFO"),
                 *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-                *("--hostname", f"{self.queue}@%h"),
+                *("--hostname", f"{self.queue}-{uuid.uuid4().hex[:6]}@%h"),
             ],
             cwd=ROOT,
             env=detector_env(settings, CELERY_TASK_ALWAYS_EAGER="false", **env),
@@ -57,6 +74,8 @@ class WorkerProcess:
                 self.process.kill()
                 self.process.wait(10)
         Path(self._log.name).unlink(missing_ok=True)
+        for path in Path(self._schedule).parent.glob(f"{Path(self._schedule).name}*"):
+            path.unlink(missing_ok=True)
 
 
 def wait_for(condition, worker: WorkerProcess, timeout: float = 60.0) -> None:

@@ -15,6 +15,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
+from kombu.exceptions import ChannelError
 
 from .alert_outbox import (
     alert_deliveries_take_due,
@@ -67,17 +68,48 @@ def send_alert(self, delivery_id: int) -> str:
 
 @shared_task
 def dispatch_alerts() -> int:
-    """Periodic (every ``ALERT_DISPATCH_SECONDS``): queue every delivery
-    that is due, which is how alerts whose task was lost, whose retry
-    could not be queued or whose worker died are sent. Returns how many."""
-    due = alert_deliveries_take_due(
-        requeue_after_seconds=settings.ALERT_LEASE_SECONDS, limit=DISPATCH_LIMIT
-    )
+    """Periodic (every ``ALERT_DISPATCH_SECONDS``): queue the deliveries
+    that are due, which is how alerts whose task was lost, whose retry
+    could not be queued or whose worker died are sent. Returns how many.
+
+    It keeps the queue under ``DISPATCH_LIMIT`` messages: while workers
+    are behind, the rows waiting in the queue are not lost, and queueing
+    them again would only lengthen the queue. With the database away it
+    logs and waits for its next run.
+    """
+    room = DISPATCH_LIMIT - _queue_length()
+    if room <= 0:
+        logger.info("alert dispatch skipped: the queue is %d long", -room)
+        return 0
+    try:
+        due = alert_deliveries_take_due(
+            requeue_after_seconds=settings.ALERT_LEASE_SECONDS, limit=room
+        )
+    except DATABASE_ERRORS as error:
+        logger.warning("alert dispatch: database unavailable: %s", error)
+        return 0
     for delivery_id in due:
         send_alert.delay(delivery_id)
     if due:
         logger.info("dispatched %d fraud alerts from the outbox", len(due))
     return len(due)
+
+
+def _queue_length() -> int:
+    """Messages waiting in the default queue; 0 when it does not exist
+    (an empty Redis list) or in eager mode."""
+    from fraudsite.celery import app
+
+    if app.conf.task_always_eager:
+        return 0
+    with app.connection_for_read() as connection:
+        try:
+            declared = connection.default_channel.queue_declare(
+                queue=app.conf.task_default_queue, passive=True
+            )
+        except ChannelError:
+            return 0
+    return declared.message_count
 
 
 def _deliver(task, delivery_id: int) -> str:
