@@ -2,7 +2,8 @@
 PostgreSQL stopped 20 s while fraud streams in through Kafka, a real
 ``rundetector`` stores it, and a real Celery worker, with the periodic
 dispatcher, sends the alerts to a webhook receiver. Every fraud
-transaction reaches the receiver at least once; duplicates are counted."""
+transaction reaches the receiver at least once; duplicates are counted.
+A worker killed in the middle of a send leads to a resend."""
 
 import json
 import threading
@@ -14,10 +15,12 @@ import pytest
 from confluent_kafka import Producer
 from django.db import connection
 
+from tests.factories import stored_transaction
 from tests.streaming.detector_process import DetectorProcess
 from tests.streaming.test_faults import report, services, wait_until
 from tests.test_celery_worker import WorkerProcess
 from tests.webhook_server import SECRET, WebhookServer
+from transactions_app.alert_tasks import send_alert
 from transactions_app.models import AlertDelivery, Transaction
 
 pytestmark = [
@@ -153,3 +156,44 @@ def test_every_fraud_alert_arrives_through_redis_and_database_outages(
         f"{sum(1 for n in counts.values() if n > 1)} alerts); the dispatcher "
         f"queued {dispatched} deliveries",
     )
+
+
+def test_a_worker_killed_during_the_send_leads_to_a_resend(settings, capsys):
+    """SIGKILL while the receiver holds the request: the delivery stays
+    leased, the lease runs out, the dispatcher of a new worker queues it
+    and it is sent again (the receiver saw it twice, with one id)."""
+    with WebhookServer(["hang"]) as receiver:
+        alerts = {
+            "ALERT_WEBHOOK_URL": receiver.url,
+            "ALERT_WEBHOOK_SECRET": SECRET,
+            "ALERT_WEBHOOK_TIMEOUT": "10",
+            "ALERT_LEASE_SECONDS": "12",
+            "ALERT_DISPATCH_SECONDS": "1",
+        }
+        fraud = stored_transaction("fraud")
+        row = AlertDelivery.objects.create(transaction=fraud, channel="webhook")
+        first = WorkerProcess(settings, **alerts)
+        try:
+            send_alert.apply_async(args=[row.pk], queue=first.queue)
+            wait_until(lambda: len(receiver.received) == 1, 60, "the first POST")
+            first.process.kill()
+            killed_at = time.monotonic()
+        finally:
+            first.stop()
+        assert AlertDelivery.objects.get(pk=row.pk).status == "sending"
+        second = WorkerProcess(settings, default_queue=True, beat=True, **alerts)
+        try:
+            wait_until(
+                lambda: AlertDelivery.objects.filter(pk=row.pk, status="sent").exists(),
+                120,
+                "the resend",
+            )
+        finally:
+            second.stop()
+    resent_after = time.monotonic() - killed_at
+    ids = [r.headers["X-Fraud-Alert-Id"] for r in receiver.received]
+    assert ids == [str(fraud.transaction_id)] * 2
+    row.refresh_from_db()
+    assert (row.attempts, row.response_status) == (2, 200)
+    assert resent_after >= 12
+    report(capsys, f"a killed worker's alert was sent again {resent_after:.0f} s later")
