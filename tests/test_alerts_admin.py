@@ -36,6 +36,21 @@ def test_deliveries_are_listed_and_read_only(admin_client):
     assert AlertDelivery.objects.filter(pk=delivery.pk).exists()
 
 
+def test_both_channels_of_a_fraud_are_listed_and_filtered_by_channel(admin_client):
+    """Each row of the outbox shows its channel and status; the channel
+    filter keeps one of them."""
+    tx = stored_transaction("fraud")
+    AlertDelivery.objects.create(transaction=tx, channel="email", status="sent")
+    AlertDelivery.objects.create(transaction=tx, channel="webhook", attempts=2)
+    url = "/admin/transactions_app/alertdelivery/"
+    listing = admin_client.get(url).content.decode()
+    assert listing.count(str(tx.transaction_id)) >= 2
+    assert "E-mail" in listing and "Waiting to be sent" in listing
+    emails = admin_client.get(url, {"channel__exact": "email"})
+    assert emails.context["cl"].result_count == 1
+    assert emails.context["cl"].result_list[0].channel == "email"
+
+
 def test_analysts_do_not_see_deliveries(client, django_user_model):
     from django.contrib.auth.models import Group
 

@@ -1,19 +1,23 @@
 """Webhook deliveries become the alert outbox: one row per fraud
 transaction and channel, with when it is due and the lease of the attempt
-in progress. Existing rows are webhook deliveries; fraud transactions
-stored before this migration whose e-mail alert was never sent get their
-e-mail row, due at once."""
+in progress. Existing rows are webhook deliveries; one left "sending" (its
+worker died) gets a lease that has run out, so it is sent again. Fraud
+transactions whose e-mail alert was never sent (``alerted_at`` empty: the
+alert was lost) get their e-mail row, due at once."""
 
 import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
 
-def add_missing_email_rows(apps, schema_editor):
-    """The e-mail alerts that were claimed but never recorded stay sent;
-    fraud without ``alerted_at`` gets a pending e-mail row."""
+def fill_the_outbox(apps, schema_editor):
+    """Expire the leases of interrupted webhook sends; add the e-mail rows
+    of fraud never alerted."""
     Transaction = apps.get_model("transactions_app", "Transaction")
     AlertDelivery = apps.get_model("transactions_app", "AlertDelivery")
+    AlertDelivery.objects.filter(status="sending").update(
+        lease_until=django.utils.timezone.now()
+    )
     unsent = Transaction.objects.filter(outcome="fraud", alerted_at__isnull=True)
     for pks in _chunks(unsent.values_list("pk", flat=True).iterator(), 1000):
         AlertDelivery.objects.bulk_create(
@@ -89,5 +93,5 @@ class Migration(migrations.Migration):
                 name="alert_delivery_open_due",
             ),
         ),
-        migrations.RunPython(add_missing_email_rows, migrations.RunPython.noop),
+        migrations.RunPython(fill_the_outbox, migrations.RunPython.noop),
     ]
