@@ -3,6 +3,7 @@ endpoint in a thread: one delivery sent per row however often its task
 runs, failures backed off and retried, expired leases sent again, and the
 dispatcher queueing only what is due."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,11 @@ from tests.factories import stored_transaction
 from tests.test_services import classified
 from tests.webhook_server import SECRET, WebhookServer
 from transactions_app.alert_outbox import alert_delivery_claim
-from transactions_app.alert_tasks import dispatch_alerts, send_alert
+from transactions_app.alert_tasks import (
+    dispatch_alerts,
+    send_alert,
+    send_fraud_alerts,
+)
 from transactions_app.detection import Outcome
 from transactions_app.models import AlertDelivery
 from transactions_app.services import transactions_store_batch
@@ -186,6 +191,24 @@ def test_a_stored_batch_sends_both_channels_after_its_commit(
     assert set(AlertDelivery.objects.values_list("status", flat=True)) == {"sent"}
     AlertDelivery.objects.update(due_at=timezone.now() - timedelta(seconds=1))
     assert dispatch_alerts.apply().get() == 0
+
+
+def test_alerts_queued_by_the_release_before_are_recorded_and_sent(
+    webhook, settings, mailoutbox, eager
+):
+    """A detector not upgraded yet queues transaction ids: each fraud gets
+    its outbox rows and is sent once; legit and unknown ids get nothing."""
+    settings.ALERT_EMAILS = ["risk@example.com"]
+    fraud, legit = stored_transaction("fraud"), stored_transaction("legit")
+    ids = [str(fraud.transaction_id), str(legit.transaction_id), str(uuid.uuid4())]
+    assert send_fraud_alerts.apply(args=[ids]).get() == 2
+    assert send_fraud_alerts.apply(args=[ids]).get() == 0
+    assert len(mailoutbox) == 1
+    (request,) = webhook.received
+    assert request.json["transaction_id"] == str(fraud.transaction_id)
+    assert set(AlertDelivery.objects.values_list("transaction", "status")) == {
+        (fraud.pk, "sent")
+    }
 
 
 @pytest.fixture

@@ -53,3 +53,15 @@ def test_lost_emails_get_a_row_and_interrupted_webhooks_are_resent(old_apps):
     }
     interrupted = rows.get(transaction_id=alerted.pk)
     assert interrupted.lease_until <= timezone.now()
+
+
+def test_with_a_webhook_the_fraud_never_alerted_gets_both_rows(old_apps, settings):
+    settings.ALERT_WEBHOOK_URL = "https://hooks.example.com/fraud"
+    lost = old_fraud(old_apps, alerted=False)
+    old_fraud(old_apps, alerted=True)
+    apps = migrate(AFTER)
+    rows = apps.get_model("transactions_app", "AlertDelivery").objects
+    assert set(rows.values_list("transaction_id", "channel", "status")) == {
+        (lost.pk, "email", "pending"),
+        (lost.pk, "webhook", "pending"),
+    }

@@ -45,6 +45,31 @@ def alert_deliveries_create(*, transaction_ids: list) -> list[int]:
     return [delivery.pk for delivery in created]
 
 
+def alert_deliveries_record(*, transaction_ids: list) -> list[int]:
+    """The open deliveries of these fraud transactions, created where
+    missing (for alerts that were queued without a row: by a detector of
+    the release before the outbox). Returns the ids of those not sent."""
+    channels = [AlertDelivery.Channel.EMAIL]
+    if settings.ALERT_WEBHOOK_URL:
+        channels.append(AlertDelivery.Channel.WEBHOOK)
+    fraud = Transaction.objects.filter(
+        transaction_id__in=transaction_ids, outcome=Transaction.Outcome.FRAUD
+    )
+    AlertDelivery.objects.bulk_create(
+        [
+            AlertDelivery(transaction_id=pk, channel=channel)
+            for pk in fraud.values_list("pk", flat=True)
+            for channel in channels
+        ],
+        ignore_conflicts=True,
+    )
+    return list(
+        AlertDelivery.objects.filter(transaction__in=fraud, status__in=OPEN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def alert_delivery_claim(*, delivery_id: int, lease_seconds: float):
     """Lease a delivery for one attempt; return it with its transaction, or
     None when it is sent, failed for good, or leased by a live attempt.

@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError
 from kombu.exceptions import ChannelError
 
 from .alert_outbox import (
+    alert_deliveries_record,
     alert_deliveries_take_due,
     alert_delivery_claim,
     alert_delivery_failed,
@@ -39,6 +40,19 @@ def send_alerts(delivery_ids: list[int]) -> int:
     for delivery_id in delivery_ids:
         send_alert.delay(delivery_id)
     return len(delivery_ids)
+
+
+@shared_task(bind=True, max_retries=None)
+def send_fraud_alerts(self, transaction_ids: list[str]) -> int:
+    """What a detector of the release before the outbox queues (transaction
+    ids, not rows): the alerts are recorded in the outbox and sent, so none
+    is lost while detectors are upgraded one by one. Returns how many
+    deliveries were queued."""
+    try:
+        delivery_ids = alert_deliveries_record(transaction_ids=transaction_ids)
+    except DATABASE_ERRORS as error:
+        raise self.retry(exc=error, countdown=5) from error
+    return send_alerts(delivery_ids)
 
 
 @shared_task(bind=True, max_retries=None)

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .alert_tasks import dispatch_alerts, send_alert, send_alerts
+from .alert_tasks import dispatch_alerts, send_alert, send_alerts, send_fraud_alerts
 from .review import transactions_escalate_overdue
 from .services import transactions_purge_legit
 
@@ -94,4 +94,5 @@ __all__ = [
     "run_backtest",
     "send_alert",
     "send_alerts",
+    "send_fraud_alerts",
 ]

@@ -3,10 +3,12 @@ transaction and channel, with when it is due and the lease of the attempt
 in progress. Existing rows are webhook deliveries; one left "sending" (its
 worker died) gets a lease that has run out, so it is sent again. Fraud
 transactions whose e-mail alert was never sent (``alerted_at`` empty: the
-alert was lost) get their e-mail row, due at once."""
+alert was lost) get their e-mail row, due at once, and their webhook row
+when ``ALERT_WEBHOOK_URL`` is set."""
 
 import django.db.models.deletion
 import django.utils.timezone
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -18,10 +20,15 @@ def fill_the_outbox(apps, schema_editor):
     AlertDelivery.objects.filter(status="sending").update(
         lease_until=django.utils.timezone.now()
     )
+    channels = ["email", "webhook"] if settings.ALERT_WEBHOOK_URL else ["email"]
     unsent = Transaction.objects.filter(outcome="fraud", alerted_at__isnull=True)
     for pks in _chunks(unsent.values_list("pk", flat=True).iterator(), 1000):
         AlertDelivery.objects.bulk_create(
-            [AlertDelivery(transaction_id=pk, channel="email") for pk in pks],
+            [
+                AlertDelivery(transaction_id=pk, channel=channel)
+                for pk in pks
+                for channel in channels
+            ],
             ignore_conflicts=True,
         )
 
