@@ -94,6 +94,10 @@ def open_deliveries() -> int:
 def test_every_fraud_alert_arrives_through_redis_and_database_outages(
     settings, kafka_topics, kafka, group_id, capsys
 ):
+    """Both outages bite (batches whose alert task cannot be queued, tasks
+    that meet the database gone), and still every fraud transaction
+    stored reaches the receiver, every delivery ends sent, and every
+    request carries its alert id."""
     with WebhookServer() as receiver:
         alerts = {
             "ALERT_WEBHOOK_URL": receiver.url,
@@ -135,6 +139,12 @@ def test_every_fraud_alert_arrives_through_redis_and_database_outages(
                 for line in worker.output.splitlines()
                 if "dispatched " in line and "from the outbox" in line
             )
+            unqueued = detector.output.count("in on_commit()")
+            database_retries = worker.output.count("database unavailable")
+        except AssertionError as error:
+            raise AssertionError(
+                f"{error}\nthe worker's log ends:\n{worker.output[-6000:]}"
+            ) from error
         finally:
             detector.stop()
             worker.stop()
@@ -148,13 +158,16 @@ def test_every_fraud_alert_arrives_through_redis_and_database_outages(
     )
     assert len(expected) >= len(sent) // 4
     assert set(counts) == expected
+    assert unqueued > 0, "Redis was never missed at a commit"
     duplicates = sum(counts.values()) - len(counts)
     report(
         capsys,
         f"{len(sent)} transactions, {len(expected)} fraud: {len(counts)} alerted "
         f"({len(receiver.received)} requests, {duplicates} duplicates on "
         f"{sum(1 for n in counts.values() if n > 1)} alerts); the dispatcher "
-        f"queued {dispatched} deliveries",
+        f"queued {dispatched} deliveries; {unqueued} batches could not queue "
+        f"their alerts, {database_retries} tasks or dispatches met the "
+        "database gone",
     )
 
 
