@@ -218,6 +218,17 @@ ALERT_WEBHOOK_SECRET = env_str("ALERT_WEBHOOK_SECRET", "")
 ALERT_WEBHOOK_TIMEOUT = env_float("ALERT_WEBHOOK_TIMEOUT", 5.0, above=0)
 ALERT_WEBHOOK_ATTEMPTS = env_int("ALERT_WEBHOOK_ATTEMPTS", 6, minimum=1)
 ALERT_WEBHOOK_RETRY_SECONDS = env_float("ALERT_WEBHOOK_RETRY_SECONDS", 10.0, above=0)
+# Every fraud alert is an outbox row (AlertDelivery) written with its batch.
+# An attempt holds its row for ALERT_LEASE_SECONDS (longer than any send can
+# take); a lease that runs out means the worker died and the alert is sent
+# again. Every ALERT_DISPATCH_SECONDS beat queues the rows that are due.
+ALERT_DISPATCH_SECONDS = env_float("ALERT_DISPATCH_SECONDS", 10.0, above=0)
+ALERT_LEASE_SECONDS = env_float(
+    "ALERT_LEASE_SECONDS",
+    120.0,
+    above=ALERT_WEBHOOK_TIMEOUT,
+    why="longer than ALERT_WEBHOOK_TIMEOUT",
+)
 if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_SECRET:
     raise SettingError(
         "The environment variable ALERT_WEBHOOK_SECRET is required when "
@@ -240,9 +251,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transactions_app.tasks.escalate_overdue_cases",
         "schedule": 15 * 60.0,
     },
-    "sweep-webhook-deliveries": {
-        "task": "transactions_app.tasks.sweep_webhook_deliveries",
-        "schedule": 5 * 60.0,
+    "dispatch-alerts": {
+        "task": "transactions_app.alert_tasks.dispatch_alerts",
+        "schedule": ALERT_DISPATCH_SECONDS,
     },
     "purge-old-legit-transactions": {
         "task": "transactions_app.tasks.purge_old_transactions",

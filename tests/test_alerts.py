@@ -42,6 +42,7 @@ def post(url: str, *, timeout: float = 2.0) -> int:
         body=webhook_body(fraud_transaction()),
         timestamp=int(time.time()),
         timeout=timeout,
+        alert_id=str(TRANSACTION_ID),
     )
 
 
@@ -85,6 +86,17 @@ def test_post_is_signed_and_accepted():
     assert request.headers["Content-Type"] == "application/json"
     assert abs(int(request.headers["X-Fraud-Timestamp"]) - time.time()) < 60
     assert request.json["transaction_id"] == str(TRANSACTION_ID)
+
+
+def test_post_carries_the_alert_id_for_receivers_to_deduplicate():
+    """Every attempt of an alert has the same id, in both headers."""
+    with WebhookServer(["error"]) as server:
+        with pytest.raises(WebhookFailed):
+            post(server.url)
+        post(server.url)
+    for request in server.received:
+        assert request.headers["X-Fraud-Alert-Id"] == str(TRANSACTION_ID)
+        assert request.headers["Idempotency-Key"] == str(TRANSACTION_ID)
 
 
 def test_an_error_answer_fails_with_its_status():

@@ -17,25 +17,43 @@ from django.utils import timezone
 from tests.factories import stored_transaction
 from tests.streaming.detector_process import ROOT, detector_env
 from tests.webhook_server import SECRET, WebhookServer
-from transactions_app.models import Transaction, WebhookDelivery
-from transactions_app.tasks import escalate_overdue_cases, send_fraud_webhook
+from transactions_app.alert_tasks import send_alert
+from transactions_app.models import AlertDelivery, Transaction
+from transactions_app.tasks import escalate_overdue_cases
 
 pytestmark = pytest.mark.integration
 
 
 class WorkerProcess:
     """A worker reading one queue of its own, so it takes only this test's
-    tasks; stopped with SIGTERM (killed if it does not stop)."""
+    tasks; stopped with SIGTERM (killed if it does not stop).
 
-    def __init__(self, settings, **env) -> None:
+    ``default_queue`` makes it read Celery's default queue instead (what
+    the detector and beat publish to), emptied first, ``beat`` runs the
+    periodic schedule inside it, and ``threads`` runs that many tasks at
+    once (one at a time otherwise)."""
+
+    def __init__(
+        self, settings, *, default_queue=False, beat=False, threads=0, **env
+    ) -> None:
         self.queue = f"test-worker-{uuid.uuid4().hex[:10]}"
         self._log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+        self._schedule = f"{self._log.name}.schedule"
+        options = ["--queues", self.queue]
+        if default_queue:
+            self.queue = "celery"
+            options = ["--queues", self.queue, "--purge"]
+        if beat:
+            options += ["--beat", "--schedule", self._schedule]
+        pool = ["--pool", "solo"]
+        if threads:
+            pool = ["--pool", "threads", "--concurrency", str(threads)]
         self.process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "celery", "-A", "fraudsite", "worker"),
-                *("--pool", "solo", "--queues", self.queue, "--loglevel", "INFO"),
+                *(*pool, *options, "--loglevel", "INFO"),
                 *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-                *("--hostname", f"{self.queue}@%h"),
+                *("--hostname", f"{self.queue}-{uuid.uuid4().hex[:6]}@%h"),
             ],
             cwd=ROOT,
             env=detector_env(settings, CELERY_TASK_ALWAYS_EAGER="false", **env),
@@ -56,6 +74,8 @@ class WorkerProcess:
                 self.process.kill()
                 self.process.wait(10)
         Path(self._log.name).unlink(missing_ok=True)
+        for path in Path(self._schedule).parent.glob(f"{Path(self._schedule).name}*"):
+            path.unlink(missing_ok=True)
 
 
 def wait_for(condition, worker: WorkerProcess, timeout: float = 120.0) -> None:
@@ -81,6 +101,7 @@ def test_a_worker_process_escalates_cases_and_sends_the_webhook(
     case.received_at = timezone.now() - timedelta(hours=2)
     case.save()
     alert = stored_transaction("fraud")
+    delivery = AlertDelivery.objects.create(transaction=alert, channel="webhook")
     with WebhookServer(["error"]) as endpoint:
         worker = WorkerProcess(
             settings,
@@ -92,16 +113,14 @@ def test_a_worker_process_escalates_cases_and_sends_the_webhook(
         )
         try:
             escalate_overdue_cases.apply_async(queue=worker.queue)
-            send_fraud_webhook.apply_async(
-                args=[str(alert.transaction_id)], queue=worker.queue
-            )
+            send_alert.apply_async(args=[delivery.pk], queue=worker.queue)
             wait_for(
                 lambda: (
                     Transaction.objects.filter(
                         pk=case.pk, review_status="escalated"
                     ).exists()
-                    and WebhookDelivery.objects.filter(
-                        transaction=alert, status="sent"
+                    and AlertDelivery.objects.filter(
+                        pk=delivery.pk, status="sent"
                     ).exists()
                 ),
                 worker,
@@ -111,7 +130,7 @@ def test_a_worker_process_escalates_cases_and_sends_the_webhook(
     assert len(endpoint.received) == 2
     assert all(request.signature_valid for request in endpoint.received)
     assert endpoint.received[1].json["transaction_id"] == str(alert.transaction_id)
-    delivery = WebhookDelivery.objects.get(transaction=alert)
+    delivery.refresh_from_db()
     assert (delivery.attempts, delivery.response_status) == (2, 200)
     event = Transaction.objects.get(pk=case.pk).review_events.get()
     assert (event.actor, event.note) == (None, "SLA exceeded: open longer than 1 h")

@@ -11,7 +11,9 @@ import uuid
 import pytest
 
 from fraudsite.logs import JsonFormatter
+from tests.factories import stored_transaction
 from tests.streaming.detector_process import DetectorProcess
+from transactions_app.models import AlertDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,22 @@ def test_metrics_need_staff_or_the_token(client, settings, django_user_model):
     user = django_user_model.objects.create_user("ops", password="x", is_staff=True)
     client.force_login(user)
     assert client.get("/metrics").status_code == 200
+
+
+def test_metrics_count_the_alerts_not_sent(client, settings):
+    """Pending, sending and failed outbox rows, each by status; sent ones
+    are not counted."""
+    settings.METRICS_TOKEN = "s3cret-token"
+    for status in ("pending", "pending", "failed", "sent"):
+        AlertDelivery.objects.create(
+            transaction=stored_transaction("fraud"), channel="webhook", status=status
+        )
+    page = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token")
+    text = page.content.decode()
+    assert 'fraud_alert_deliveries{status="pending"} 2.0' in text
+    assert 'fraud_alert_deliveries{status="sending"} 0.0' in text
+    assert 'fraud_alert_deliveries{status="failed"} 1.0' in text
+    assert 'status="sent"' not in text
 
 
 def test_no_token_configured_means_staff_only(client, settings):

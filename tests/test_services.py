@@ -9,11 +9,7 @@ from tests.factories import NOW, engine_transaction
 from transactions_app.detection import Outcome, Reason, Verdict
 from transactions_app.models import DeadLetter
 from transactions_app.models import Transaction as TransactionRow
-from transactions_app.services import (
-    transaction_claim_alert,
-    transaction_release_alert,
-    transactions_store_batch,
-)
+from transactions_app.services import transactions_store_batch
 from transactions_app.streaming.records import ClassifiedTransaction, MessageOrigin
 
 pytestmark = pytest.mark.django_db
@@ -132,49 +128,3 @@ def test_a_batch_read_again_from_its_own_position_is_no_repeat():
     transactions_store_batch(classified=[item])
     again = transactions_store_batch(classified=[item])
     assert (again.new, again.conflicts, again.repeats) == ([], [], [])
-
-
-def test_fraud_alerts_are_queued_after_commit(
-    settings, django_capture_on_commit_callbacks, mailoutbox
-):
-    """With ALERT_EMAILS set, each new fraud row gets one alert after the
-    commit; legit rows get none."""
-    settings.ALERT_EMAILS = ["risk@example.com"]
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from fraudsite.celery import app
-
-    app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            transactions_store_batch(
-                classified=[classified("950.00", outcome=Outcome.FRAUD), classified()]
-            )
-    finally:
-        app.conf.task_always_eager = False
-    assert len(callbacks) == 1
-    assert len(mailoutbox) == 1
-    assert "950.00 EUR" in mailoutbox[0].subject
-
-
-def test_fraud_alerts_are_queued_even_without_recipients(
-    settings, django_capture_on_commit_callbacks
-):
-    """With no ALERT_EMAILS the alert is still queued (the task logs it)."""
-    settings.ALERT_EMAILS = []
-    with django_capture_on_commit_callbacks() as callbacks:
-        transactions_store_batch(
-            classified=[classified("950.00", outcome=Outcome.FRAUD)]
-        )
-    assert len(callbacks) == 1
-
-
-def test_an_alert_can_be_claimed_once_until_released():
-    """The claim is what makes the alert go out once."""
-    tid = uuid.uuid4()
-    transactions_store_batch(
-        classified=[classified("950.00", transaction_id=tid, outcome=Outcome.FRAUD)]
-    )
-    assert transaction_claim_alert(transaction_id=tid)
-    assert not transaction_claim_alert(transaction_id=tid)
-    transaction_release_alert(transaction_id=tid)
-    assert transaction_claim_alert(transaction_id=tid)

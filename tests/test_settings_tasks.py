@@ -14,6 +14,8 @@ PRINTED = (
     "ALERT_WEBHOOK_RETRY_SECONDS",
     "REVIEW_SLA_HOURS",
     "RETENTION_DAYS",
+    "ALERT_LEASE_SECONDS",
+    "ALERT_DISPATCH_SECONDS",
 )
 
 
@@ -24,14 +26,16 @@ def load_settings(**env) -> subprocess.CompletedProcess:
         "import django; from django.conf import settings; django.setup(); "
         f"print(*(repr(getattr(settings, n)) for n in {PRINTED!r}))"
     )
-    without = ("ALERT_WEBHOOK_", "REVIEW_", "RETENTION_")
+    without = ("ALERT_", "REVIEW_", "RETENTION_")
     return run_python(["-c", code], without=without, **({"SECRET_KEY": "k"} | env))
 
 
 def test_defaults_need_no_webhook():
     result = load_settings()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["''", "5.0", "6", "10.0", "24.0", "90"]
+    assert result.stdout.split() == [
+        *("''", "5.0", "6", "10.0", "24.0", "90", "120.0", "10.0")
+    ]
 
 
 def test_a_webhook_with_its_secret_is_accepted():
@@ -50,7 +54,24 @@ def test_a_webhook_with_its_secret_is_accepted():
         "10.0",
         "4.0",
         "30",
+        "120.0",
+        "10.0",
     ]
+
+
+def test_the_outbox_lease_and_dispatch_interval_are_read():
+    result = load_settings(ALERT_LEASE_SECONDS="5.5", ALERT_DISPATCH_SECONDS="0.5")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["5.5", "0.5"]
+
+
+def test_the_lease_must_outlast_the_webhook_timeout():
+    """At the limit (equal) it is refused; just past it, accepted."""
+    equal = load_settings(ALERT_LEASE_SECONDS="5", ALERT_WEBHOOK_TIMEOUT="5")
+    assert equal.returncode != 0
+    assert "ALERT_LEASE_SECONDS must be more than 5 (longer than " in equal.stderr
+    longer = load_settings(ALERT_LEASE_SECONDS="5.1", ALERT_WEBHOOK_TIMEOUT="5")
+    assert longer.returncode == 0, longer.stderr
 
 
 @pytest.mark.parametrize(
@@ -68,6 +89,17 @@ def test_a_webhook_with_its_secret_is_accepted():
         ({"ALERT_WEBHOOK_ATTEMPTS": "-1"}, "ALERT_WEBHOOK_ATTEMPTS must be 1 or more"),
         ({"REVIEW_SLA_HOURS": "soon"}, "REVIEW_SLA_HOURS must be a number"),
         ({"RETENTION_DAYS": "0"}, "RETENTION_DAYS must be 1 or more"),
+        (
+            {"ALERT_LEASE_SECONDS": "0"},
+            "ALERT_LEASE_SECONDS must be more than 5 (longer than "
+            "ALERT_WEBHOOK_TIMEOUT)",
+        ),
+        ({"ALERT_LEASE_SECONDS": "x"}, "ALERT_LEASE_SECONDS must be a number"),
+        ({"ALERT_DISPATCH_SECONDS": "0"}, "ALERT_DISPATCH_SECONDS must be more than 0"),
+        (
+            {"ALERT_DISPATCH_SECONDS": "-0.1"},
+            "ALERT_DISPATCH_SECONDS must be more than 0",
+        ),
         ({"RETENTION_DAYS": "90d"}, "RETENTION_DAYS must be an integer"),
     ],
 )
@@ -77,7 +109,7 @@ def test_bad_values_stop_startup_naming_the_variable(env, message):
     assert message in result.stderr
 
 
-def test_beat_runs_escalation_and_purge():
+def test_beat_runs_escalation_purge_and_the_alert_dispatcher():
     """Every scheduled entry names a registered task."""
     from django.conf import settings
 
@@ -88,11 +120,11 @@ def test_beat_runs_escalation_and_purge():
     assert {entry["task"] for entry in schedule.values()} == {
         "transactions_app.tasks.escalate_overdue_cases",
         "transactions_app.tasks.purge_old_transactions",
-        "transactions_app.tasks.sweep_webhook_deliveries",
+        "transactions_app.alert_tasks.dispatch_alerts",
     }
     assert all(entry["task"] in app.tasks for entry in schedule.values())
     assert schedule["escalate-overdue-cases"]["schedule"] == 900.0
-    assert schedule["sweep-webhook-deliveries"]["schedule"] == 300.0
+    assert schedule["dispatch-alerts"]["schedule"] == settings.ALERT_DISPATCH_SECONDS
 
 
 def test_procfile_runs_beat_with_an_ignored_schedule_file():

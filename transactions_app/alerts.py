@@ -4,8 +4,11 @@ The receiver checks two headers: ``X-Fraud-Timestamp`` (Unix seconds when
 the request was signed) and ``X-Fraud-Signature-SHA256``, the hex
 HMAC-SHA256, keyed with ``ALERT_WEBHOOK_SECRET``, of the timestamp, a dot
 and the exact body bytes. Signing the timestamp lets the receiver refuse
-old requests replayed by someone who captured one. No Django in here: the
-task gives the transaction's values, the secret and the clock.
+old requests replayed by someone who captured one. An alert may arrive
+more than once (delivery is at least once): ``X-Fraud-Alert-Id`` and
+``Idempotency-Key`` carry its stable id, the same in every attempt, for
+the receiver to drop duplicates. No Django in here: the task gives the
+transaction's values, the secret and the clock.
 """
 
 import hashlib
@@ -18,6 +21,8 @@ from decimal import Decimal
 
 SIGNATURE_HEADER = "X-Fraud-Signature-SHA256"
 TIMESTAMP_HEADER = "X-Fraud-Timestamp"
+ALERT_ID_HEADER = "X-Fraud-Alert-Id"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 USER_AGENT = "fraud-detection-webhook/1"
 
 
@@ -54,7 +59,13 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
 
 
 def webhook_post(
-    *, url: str, secret: str, body: bytes, timestamp: int, timeout: float
+    *,
+    url: str,
+    secret: str,
+    body: bytes,
+    timestamp: int,
+    timeout: float,
+    alert_id: str,
 ) -> int:
     """POST the signed body; return the HTTP status of a 2xx answer.
 
@@ -62,7 +73,8 @@ def webhook_post(
     hangs costs the worker at most that long per wait. Redirects are not
     followed (a POST must not turn into a GET elsewhere): any answer but
     2xx, and any network error, raises ``WebhookFailed``, whose message
-    leaves out the URL (webhook URLs often carry a token).
+    leaves out the URL (webhook URLs often carry a token). ``alert_id`` is
+    sent as ``X-Fraud-Alert-Id`` and ``Idempotency-Key``.
     """
     request = urllib.request.Request(
         url,
@@ -72,6 +84,8 @@ def webhook_post(
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             TIMESTAMP_HEADER: str(timestamp),
+            ALERT_ID_HEADER: alert_id,
+            IDEMPOTENCY_HEADER: alert_id,
             SIGNATURE_HEADER: webhook_signature(
                 secret=secret, timestamp=timestamp, body=body
             ),

@@ -1,28 +1,31 @@
-"""Webhook alert deliveries in Django admin, read-only: what was sent,
-what is waiting for a retry, and what failed for good with its last error.
+"""The alert outbox in Django admin, read-only: per fraud transaction and
+channel, what was sent, what is waiting (and until when), what is being
+sent under a lease, and what failed for good with its last error.
 """
 
 from django.contrib import admin
 
-from .models import WebhookDelivery
+from .models import AlertDelivery
 
 
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+@admin.register(AlertDelivery)
+class AlertDeliveryAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
         "transaction",
+        "channel",
         "status",
         "attempts",
+        "due_at",
         "response_status",
         "last_error",
         "sent_at",
     )
     list_select_related = ("transaction",)
-    list_filter = ("status",)
+    list_filter = ("status", "channel")
     search_fields = ("=transaction__transaction_id",)
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    readonly_fields = [field.name for field in AlertDelivery._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from .detection import RULE_TYPES
 from .detection import Outcome as VerdictOutcome
@@ -352,13 +353,22 @@ class ReviewEvent(models.Model):
         return f"{self.from_status} -> {self.to_status} by {self.actor}"
 
 
-class WebhookDelivery(models.Model):
-    """The webhook alert of one fraud transaction: claimed by one task at a
-    time, retried while attempts remain, and recorded as sent or failed.
+class AlertDelivery(models.Model):
+    """The outbox of fraud alerts: one row per fraud transaction and channel
+    (e-mail, webhook), written in the transaction that stores the batch, so
+    an alert exists as soon as its fraud does, whatever happens to Celery.
 
-    Separate from the e-mail alert (``Transaction.alerted_at``), so a
-    failing endpoint never resends the e-mail, nor the reverse.
+    A task claims a row for one attempt by taking a lease (``sending``
+    until ``lease_until``); success marks it sent, a failure makes it
+    pending again, due after a backoff, until no attempts are left. A lease
+    that runs out (the worker died during the send) makes the row due
+    again: at least once, so a receiver may see an alert twice. The
+    dispatcher queues every row that is due (``due_at``).
     """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Webhook"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
@@ -366,13 +376,21 @@ class WebhookDelivery(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (no attempts left)"
 
-    transaction = models.OneToOneField(
-        Transaction, on_delete=models.CASCADE, related_name="webhook_delivery"
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.CASCADE, related_name="alert_deliveries"
     )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
     status = models.CharField(
         max_length=8, choices=Status.choices, default=Status.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
+    due_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When the dispatcher queues it (again) if nothing sent it.",
+    )
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="End of the current attempt's lease."
+    )
     response_status = models.PositiveIntegerField(
         null=True, blank=True, help_text="HTTP status of the last answer, if any."
     )
@@ -383,7 +401,21 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transaction", "channel"], name="one_alert_per_channel"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="alert_delivery_open_due",
+                condition=models.Q(status__in=["pending", "sending"]),
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"webhook for {self.transaction.transaction_id} ({self.status})"
+        return (
+            f"{self.channel} alert for {self.transaction.transaction_id} "
+            f"({self.status})"
+        )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from .models import DeadLetter, ReviewStatus, Transaction
+from .selectors import alert_deliveries_unsent
 from .streaming.connection import kafka_connection
 from .streaming.kafka import create_admin
 
@@ -21,6 +22,11 @@ AWAITING_REVIEW = Gauge(
 )
 DEAD_LETTERS_PENDING = Gauge(
     "fraud_dead_letters_pending", "Dead letters not re-driven yet."
+)
+ALERTS = Gauge(
+    "fraud_alert_deliveries",
+    "Fraud alert deliveries (outbox rows) not sent yet, by status.",
+    ["status"],
 )
 
 
@@ -83,6 +89,8 @@ def metrics(request):
     DEAD_LETTERS_PENDING.set(
         DeadLetter.objects.filter(redriven_at__isnull=True).count()
     )
+    for status, count in alert_deliveries_unsent().items():
+        ALERTS.labels(status=status).set(count)
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from . import detection
-from .models import Transaction, WebhookDelivery
+from .models import AlertDelivery, Transaction
 
 RESTORE_LIMIT = 500_000
 
@@ -246,13 +246,16 @@ def review_status_counts() -> list[tuple[str, int]]:
     return [(status.label, counts.get(status.value, 0)) for status in ReviewStatus]
 
 
-def webhook_deliveries_stalled(*, pending_before) -> list[str]:
-    """Transaction ids whose webhook delivery has waited since before
-    ``pending_before`` without a task to send it (a retry that could not
-    be queued while the broker was down)."""
-    return [
-        str(transaction_id)
-        for transaction_id in WebhookDelivery.objects.filter(
-            status=WebhookDelivery.Status.PENDING, updated_at__lt=pending_before
-        ).values_list("transaction__transaction_id", flat=True)
-    ]
+def alert_deliveries_unsent() -> dict[str, int]:
+    """How many fraud alert deliveries are pending, sending and failed (all
+    three, zeros included); sent ones are not counted."""
+    from django.db.models import Count
+
+    unsent = [s for s in AlertDelivery.Status if s != AlertDelivery.Status.SENT]
+    counts = dict(
+        AlertDelivery.objects.filter(status__in=unsent)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {status.value: counts.get(status.value, 0) for status in unsent}

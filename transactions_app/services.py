@@ -8,16 +8,16 @@ from collections.abc import Sequence
 import orjson
 from django.db import IntegrityError, connection
 from django.db import transaction as db_transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from .alert_outbox import alert_deliveries_create
 from .detection import Outcome
 from .models import (
     DeadLetter,
     ReviewEvent,
     ReviewStatus,
     Transaction,
-    WebhookDelivery,
 )
 from .streaming.deadletters import FittedDeadLetter, fit_dead_letter
 from .streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
@@ -47,7 +47,8 @@ def transactions_store_batch(
     - with other content: a conflict, stored and reported as a dead letter.
 
     Rejected messages and conflicts are stored as dead letters in the same
-    transaction. Fraud alerts for the new transactions are queued after
+    transaction, and so are the fraud alerts of the new transactions (one
+    outbox row per channel, see ``alert_outbox``); they are queued after
     the commit, one task per batch.
     """
     unique, conflicts, repeats = _first_per_transaction_id(classified)
@@ -59,15 +60,19 @@ def transactions_store_batch(
         repeats += stored_repeats
         refused = [_conflict_letter(item) for item in conflicts]
         dead_letters_store(rejected=[*rejected, *refused])
-    new = [item for key, item in unique.items() if key in new_ids]
-    fraud_ids = [
-        str(item.transaction.transaction_id)
+        new = [item for key, item in unique.items() if key in new_ids]
+        alerts = alert_deliveries_create(transaction_ids=_fraud_ids(new))
+    if alerts:
+        db_transaction.on_commit(lambda: _queue_alerts(alerts), robust=True)
+    return StoredBatch(new=new, conflicts=refused, repeats=repeats)
+
+
+def _fraud_ids(new: list[ClassifiedTransaction]) -> list:
+    return [
+        item.transaction.transaction_id
         for item in new
         if item.verdict.outcome == Outcome.FRAUD
     ]
-    if fraud_ids:
-        db_transaction.on_commit(lambda: _queue_fraud_alerts(fraud_ids), robust=True)
-    return StoredBatch(new=new, conflicts=refused, repeats=repeats)
 
 
 def _first_per_transaction_id(classified: Sequence[ClassifiedTransaction]):
@@ -250,27 +255,13 @@ def _copy(cursor, table: str, rows: list[tuple]) -> None:
                 copy.write_row(row)
 
 
-def _queue_fraud_alerts(transaction_ids: list[str]) -> None:
-    from .tasks import send_fraud_alerts
+def _queue_alerts(delivery_ids: list[int]) -> None:
+    """Low latency: one task per batch sends its alerts right after the
+    commit. If it cannot be queued (Redis down) the error is logged and the
+    dispatcher sends them from the outbox."""
+    from .tasks import send_alerts
 
-    send_fraud_alerts.delay(transaction_ids)
-
-
-def transaction_claim_alert(*, transaction_id) -> bool:
-    """Record that the fraud alert for a transaction is being sent.
-
-    Returns False when it was already claimed, which is how the alert task
-    sends an alert once even if the task runs twice, concurrently or not.
-    """
-    updated = Transaction.objects.filter(
-        transaction_id=transaction_id, alerted_at__isnull=True
-    ).update(alerted_at=timezone.now())
-    return updated == 1
-
-
-def transaction_release_alert(*, transaction_id) -> None:
-    """Undo a claim after the alert failed to send, so a retry can send it."""
-    Transaction.objects.filter(transaction_id=transaction_id).update(alerted_at=None)
+    send_alerts.delay(delivery_ids)
 
 
 def dead_letters_store(*, rejected: Sequence[RejectedMessage]) -> None:
@@ -307,67 +298,6 @@ def _dead_letter_row(letter: FittedDeadLetter) -> DeadLetter:
 def dead_letters_mark_redriven(*, dead_letter_ids, user_id=None) -> int:
     return DeadLetter.objects.filter(pk__in=dead_letter_ids).update(
         redriven_at=timezone.now(), redriven_by_id=user_id
-    )
-
-
-def webhook_delivery_claim(*, transaction: Transaction):
-    """Claim the webhook alert of a transaction for one attempt; return the
-    delivery, or None when another task holds it or it is finished.
-
-    The delivery row is created on first use; the claim moves it from
-    pending to sending and counts the attempt in one conditional UPDATE,
-    so two tasks running at once never both send.
-    """
-    delivery, _ = WebhookDelivery.objects.get_or_create(transaction=transaction)
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=WebhookDelivery.Status.PENDING
-    ).update(
-        status=WebhookDelivery.Status.SENDING,
-        attempts=F("attempts") + 1,
-        updated_at=timezone.now(),
-    )
-    if not claimed:
-        return None
-    delivery.refresh_from_db()
-    return delivery
-
-
-def webhook_delivery_sent(*, delivery, response_status: int) -> None:
-    """Record a delivery the endpoint accepted."""
-    delivery.status = delivery.Status.SENT
-    delivery.response_status = response_status
-    delivery.sent_at = timezone.now()
-    delivery.save(update_fields=["status", "response_status", "sent_at", "updated_at"])
-
-
-def webhook_delivery_failed(
-    *, delivery, error: str, response_status: int | None, attempts_allowed: int
-) -> bool:
-    """Record a failed attempt: pending again (for the retry) while
-    attempts remain, else failed for good. Returns True when it may be
-    retried."""
-    retry = delivery.attempts < attempts_allowed
-    delivery.status = delivery.Status.PENDING if retry else delivery.Status.FAILED
-    delivery.last_error = error[:2000]
-    delivery.response_status = response_status
-    delivery.save(
-        update_fields=["status", "last_error", "response_status", "updated_at"]
-    )
-    return retry
-
-
-def webhook_deliveries_mark_lost(*, sending_before) -> int:
-    """Fail the deliveries still "sending" since before ``sending_before``:
-    the worker died during the POST. They are not sent again (the request
-    may have arrived: at most once), but show as failed, with why, instead
-    of sending forever. Returns how many."""
-    return WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.SENDING, updated_at__lt=sending_before
-    ).update(
-        status=WebhookDelivery.Status.FAILED,
-        last_error="the worker was lost during the attempt; not retried, "
-        "as the request may have arrived",
-        updated_at=timezone.now(),
     )
 
 
@@ -415,7 +345,7 @@ def _delete_untouched_legit(pks: list[int]) -> int:
             review_status="",
             assignee__isnull=True,
             alerted_at__isnull=True,
-            webhook_delivery__isnull=True,
+            alert_deliveries__isnull=True,
         )
         .exclude(Exists(ReviewEvent.objects.filter(transaction=OuterRef("pk"))))
         .order_by()
