@@ -12,6 +12,7 @@ from confluent_kafka import (
     OFFSET_BEGINNING,
     Consumer,
     KafkaError,
+    KafkaException,
     Producer,
     TopicPartition,
 )
@@ -64,6 +65,32 @@ def default_rules(db):
 @pytest.fixture
 def group_id():
     return f"test-detector-{uuid.uuid4().hex[:10]}"
+
+
+# How long a question to the broker is asked again while its answer is a
+# transient error (a partition whose leader is not known yet, a timeout on a
+# loaded machine); it bounds a failure, never a wait.
+TRANSIENT_ERRORS_FOR = 60.0
+
+
+def retrying(call, *args, **kwargs):
+    """``call(*args, **kwargs)``, asked again while Kafka answers with an
+    error it marks retriable or a timeout."""
+    deadline = time.monotonic() + TRANSIENT_ERRORS_FOR
+    while True:
+        try:
+            return call(*args, **kwargs)
+        except KafkaException as exception:
+            error = exception.args[0]
+            transient = error.retriable() or error.code() in (
+                KafkaError._TIMED_OUT,
+                KafkaError.NOT_LEADER_FOR_PARTITION,
+                KafkaError.LEADER_NOT_AVAILABLE,
+                KafkaError.UNKNOWN_TOPIC_OR_PART,
+            )
+            if not transient or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 class KafkaHelper:
@@ -140,8 +167,10 @@ class KafkaHelper:
 
     def committed(self, group_id: str, topic: str, partitions: int) -> dict:
         consumer = Consumer(self.config | {"group.id": group_id})
-        offsets = consumer.committed(
-            [TopicPartition(topic, p) for p in range(partitions)], timeout=10
+        offsets = retrying(
+            consumer.committed,
+            [TopicPartition(topic, p) for p in range(partitions)],
+            timeout=10,
         )
         consumer.close()
         return {tp.partition: tp.offset for tp in offsets}
@@ -160,7 +189,9 @@ class KafkaHelper:
     def end_offsets(self, topic: str, partitions: int) -> dict:
         consumer = Consumer(self.config | {"group.id": "test-watermarks"})
         ends = {
-            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            p: retrying(
+                consumer.get_watermark_offsets, TopicPartition(topic, p), timeout=10
+            )[1]
             for p in range(partitions)
         }
         consumer.close()
@@ -175,7 +206,7 @@ class GroupProgress:
     def __init__(self, consumer: Consumer, topic: str) -> None:
         self._consumer = consumer
         self._topic = topic
-        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        metadata = retrying(consumer.list_topics, topic, timeout=10).topics[topic]
         self.partitions = sorted(metadata.partitions)
 
     def uncommitted(self) -> dict:
@@ -184,11 +215,11 @@ class GroupProgress:
         tps = [TopicPartition(self._topic, p) for p in self.partitions]
         committed = {
             tp.partition: max(tp.offset, 0)
-            for tp in self._consumer.committed(tps, timeout=10)
+            for tp in retrying(self._consumer.committed, tps, timeout=10)
         }
         behind = {}
         for tp in tps:
-            end = self._consumer.get_watermark_offsets(tp, timeout=10)[1]
+            end = retrying(self._consumer.get_watermark_offsets, tp, timeout=10)[1]
             if end > committed[tp.partition]:
                 behind[tp.partition] = end - committed[tp.partition]
         return behind

@@ -48,18 +48,32 @@ class WorkerProcess:
         pool = ["--pool", "solo"]
         if threads:
             pool = ["--pool", "threads", "--concurrency", str(threads)]
-        self.process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "fraudsite", "worker"),
-                *(*pool, *options, "--loglevel", "INFO"),
-                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-                *("--hostname", f"{self.queue}-{uuid.uuid4().hex[:6]}@%h"),
-            ],
+        self._command = [
+            *(sys.executable, "-m", "celery", "-A", "fraudsite", "worker"),
+            *(*pool, *options, "--loglevel", "INFO"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+            *("--hostname", f"{self.queue}-{uuid.uuid4().hex[:6]}@%h"),
+        ]
+        self._env = detector_env(settings, CELERY_TASK_ALWAYS_EAGER="false", **env)
+        self.restarts = 0
+        self.process = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            self._command,
             cwd=ROOT,
-            env=detector_env(settings, CELERY_TASK_ALWAYS_EAGER="false", **env),
+            env=self._env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+
+    def keep_running(self) -> bool:
+        """Start the worker again if it exited, as its supervisor would
+        (compose's restart policy); True while it runs."""
+        if self.process.poll() is not None:
+            self.restarts += 1
+            self.process = self._spawn()
+        return True
 
     @property
     def output(self) -> str:
