@@ -161,7 +161,14 @@ class TransactionalDelivery(Delivery):
         self._open = False
 
     def prepare(self) -> None:
-        self._call(lambda: self._producer.init_transactions(TRANSACTION_CALL_TIMEOUT))
+        """Register the transactional id, waiting while no broker answers
+        (returns if asked to stop meanwhile)."""
+        try:
+            self._call(
+                lambda: self._producer.init_transactions(TRANSACTION_CALL_TIMEOUT)
+            )
+        except _Stopped:
+            pass
 
     def deliver(self, pending: list[Outgoing], offsets, group_metadata) -> Outcome:
         """COMMITTED once the messages and ``offsets`` (for the group of
@@ -235,7 +242,9 @@ class TransactionalDelivery(Delivery):
         """Make one transactional call, again while Kafka calls its error
         retriable (a coordinator moving, a timeout). Raises ``_Stopped`` if
         asked to stop between attempts, ``KafkaClientFailed`` on a fatal
-        error, and the ``KafkaException`` of any other error."""
+        error, and the ``KafkaException`` of any other error. Polls between
+        attempts, so that the error callback reports refused credentials
+        (``KafkaSecurityError``) instead of a timeout retried for ever."""
         delay = min(self._retry_delay, 0.5)
         while True:
             try:
@@ -246,6 +255,7 @@ class TransactionalDelivery(Delivery):
                 if not error.retriable() or error.txn_requires_abort():
                     raise
                 logger.warning("transactional call failed (%s); again", error.str())
+            self._producer.poll(0)
             if self._stop.wait(delay) and stoppable:
                 raise _Stopped
             delay = min(delay * 2, 5.0)
