@@ -103,7 +103,7 @@ def test_a_batch_stored_but_not_committed_when_killed_is_routed_once(
     detector = DetectorProcess(settings, *args)
     try:
         wait_for(lambda: stored_count() >= 2_000, "the first rows")
-        with table_locked(Transaction) as waiting:
+        with table_locked(Transaction, "EXCLUSIVE") as waiting:  # reads go on
             wait_for(lambda: waiting() > 0, "a batch waiting on the table")
             at_lock = stored_count()
             services("stop", "kafka")  # the batch's transaction cannot commit
