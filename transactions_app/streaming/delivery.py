@@ -20,8 +20,11 @@ longer this detector's: it is aborted and left to the new owner.
 import enum
 import functools
 import logging
+import queue
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
@@ -33,6 +36,12 @@ logger = logging.getLogger(__name__)
 # How long one transactional call may wait for the coordinator before it
 # reports a (retriable) timeout.
 TRANSACTION_CALL_TIMEOUT = 10.0
+
+# A transactional call that has not returned after this long ignores its
+# timeout: seen in ``send_offsets_to_transaction`` when the consumer whose
+# group metadata it carries was fenced during a long broker outage. The
+# producer is then treated as dead.
+STUCK_AFTER = 3 * TRANSACTION_CALL_TIMEOUT
 
 # What the group coordinator answers to offsets sent with a generation it
 # no longer has: the partitions were revoked or lost in a rebalance.
@@ -71,6 +80,10 @@ class Delivery:
 
     def prepare(self) -> None:
         """Called once before the first batch."""
+
+    def stuck(self) -> bool:
+        """Whether a call into the producer has hung past every timeout."""
+        return False
 
     def deliver(self, pending: list[Outgoing], offsets, group_metadata) -> Outcome:
         """Produce ``pending`` until Kafka has acknowledged each; STOPPED if
@@ -159,6 +172,11 @@ class TransactionalDelivery(Delivery):
     def __init__(self, producer, *, stop: threading.Event, retry_delay: float):
         super().__init__(producer, stop=stop, retry_delay=retry_delay)
         self._open = False
+        self._call_started: float | None = None
+
+    def stuck(self) -> bool:
+        started = self._call_started
+        return started is not None and time.monotonic() - started > STUCK_AFTER
 
     def prepare(self) -> None:
         """Register the transactional id, waiting while no broker answers
@@ -247,6 +265,7 @@ class TransactionalDelivery(Delivery):
         (``KafkaSecurityError``) instead of a timeout retried for ever."""
         delay = min(self._retry_delay, 0.5)
         while True:
+            self._call_started = time.monotonic()
             try:
                 call()
                 return
@@ -255,6 +274,8 @@ class TransactionalDelivery(Delivery):
                 if not error.retriable() or error.txn_requires_abort():
                     raise
                 logger.warning("transactional call failed (%s); again", error.str())
+            finally:
+                self._call_started = None
             self._producer.poll(0)
             if self._stop.wait(delay) and stoppable:
                 raise _Stopped
@@ -271,6 +292,39 @@ class TransactionalDelivery(Delivery):
                 f"transactional producer: {error.str()}"
             ) from exception
         return error
+
+
+class WriterThread:
+    """Runs submitted calls one at a time, in order, on a daemon thread.
+
+    Unlike ``ThreadPoolExecutor``, whose threads the interpreter joins at
+    exit, a thread hung in a producer call (see ``STUCK_AFTER``) cannot
+    keep the process from exiting once the detector gave up on it."""
+
+    def __init__(self, name: str) -> None:
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, call: Callable, *args) -> Future:
+        future: Future = Future()
+        self._calls.put((future, call, args))
+        return future
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._calls.put(None)
+        if wait:
+            self._thread.join()
+
+    def _work(self) -> None:
+        while (item := self._calls.get()) is not None:
+            future, call, args = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call(*args))
+            except BaseException as error:  # noqa: BLE001 - handed to the caller
+                future.set_exception(error)
 
 
 class _Refused(Exception):

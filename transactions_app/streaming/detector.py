@@ -40,7 +40,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -62,7 +62,13 @@ from .codec import (
     encode_verdict,
 )
 from .deadletters import bounded_error, dead_letter_message
-from .delivery import Delivery, Outcome, TransactionalDelivery, next_offsets
+from .delivery import (
+    Delivery,
+    Outcome,
+    TransactionalDelivery,
+    WriterThread,
+    next_offsets,
+)
 from .kafka import KafkaClientFailed, is_fatal, message_origin
 from .outgoing import Outgoing
 from .records import ClassifiedTransaction, RejectedMessage
@@ -179,9 +185,10 @@ class Detector:
         self._on_batch = on_batch
         self._on_poll = on_poll
         self._writer_teardown = writer_teardown
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="detector-writer")
+        self._writer = WriterThread("detector-writer")
         self._in_flight: tuple[Future, list[Message], float] | None = None
         self._dropped: list[Message] = []  # of a batch the group refused
+        self._writer_stuck = False
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._exit_when_idle = exit_when_idle
@@ -300,7 +307,7 @@ class Detector:
         if self._in_flight is None:
             return True
         (future, messages, started), self._in_flight = self._in_flight, None
-        written = future.result()
+        written = self._result_of(future)
         if written is None:
             return False
         outcome, classified, dead, stored = written
@@ -463,11 +470,32 @@ class Detector:
             # batch again and storage skips what is already there.
             logger.warning("offset commit failed: %s", error)
 
+    def _result_of(self, future: Future):
+        """The writer's result. Raises ``KafkaClientFailed`` when the writer
+        hangs in a producer call past every timeout (the producer is dead;
+        a new one with its transactional id fences it)."""
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except TimeoutError:
+                if self._delivery.stuck():
+                    self._writer_stuck = True
+                    raise KafkaClientFailed(
+                        "producer: a transactional call hangs past its timeout"
+                    ) from None
+
     def _close(self) -> None:
         self._stop.set()  # a batch still in the writer's hands gives up
-        if self._in_flight is not None:  # stopping on an error: not committed
-            self._in_flight[0].exception()
-            self._in_flight = None
+        if self._in_flight is not None and not self._writer_stuck:
+            try:  # stopping on an error: not committed
+                self._result_of(self._in_flight[0])
+            except Exception:  # noqa: BLE001 - what stopped the loop propagates
+                pass
+        self._in_flight = None
+        if self._writer_stuck:  # leave it and the producer: never returns
+            self._writer.shutdown(wait=False)
+            self._close_client("consumer", self._consumer.close)
+            return
         try:
             self._writer.submit(self._writer_teardown).result()
         finally:
