@@ -1,5 +1,5 @@
 """What a downstream consumer of the legit and fraud topics gets through
-SIGKILLs and a rebalance: with exactly-once (the default), a
+SIGKILLs and a rebalance: with exactly-once (DETECTOR_EXACTLY_ONCE), a
 ``read_committed`` reader sees each stored transaction's result exactly
 once; a ``read_uncommitted`` reader also sees the results of transactions
 that were aborted, and how many is reported."""
@@ -21,6 +21,8 @@ from tests.streaming.test_faults import (
     wait_until_all_committed,
 )
 from transactions_app.models import Transaction
+
+EXACTLY_ONCE = {"DETECTOR_EXACTLY_ONCE": "true"}
 
 pytestmark = [
     pytest.mark.integration,
@@ -60,7 +62,7 @@ def test_results_survive_kills_and_a_rebalance_exactly_once(
 
     def detector(instance: str) -> DetectorProcess:
         return DetectorProcess(
-            settings, "--group-id", group_id, "--instance-id", instance
+            settings, "--group-id", group_id, "--instance-id", instance, **EXACTLY_ONCE
         )
 
     first = detector("one")
@@ -100,7 +102,7 @@ def test_a_batch_stored_but_not_committed_when_killed_is_routed_once(
     produce_keyed(kafka, kafka_topics.transactions, sent)
     topic = kafka_topics.transactions
     args = ("--group-id", group_id, "--instance-id", "one")
-    detector = DetectorProcess(settings, *args)
+    detector = DetectorProcess(settings, *args, **EXACTLY_ONCE)
     try:
         wait_for(lambda: stored_count() >= 2_000, "the first rows")
         with table_locked(Transaction, "EXCLUSIVE") as waiting:  # reads go on
@@ -112,7 +114,7 @@ def test_a_batch_stored_but_not_committed_when_killed_is_routed_once(
         assert in_hand < len(sent), "everything was stored before the outage"
         detector.kill()
         services("start", "kafka")
-        detector = DetectorProcess(settings, *args)
+        detector = DetectorProcess(settings, *args, **EXACTLY_ONCE)
         wait_until_all_committed(kafka, group_id, topic)
         assert detector.terminate() == 0, detector.output
     finally:
