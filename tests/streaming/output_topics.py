@@ -6,15 +6,22 @@ from collections import Counter
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 
-def read_to_end(config: dict, topic: str, *, partitions: int = 1) -> list:
+def read_to_end(
+    config: dict,
+    topic: str,
+    *,
+    partitions: int = 1,
+    isolation: str = "read_committed",
+) -> list:
     """Every message of ``topic`` up to the end of each partition as it is
-    now, read as a ``read_committed`` consumer: ends at the partition-end
-    event of each partition, never at an idle timeout."""
+    now, read as a ``read_committed`` consumer (or ``read_uncommitted``,
+    which also sees aborted transactions): ends at the partition-end event
+    of each partition, never at an idle timeout."""
     consumer = Consumer(
         config
         | {
             "group.id": f"test-output-{uuid.uuid4().hex}",
-            "isolation.level": "read_committed",
+            "isolation.level": isolation,
             "enable.partition.eof": True,
             "enable.auto.commit": False,
         }
@@ -38,11 +45,11 @@ def read_to_end(config: dict, topic: str, *, partitions: int = 1) -> list:
         consumer.close()
 
 
-def routed_counts(config: dict, topics) -> Counter:
+def routed_counts(config: dict, topics, *, isolation="read_committed") -> Counter:
     """How many results each transaction id has on the legit and fraud
-    topics together."""
+    topics together, for a reader with ``isolation``."""
     counts: Counter = Counter()
     for topic in (topics.legit, topics.fraud):
-        for message in read_to_end(config, topic):
+        for message in read_to_end(config, topic, isolation=isolation):
             counts[message.key().decode()] += 1
     return counts

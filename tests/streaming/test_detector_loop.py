@@ -439,7 +439,7 @@ def test_a_dead_producer_ends_the_loop_uncommitted():
     """The writer's error reaches ``run``; closing the dead producer again
     does not hide it."""
     detector, consumer, _producer, log = make_detector([])
-    detector._producer = DeadProducer(log)
+    detector._delivery._producer = DeadProducer(log)
     detector._consumer = InMemoryConsumer([[message(10.0, 0)]], log)
     with pytest.raises(KafkaClientFailed, match="Inconsistent state"):
         detector.run()

@@ -56,7 +56,7 @@ class RefusingProducer(InMemoryProducer):
 def run_with(producer_class, batches, **options):
     detector, consumer, _producer, log = make_detector(batches)
     producer = producer_class(log, **options)
-    detector._producer = producer
+    detector._delivery._producer = producer
     detector.run()
     return consumer, producer
 
@@ -151,7 +151,7 @@ def test_a_fatal_producer_error_stops_the_detector_uncommitted():
     it is read again."""
     error = KafkaError(KafkaError._FATAL, "fenced", fatal=True)
     detector, consumer, _producer, log = make_detector([[message(10.0, 0)]])
-    detector._producer = FlakyProduceProducer(log, error=error, times=1)
+    detector._delivery._producer = FlakyProduceProducer(log, error=error, times=1)
     with pytest.raises(KafkaClientFailed, match="producer: fenced"):
         detector.run()
     assert consumer.committed == []

@@ -121,9 +121,11 @@ class SteadyProducer(threading.Thread):
 
 
 @contextmanager
-def table_locked(model):
-    """Holds ACCESS EXCLUSIVE on ``model``'s table from a connection of its
-    own: every write to it waits, as on a database stalled by a lock."""
+def table_locked(model, mode: str = "ACCESS EXCLUSIVE"):
+    """Holds a lock (ACCESS EXCLUSIVE unless ``mode`` says otherwise) on
+    ``model``'s table from a connection of its own: every write to it
+    waits, as on a database stalled by a lock (EXCLUSIVE lets reads go
+    on)."""
     db = connection.settings_dict
     with psycopg.connect(
         host=db["HOST"],
@@ -133,7 +135,7 @@ def table_locked(model):
         password=db["PASSWORD"],
     ) as locker:
         table = model._meta.db_table
-        locker.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+        locker.execute(f'LOCK TABLE "{table}" IN {mode} MODE')
         yield lambda: locker.execute(
             "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass"
             " AND NOT granted",

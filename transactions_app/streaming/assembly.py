@@ -6,6 +6,8 @@ when Kafka declares a client dead."""
 
 import gc
 import logging
+import os
+import socket
 import threading
 import time
 from collections import deque
@@ -48,10 +50,16 @@ def build_detector(
     exit_when_idle: float | None = None,
     restore_seconds: float | None = None,
     on_batch: Callable[..., object] = metrics.record_batch,
+    exactly_once: bool | None = None,
 ) -> Detector:
     connection = kafka_connection()
     if restore_seconds is None:
         restore_seconds = settings.DETECTION_RESTORE_SECONDS
+    if exactly_once is None:
+        exactly_once = settings.DETECTOR_EXACTLY_ONCE
+    transactional_id = (
+        detector_transactional_id(group_id, instance_id) if exactly_once else None
+    )
     return Detector(
         consumer=create_consumer(
             connection=connection,
@@ -60,7 +68,10 @@ def build_detector(
             stats_cb=metrics.record_statistics,
             **{"statistics.interval.ms": 5000},
         ),
-        producer=create_producer(connection=connection),
+        producer=create_producer(
+            connection=connection, transactional_id=transactional_id
+        ),
+        exactly_once=exactly_once,
         topics=topics,
         detection=LiveDetection(
             topic=topics.transactions,
@@ -83,6 +94,18 @@ def build_detector(
             behind=timedelta(seconds=settings.EVENT_TIME_MAX_BEHIND_SECONDS),
         ),
     )
+
+
+def detector_transactional_id(group_id: str, instance_id: str | None) -> str:
+    """The transactional id of a detector's producer. With static
+    membership it is the same across restarts, so a restarted detector
+    fences its predecessor and aborts that one's open transaction at once;
+    without, it is the same for the life of the process (a detector rebuilt
+    after a dead client fences the dead one) and unique to it, so a killed
+    detector's open transaction is only aborted by the broker's timeout."""
+    if instance_id:
+        return f"{group_id}.{instance_id}"
+    return f"{group_id}.{socket.gethostname()}.{os.getpid()}"
 
 
 class RecoveringDetector:

@@ -6,14 +6,17 @@ The order of the steps is the delivery guarantee. For every batch:
 2. store the batch in the database in one transaction (idempotent on
    ``transaction_id``), retrying with backoff while the database is down;
 3. produce each result to the legit or fraud topic and each dead letter to
-   the dead-letter topic, then wait until Kafka has acknowledged them all
-   (producing again, with backoff, only what Kafka refused; a dead letter
-   refused for its size goes in its minimal form: see ``outgoing``);
+   the dead-letter topic (see ``delivery``);
 4. commit the batch's offsets;
 5. broadcast the new rows to the live page (best effort).
 
-A crash anywhere before step 4 means the batch is read again; step 2 then
-skips what was stored and step 3 produces again (at-least-once output).
+With ``exactly_once`` steps 3 and 4 are one Kafka transaction, committed
+by the producer: a crash or an abort before its commit leaves nothing that
+a ``read_committed`` reader sees, and the batch is read again; step 2 then
+skips what was stored and step 3 produces its results once. Without it,
+step 3 waits until Kafka has acknowledged every message and step 4 is the
+consumer's commit: a crash between the two produces the batch's results
+again (at-least-once output).
 
 Steps 2 and 3 run on a writer thread while the loop decodes and classifies
 the next batch, so the database and the broker work while Python does.
@@ -22,7 +25,10 @@ most one batch is in the writer's hands: the loop waits for it (and
 commits it) before handing over the next one, and hands nothing over after
 a batch that did not complete, so offsets are committed in order and never
 past a batch that was not stored. A rebalance commits the batch in hand
-before the partitions go.
+before the partitions go. A transaction whose offsets the group refuses
+(the partitions were lost to a rebalance meanwhile) is aborted and the
+batch dropped, with the one consumed after it: the partitions' new owner
+reads both again.
 
 A client that Kafka declares dead (a fatal error, such as a static member
 fenced after a long outage) ends ``run`` with ``KafkaClientFailed``, the
@@ -30,17 +36,22 @@ clients closed and the batch in hand uncommitted: the caller builds a new
 detector, which reads that batch again (storage skips what is stored).
 """
 
-import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
 
 from ..detection import Transaction, Verdict
 from .codec import (
@@ -51,8 +62,15 @@ from .codec import (
     encode_verdict,
 )
 from .deadletters import bounded_error, dead_letter_message
+from .delivery import (
+    Delivery,
+    Outcome,
+    TransactionalDelivery,
+    WriterThread,
+    next_offsets,
+)
 from .kafka import KafkaClientFailed, is_fatal, message_origin
-from .outgoing import Outgoing, next_attempt
+from .outgoing import Outgoing
 from .records import ClassifiedTransaction, RejectedMessage
 
 logger = logging.getLogger(__name__)
@@ -124,7 +142,10 @@ class Detector:
     uncommitted. ``writer_teardown`` runs on the writer thread when the
     detector closes (to close that thread's database connection).
     ``on_poll`` is called after every poll of the consumer, ``on_batch``
-    after every commit (the health check watches both).
+    after every commit (the health check watches both). With
+    ``exactly_once`` the producer must be transactional (a
+    ``transactional.id``): each batch's results, dead letters and offsets
+    are one transaction, and the consumer never commits.
     """
 
     def __init__(
@@ -143,6 +164,7 @@ class Detector:
         on_batch: Callable[..., object] = lambda **batch: None,
         on_poll: Callable[[], object] = lambda: None,
         writer_teardown: Callable[[], object] = lambda: None,
+        exactly_once: bool = False,
         batch_size: int = 500,
         poll_timeout: float = 0.1,
         exit_when_idle: float | None = None,
@@ -153,7 +175,7 @@ class Detector:
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._consumer = consumer
-        self._producer = producer
+        self._exactly_once = exactly_once
         self._topics = topics
         self._detection = detection
         self._store = store
@@ -163,8 +185,10 @@ class Detector:
         self._on_batch = on_batch
         self._on_poll = on_poll
         self._writer_teardown = writer_teardown
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="detector-writer")
+        self._writer = WriterThread("detector-writer")
         self._in_flight: tuple[Future, list[Message], float] | None = None
+        self._dropped: list[Message] = []  # of a batch the group refused
+        self._writer_stuck = False
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._exit_when_idle = exit_when_idle
@@ -174,9 +198,11 @@ class Detector:
         self._clock = clock
         self._now = now
         self._stop = threading.Event()
+        self._delivery = (TransactionalDelivery if exactly_once else Delivery)(
+            producer, stop=self._stop, retry_delay=retry_delay
+        )
         self._last_activity = clock()
         self._last_progress = (clock(), 0)
-        self._delivery_errors: list[tuple[Outgoing, KafkaError]] = []
         self.processed = 0
         self.flagged = 0
         self.dead_letters = 0
@@ -185,6 +211,7 @@ class Detector:
         """Subscribe and process batches until asked to stop; then close.
         Raises ``KafkaClientFailed`` when a client died (closed, nothing
         more committed)."""
+        self._delivery.prepare()
         self._consumer.subscribe(
             [self._topics.transactions],
             on_assign=self._on_assign,
@@ -221,6 +248,8 @@ class Detector:
                 self._stop_if_idle()
             elif self._in_flight[0].done():
                 self._finish_batch_in_hand()
+                if self._dropped:
+                    self._rewind(self._dropped)
             else:
                 self._last_activity = self._clock()  # busy writing, not idle
             return
@@ -230,15 +259,26 @@ class Detector:
         if not self._finish_batch_in_hand():
             self._stop.set()  # the batch before did not complete: hand over
             return  # nothing after it, or its offsets would be committed
-        future = self._writer.submit(self._write, classified, dead)
+        if self._dropped:  # consumed after a batch the group refused
+            self._rewind(self._dropped + messages)
+            return
+        group = self._consumer.consumer_group_metadata() if self._exactly_once else None
+        future = self._writer.submit(
+            self._write, classified, dead, next_offsets(messages), group
+        )
         self._in_flight = (future, messages, started)
 
     def _write(
-        self, classified: list[ClassifiedTransaction], dead: list[RejectedMessage]
+        self,
+        classified: list[ClassifiedTransaction],
+        dead: list[RejectedMessage],
+        offsets: list[TopicPartition],
+        group_metadata,
     ) -> tuple | None:
-        """Steps 2 and 3 for one classified batch, on the writer thread:
-        ``(classified, dead, stored)`` once stored and acknowledged, or
-        None when asked to stop first (nothing may be committed then)."""
+        """Steps 2 and 3 (and 4 with ``exactly_once``) for one classified
+        batch, on the writer thread: ``(outcome, classified, dead,
+        stored)`` once stored and delivered (or dropped), or None when
+        asked to stop first (nothing may be committed then)."""
         stored = self._store_with_retry(classified, dead)
         if stored is None:
             return None
@@ -252,23 +292,31 @@ class Detector:
                 if (item.origin.partition, item.origin.offset) not in not_routed
             ]
             dead = dead + stored.conflicts
-        if not self._deliver_with_retry(classified, dead):
+        pending = self._results(classified) + self._dead_letters(dead)
+        outcome = self._delivery.deliver(pending, offsets, group_metadata)
+        if outcome is Outcome.STOPPED:
             return None
-        return classified, dead, stored
+        return outcome, classified, dead, stored
 
     def _finish_batch_in_hand(self) -> bool:
         """Wait for the batch in the writer's hands, if any, then steps 4
         and 5 on this thread (the consumer's, which alone calls it). False
         when that batch did not complete; re-raises what stopped the
-        writer."""
+        writer. A batch the group refused is remembered in ``_dropped``
+        (its rows are stored: they are broadcast)."""
         if self._in_flight is None:
             return True
         (future, messages, started), self._in_flight = self._in_flight, None
-        written = future.result()
+        written = self._result_of(future)
         if written is None:
             return False
-        classified, dead, stored = written
-        self._commit(messages)
+        outcome, classified, dead, stored = written
+        if outcome is Outcome.DROPPED:
+            self._dropped = messages
+            self._broadcast(stored.new)
+            return True
+        if outcome is Outcome.ACKNOWLEDGED:
+            self._commit(messages)
         self._report_batch(classified, dead, started)
         self._broadcast(stored.new)
         self.processed += len(classified)
@@ -336,6 +384,7 @@ class Detector:
         logger.info("partitions revoked: %s", numbers)
         if not self._finish_batch_in_hand():  # commit before they go
             self._stop.set()
+        self._dropped = []  # their next owner reads from the committed offsets
         self._detection.partitions_revoked(numbers)
 
     def _log_progress(self) -> None:
@@ -388,33 +437,6 @@ class Detector:
                 return None
             delay = min(delay * 2, 30.0)
 
-    def _deliver_with_retry(self, classified, dead) -> bool:
-        """Produce the batch's results and dead letters until Kafka has
-        acknowledged each; False if asked to stop first. Only what Kafka
-        refused is produced again (with backoff), so nothing acknowledged
-        is duplicated; a dead letter refused for what it is goes again at
-        once in its minimal form."""
-        pending = self._results(classified) + self._dead_letters(dead)
-        delay = self._retry_delay
-        while True:
-            refused = self._produce_all(pending)
-            if refused is None:
-                return False
-            pending, transient = next_attempt(refused)
-            if not pending:
-                return True
-            if not transient:
-                continue  # only minimal dead letters: no need to wait
-            logger.warning(
-                "Kafka refused %d messages (%s); producing them again in %.1f s",
-                len(transient),
-                "; ".join(f"{o.topic}: {e}" for o, e in transient[:3]),
-                delay,
-            )
-            if self._stop.wait(delay):
-                return False
-            delay = min(delay * 2, 30.0)
-
     def _results(self, classified: list[ClassifiedTransaction]) -> list[Outgoing]:
         return [
             Outgoing(
@@ -438,63 +460,9 @@ class Detector:
             letters.append(dead_letter_message(self._topics.deadletter, item))
         return letters
 
-    def _produce_all(self, pending: list[Outgoing]):
-        """Produce ``pending`` and wait for Kafka: the ``(message, error)``
-        pairs it refused, or None if asked to stop while waiting."""
-        refused: list[tuple[Outgoing, KafkaError]] = []
-        for outgoing in pending:
-            error = self._produce(outgoing)
-            if error is not None:
-                refused.append((outgoing, error))
-        delivery_errors = self._wait_for_delivery()
-        if delivery_errors is None:
-            return None
-        return refused + delivery_errors
-
-    def _produce(self, outgoing: Outgoing) -> KafkaError | None:
-        """Hand one message to the producer; the error if it refused it at
-        once (too large, say). A fatal error stops the detector: the
-        producer is unusable."""
-        while True:
-            try:
-                self._producer.produce(
-                    outgoing.topic,
-                    key=outgoing.key,
-                    value=outgoing.value,
-                    headers=outgoing.headers,
-                    on_delivery=functools.partial(self._on_delivery, outgoing),
-                )
-                self._producer.poll(0)
-                return None
-            except BufferError:
-                self._producer.poll(0.1)  # queue full: let deliveries drain
-            except KafkaException as exception:
-                error = exception.args[0]
-                if isinstance(error, KafkaError) and is_fatal(error):
-                    raise KafkaClientFailed(f"producer: {error.str()}") from exception
-                return error
-
-    def _on_delivery(self, outgoing: Outgoing, error, _message) -> None:
-        if error is not None:
-            self._delivery_errors.append((outgoing, error))
-
-    def _wait_for_delivery(self) -> list[tuple[Outgoing, KafkaError]] | None:
-        """Wait for every produced message; the refused ones with their
-        errors, or None if asked to stop while some were still in flight."""
-        while self._producer.flush(1.0) > 0:
-            if self._stop.is_set():
-                return None
-        errors, self._delivery_errors = self._delivery_errors, []
-        return errors
-
     def _commit(self, messages: list[Message]) -> None:
-        next_offsets: dict[tuple[str, int], int] = {}
-        for message in messages:
-            key = (message.topic(), message.partition())
-            next_offsets[key] = max(next_offsets.get(key, 0), message.offset() + 1)
-        offsets = [TopicPartition(t, p, o) for (t, p), o in next_offsets.items()]
         try:
-            self._consumer.commit(offsets=offsets, asynchronous=False)
+            self._consumer.commit(offsets=next_offsets(messages), asynchronous=False)
         except KafkaException as error:
             if is_fatal(error.args[0]):  # fenced: this consumer is done
                 raise KafkaClientFailed(f"offset commit: {error}") from error
@@ -502,22 +470,63 @@ class Detector:
             # batch again and storage skips what is already there.
             logger.warning("offset commit failed: %s", error)
 
+    def _result_of(self, future: Future):
+        """The writer's result. Raises ``KafkaClientFailed`` when the writer
+        hangs in a producer call past every timeout (the producer is dead;
+        a new one with its transactional id fences it)."""
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except TimeoutError:
+                if self._delivery.stuck():
+                    self._writer_stuck = True
+                    raise KafkaClientFailed(
+                        "producer: a transactional call hangs past its timeout"
+                    ) from None
+
     def _close(self) -> None:
         self._stop.set()  # a batch still in the writer's hands gives up
-        if self._in_flight is not None:  # stopping on an error: not committed
-            self._in_flight[0].exception()
-            self._in_flight = None
+        if self._in_flight is not None and not self._writer_stuck:
+            try:  # stopping on an error: not committed
+                self._result_of(self._in_flight[0])
+            except Exception:  # noqa: BLE001 - what stopped the loop propagates
+                pass
+        self._in_flight = None
+        if self._writer_stuck:  # leave it and the producer: never returns
+            self._writer.shutdown(wait=False)
+            self._close_client("consumer", self._consumer.close)
+            return
         try:
             self._writer.submit(self._writer_teardown).result()
         finally:
             self._writer.shutdown()
-            self._close_client("producer", lambda: self._producer.flush(10.0))
+            self._close_client("producer", self._delivery.close)
             self._close_client("consumer", self._consumer.close)
         logger.info(
             "detector stopped: %d classified, %d dead letters",
             self.processed,
             self.dead_letters,
         )
+
+    def _rewind(self, messages: list[Message]) -> None:
+        """Seek the partitions of ``messages`` that are still assigned back
+        to their committed offsets, so that what was consumed after a
+        batch the group refused is read again, not skipped."""
+        self._dropped = []
+        assigned = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
+        owned = {(m.topic(), m.partition()) for m in messages} & assigned
+        if not owned:
+            return
+        try:
+            committed = self._consumer.committed(
+                [TopicPartition(t, p) for t, p in sorted(owned)], timeout=30.0
+            )
+            for tp in committed:
+                offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
+                self._consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
+        except KafkaException as error:  # a rebalance will reset them anyway
+            logger.warning("rewinding after a refused batch: %s", error)
+        logger.info("read again from the committed offsets: %s", sorted(owned))
 
     @staticmethod
     def _close_client(name: str, close: Callable[[], object]) -> None:

@@ -22,6 +22,13 @@ logger = logging.getLogger(__name__)
 # match, so an oversized input can still be forwarded as a dead letter.
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
+# A detector's transaction normally lasts well under a second (produce,
+# acknowledge, commit); one left open by a detector killed for good holds
+# read_committed readers until the broker aborts it after this long. Half
+# librdkafka's default, and still above a broker outage of the kind the
+# fault tests cause (a longer one ends in new clients: see the detector).
+TRANSACTION_TIMEOUT_MS = 30_000
+
 
 @dataclass(frozen=True, slots=True)
 class TopicSpec:
@@ -172,9 +179,14 @@ def create_consumer(
     session times out, so the timeout is 10 s rather than Kafka's 45 s.
     With ``instance_id`` (static membership) a restarted member takes its
     partitions back at once, without waiting for that timeout.
+    ``read_committed`` (librdkafka's default, set here so that it is
+    visible) also makes the fetch of committed offsets wait for offsets
+    still pending in a producer's open transaction, so a member taking
+    partitions over never starts before an exactly-once commit settles.
     """
     config = connection.config() | {
         "group.id": group_id,
+        "isolation.level": "read_committed",
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
         "enable.partition.eof": False,
@@ -186,9 +198,22 @@ def create_consumer(
     return Consumer(config | overrides)
 
 
-def create_producer(*, connection: KafkaConnection, **overrides) -> Producer:
+def create_producer(
+    *,
+    connection: KafkaConnection,
+    transactional_id: str | None = None,
+    **overrides,
+) -> Producer:
     """An idempotent producer: retries never duplicate or reorder within a
-    partition, and a message is acknowledged by all in-sync replicas."""
+    partition, and a message is acknowledged by all in-sync replicas.
+
+    With ``transactional_id`` it is transactional (``init_transactions``
+    before use): a newer producer with the same id fences this one and
+    aborts its open transaction. A transaction left open by a producer
+    that never comes back is aborted by the broker after
+    ``TRANSACTION_TIMEOUT_MS``; until then ``read_committed`` readers of
+    its partitions wait.
+    """
     config = connection.config() | {
         "enable.idempotence": True,
         "acks": "all",
@@ -196,6 +221,9 @@ def create_producer(*, connection: KafkaConnection, **overrides) -> Producer:
         "compression.type": "lz4",
         "message.max.bytes": MAX_MESSAGE_BYTES,
     }
+    if transactional_id:
+        config["transactional.id"] = transactional_id
+        config["transaction.timeout.ms"] = TRANSACTION_TIMEOUT_MS
     return Producer(config | overrides)
 
 

@@ -1,0 +1,271 @@
+"""The detector loop with exactly-once output, with an in-memory consumer
+and transactional producer: each batch's results and offsets are one
+transaction, the consumer never commits, and whatever goes wrong either
+commits the batch once or leaves it to be read again. (The real broker is
+exercised by test_output_guarantee.)"""
+
+import pytest
+from confluent_kafka import OFFSET_INVALID, KafkaError, KafkaException, TopicPartition
+
+from tests.streaming.test_detector_loop import (
+    NOW,
+    TOPICS,
+    InMemoryConsumer,
+    message,
+)
+from transactions_app.detection import default_engine
+from transactions_app.streaming.delivery import replace_refused
+from transactions_app.streaming.detector import Detector, EngineDetection
+from transactions_app.streaming.kafka import KafkaClientFailed
+from transactions_app.streaming.outgoing import Outgoing
+from transactions_app.streaming.records import StoredBatch
+
+
+class TransactionalProducer:
+    """Messages become visible (``sent``) and offsets committed only when
+    a transaction commits; an abort discards both. ``fail_flushes``
+    refuses every message of the first flushes; ``errors`` maps "offsets"
+    or "commit" to the errors raised by successive calls."""
+
+    def __init__(self, log, *, fail_flushes=0, errors=None):
+        self.log, self.fail_flushes = log, fail_flushes
+        self.errors = {name: list(queue) for name, queue in (errors or {}).items()}
+        self.pending, self.in_transaction, self.sent = [], [], []
+        self.transaction_offsets, self.committed_offsets = [], {}
+
+    def init_transactions(self, timeout):
+        self.log.append(("init_transactions",))
+
+    def begin_transaction(self):
+        self.log.append(("begin",))
+        self.in_transaction, self.transaction_offsets = [], []
+
+    def produce(self, topic, key, value, on_delivery, headers=None):
+        self.pending.append((topic, key, value, headers, on_delivery))
+
+    def poll(self, timeout=0):
+        pass
+
+    def flush(self, timeout=None):
+        refuse = self.fail_flushes > 0
+        for topic, key, value, headers, on_delivery in self.pending:
+            if not refuse:
+                self.in_transaction.append((topic, key, value, headers))
+            on_delivery("broker down" if refuse else None, None)
+        if self.pending:
+            self.log.append(
+                ("refused" if refuse else "acknowledged", len(self.pending))
+            )
+            self.fail_flushes -= refuse
+        self.pending = []
+        return 0
+
+    def send_offsets_to_transaction(self, offsets, group_metadata, timeout):
+        positions = [(tp.partition, tp.offset) for tp in offsets]
+        self.log.append(("offsets", group_metadata, positions))
+        self._fail_maybe("offsets")
+        self.transaction_offsets = offsets
+
+    def commit_transaction(self, timeout):
+        self.log.append(("commit_transaction",))
+        self._fail_maybe("commit")
+        self.sent.extend(self.in_transaction)
+        for tp in self.transaction_offsets:
+            self.committed_offsets[(tp.topic, tp.partition)] = tp.offset
+
+    def abort_transaction(self, timeout):
+        self.log.append(("abort",))
+        self.in_transaction, self.transaction_offsets = [], []
+
+    def _fail_maybe(self, call):
+        if self.errors.get(call):
+            raise KafkaException(self.errors[call].pop(0))
+
+
+class GroupConsumer(InMemoryConsumer):
+    """Owns partition 0 and 1 and never commits: its committed offsets are
+    those the producer's transactions committed, and ``seek`` reads the
+    messages from that offset on again."""
+
+    def __init__(self, batches, log, producer):
+        super().__init__(batches, log)
+        del self.committed  # the method below, as on a real consumer
+        self.producer, self.read = producer, []
+
+    def commit(self, offsets, asynchronous):
+        raise AssertionError("with exactly-once the consumer never commits")
+
+    def consume(self, num_messages, timeout):
+        batch = super().consume(num_messages, timeout)
+        self.read.extend(batch)
+        return batch
+
+    def consumer_group_metadata(self):
+        return "generation 1"
+
+    def assignment(self):
+        return [TopicPartition("in", 0), TopicPartition("in", 1)]
+
+    def committed(self, partitions, timeout=None):
+        offsets = self.producer.committed_offsets
+        return [
+            TopicPartition(tp.topic, tp.partition, offsets.get(key, OFFSET_INVALID))
+            for tp in partitions
+            for key in [(tp.topic, tp.partition)]
+        ]
+
+    def seek(self, tp):
+        self.log.append(("seek", tp.partition, tp.offset))
+        again = [
+            m
+            for m in self.read
+            if m.partition() == tp.partition and m.offset() >= max(tp.offset, 0)
+        ]
+        self.read = [m for m in self.read if m not in again]
+        self.batches.insert(0, again)
+
+
+def run_transactional(batches, **producer_options):
+    log = []
+    producer = TransactionalProducer(log, **producer_options)
+    consumer = GroupConsumer(batches, log, producer)
+
+    def store(batch, dead):
+        log.append(("stored", len(batch)))
+        return StoredBatch(new=list(batch), conflicts=[])
+
+    detector = Detector(
+        consumer=consumer,
+        producer=producer,
+        topics=TOPICS,
+        detection=EngineDetection(default_engine(clock=lambda: NOW)),
+        store=store,
+        broadcast=lambda rows: log.append(("broadcast", len(rows))),
+        exactly_once=True,
+        exit_when_idle=0,
+        retry_delay=0.001,
+        now=lambda: NOW,
+    )
+    return detector, consumer, producer, log
+
+
+def error(code, **flags):
+    return KafkaError(code, f"{code} for the test", **flags)
+
+
+def test_results_and_offsets_are_one_transaction_and_the_consumer_never_commits():
+    """The batch is stored, then its results and offsets are committed
+    together, with the group metadata of the consumer that read it."""
+    batch = [message(10.0, 0), message(950.0, 1), message(20.0, 0, partition=1)]
+    detector, consumer, producer, log = run_transactional([batch])
+    detector.run()
+    assert log == [
+        ("init_transactions",),
+        ("subscribe", ("in",)),
+        ("stored", 3),
+        ("begin",),
+        ("acknowledged", 3),
+        ("offsets", "generation 1", [(0, 2), (1, 1)]),
+        ("commit_transaction",),
+        ("broadcast", 3),
+        ("close",),
+    ]
+    assert producer.committed_offsets == {("in", 0): 2, ("in", 1): 1}
+    assert sorted(topic for topic, *_ in producer.sent) == ["fraud", "legit", "legit"]
+
+
+def test_a_delivery_error_aborts_and_the_batch_goes_again_in_a_new_transaction():
+    """Refused messages abort the transaction; the whole batch is produced
+    again, so each result is committed once."""
+    detector, _consumer, producer, log = run_transactional(
+        [[message(10.0, 0), message(20.0, 1)]], fail_flushes=1
+    )
+    detector.run()
+    steps = [entry[0] for entry in log]
+    assert steps[2:] == [
+        "stored",
+        "begin",
+        "refused",
+        "abort",
+        "begin",
+        "acknowledged",
+        "offsets",
+        "commit_transaction",
+        "broadcast",
+        "close",
+    ]
+    assert len(producer.sent) == 2
+
+
+def test_an_abortable_commit_error_aborts_and_commits_in_a_new_transaction():
+    detector, _consumer, producer, log = run_transactional(
+        [[message(10.0, 0)]],
+        errors={"commit": [error(KafkaError._TIMED_OUT, txn_requires_abort=True)]},
+    )
+    detector.run()
+    steps = [entry[0] for entry in log]
+    assert steps.count("abort") == 1
+    assert steps.count("commit_transaction") == 2
+    assert len(producer.sent) == 1
+    assert producer.committed_offsets == {("in", 0): 1}
+
+
+def test_a_retriable_commit_error_commits_again_without_aborting():
+    detector, _consumer, producer, log = run_transactional(
+        [[message(10.0, 0)]],
+        errors={"commit": [error(KafkaError._TIMED_OUT, retriable=True)]},
+    )
+    detector.run()
+    steps = [entry[0] for entry in log]
+    assert "abort" not in steps
+    assert steps.count("commit_transaction") == 2
+    assert len(producer.sent) == 1
+
+
+def test_offsets_refused_after_a_rebalance_drop_the_batch_and_the_loop_goes_on():
+    """The group refuses the offsets of a generation it no longer has: the
+    batch is aborted, the batch read after it is not handed over, and both
+    are read again from the committed offsets; each result is committed
+    once and the detector keeps going."""
+    refused = error(KafkaError.ILLEGAL_GENERATION, txn_requires_abort=True)
+    batches = [[message(10.0, 0)], [message(20.0, 1)], [message(30.0, 2)]]
+    detector, consumer, producer, log = run_transactional(
+        batches, errors={"offsets": [refused]}
+    )
+    detector.run()
+    assert ("abort",) in log
+    assert ("seek", 0, -2) in log  # nothing committed yet: from the start
+    committed = [entry[2] for entry in log if entry[0] == "offsets"]
+    assert committed == [[(0, 1)], [(0, 2)], [(0, 3)]]
+    assert producer.committed_offsets == {("in", 0): 3}
+    assert len({key for _topic, key, *_ in producer.sent}) == len(producer.sent) == 3
+
+
+def test_a_fatal_error_raises_for_new_clients_with_nothing_committed():
+    """A fenced producer is dead: the loop ends for new clients, nothing is
+    committed and the open transaction is aborted on close."""
+    fenced = error(KafkaError._FENCED, fatal=True)
+    detector, consumer, producer, log = run_transactional(
+        [[message(10.0, 0)]], errors={"commit": [fenced]}
+    )
+    with pytest.raises(KafkaClientFailed, match="transactional producer"):
+        detector.run()
+    assert producer.sent == []
+    assert producer.committed_offsets == {}
+    assert log[-2:] == [("abort",), ("close",)]
+
+
+def test_a_refused_dead_letter_is_replaced_by_its_minimal_form_in_the_new_batch():
+    """After an abort the whole batch goes again, in order, with what Kafka
+    refused for its size replaced and what it refused for a moment kept."""
+    minimal = Outgoing("dead", key=None, value=None, required=False)
+    letter = Outgoing("dead", key=b"k", value=b"x" * 10, fallback=minimal)
+    result = Outgoing("legit", key=b"1", value=b"{}")
+    late = Outgoing("fraud", key=b"2", value=b"{}")
+    too_large = error(KafkaError.MSG_SIZE_TOO_LARGE)
+    down = error(KafkaError._TRANSPORT)
+    batch, transient = replace_refused(
+        [result, letter, late], [(letter, too_large), (late, down)]
+    )
+    assert batch == [result, minimal, late]
+    assert transient == [(late, down)]
