@@ -107,17 +107,7 @@ def _compare_with_stored(items: list[ClassifiedTransaction]) -> tuple[list, list
         row[0]: (row[1:6], row[6:])
         for row in Transaction.objects.filter(
             transaction_id__in=[item.transaction.transaction_id for item in items]
-        ).values_list(
-            "transaction_id",
-            "source",
-            "target",
-            "amount",
-            "currency",
-            "timestamp",
-            "kafka_topic",
-            "kafka_partition",
-            "kafka_offset",
-        )
+        ).values_list(*CONTENT_COLUMNS, *POSITION_COLUMNS)
     }
     conflicts, repeats = [], []
     for item in items:
@@ -156,6 +146,9 @@ ROW_COLUMNS = (
     "kafka_partition",
     "kafka_offset",
 )
+# The id and what ``_content`` compares; where the row was read.
+CONTENT_COLUMNS = ROW_COLUMNS[:6]
+POSITION_COLUMNS = ROW_COLUMNS[-3:]
 
 
 def _row(item: ClassifiedTransaction) -> tuple:

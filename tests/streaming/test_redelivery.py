@@ -2,13 +2,13 @@
 stored once, and routed once."""
 
 import json
-import time
 import uuid
 
 import pytest
 
 from tests.streaming.detector_process import DetectorProcess
 from tests.streaming.output_topics import read_to_end
+from tests.streaming.test_faults import wait_until_all_committed
 from transactions_app.models import Transaction
 
 pytestmark = [
@@ -34,9 +34,9 @@ def test_an_exact_redelivery_is_stored_once_and_routed_once(
     kafka.produce(kafka_topics.transactions, [message], key=b"k")
     detector = DetectorProcess(settings, "--group-id", group_id)
     try:
-        wait_for(lambda: not kafka.uncommitted(group_id, kafka_topics.transactions, 3))
+        wait_until_all_committed(kafka, group_id, kafka_topics.transactions)
         kafka.produce(kafka_topics.transactions, [message], key=b"k")  # again
-        wait_for(lambda: not kafka.uncommitted(group_id, kafka_topics.transactions, 3))
+        wait_until_all_committed(kafka, group_id, kafka_topics.transactions)
         assert detector.terminate() == 0, detector.output
     finally:
         detector.stop()
@@ -45,10 +45,3 @@ def test_an_exact_redelivery_is_stored_once_and_routed_once(
     assert [json.loads(m.value())["transaction_id"] for m in routed] == [
         message["transaction_id"]
     ]
-
-
-def wait_for(predicate, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
