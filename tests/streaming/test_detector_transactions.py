@@ -171,6 +171,7 @@ def test_results_and_offsets_are_one_transaction_and_the_consumer_never_commits(
         ("close",),
     ]
     assert producer.committed_offsets == {("in", 0): 2, ("in", 1): 1}
+    assert consumer.stored == {0: 2, 1: 1}  # the lag counts from them
     assert sorted(topic for topic, *_ in producer.sent) == ["fraud", "legit", "legit"]
 
 
@@ -238,6 +239,7 @@ def test_offsets_refused_after_a_rebalance_drop_the_batch_and_the_loop_goes_on()
     committed = [entry[2] for entry in log if entry[0] == "offsets"]
     assert committed == [[(0, 1)], [(0, 2)], [(0, 3)]]
     assert producer.committed_offsets == {("in", 0): 3}
+    assert consumer.stored == {0: 3}  # never the dropped batch's offsets alone
     assert len({key for _topic, key, *_ in producer.sent}) == len(producer.sent) == 3
 
 

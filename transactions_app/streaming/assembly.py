@@ -53,6 +53,7 @@ def build_detector(
     exactly_once: bool | None = None,
 ) -> Detector:
     connection = kafka_connection()
+    metrics.forget_lag()  # what an earlier consumer reported is not ours
     if restore_seconds is None:
         restore_seconds = settings.DETECTION_RESTORE_SECONDS
     if exactly_once is None:
@@ -87,6 +88,7 @@ def build_detector(
         writer_teardown=connections.close_all,
         on_batch=on_batch,
         on_poll=metrics.record_poll,
+        waiting=metrics.current_lag,
         batch_size=batch_size or settings.DETECTOR_BATCH_SIZE,
         exit_when_idle=exit_when_idle,
         event_time_bounds=EventTimeBounds(

@@ -34,6 +34,9 @@ A client that Kafka declares dead (a fatal error, such as a static member
 fenced after a long outage) ends ``run`` with ``KafkaClientFailed``, the
 clients closed and the batch in hand uncommitted: the caller builds a new
 detector, which reads that batch again (storage skips what is stored).
+So does a consumer that delivers nothing for ``starved_after`` seconds
+while messages wait on its partitions and no batch is in hand: whatever
+keeps it from fetching, new clients are the cure, never an idle loop.
 """
 
 import logging
@@ -78,6 +81,11 @@ logger = logging.getLogger(__name__)
 # Poll timeout while the writer has a batch: how soon a finished batch is
 # committed when no new messages arrive.
 WRITER_CHECK = 0.005
+
+# How long the consumer may deliver nothing, with messages waiting on its
+# partitions and no batch in hand, before it counts as stuck: the health
+# check's limit (see metrics.STALL_SECONDS).
+STARVED_AFTER = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +150,11 @@ class Detector:
     uncommitted. ``writer_teardown`` runs on the writer thread when the
     detector closes (to close that thread's database connection).
     ``on_poll`` is called after every poll of the consumer, ``on_batch``
-    after every commit (the health check watches both). With
+    after every commit (the health check watches both). ``waiting``
+    answers how many messages wait on the assigned partitions past the
+    committed offsets (None when unknown); when the consumer has delivered
+    nothing for ``starved_after`` seconds, with no batch in hand, while
+    some wait, ``run`` raises ``KafkaClientFailed`` for new clients. With
     ``exactly_once`` the producer must be transactional (a
     ``transactional.id``): each batch's results, dead letters and offsets
     are one transaction, and the consumer never commits.
@@ -163,6 +175,8 @@ class Detector:
         on_store_error: Callable[[], object] = lambda: None,
         on_batch: Callable[..., object] = lambda **batch: None,
         on_poll: Callable[[], object] = lambda: None,
+        waiting: Callable[[], int | None] = lambda: None,
+        starved_after: float = STARVED_AFTER,
         writer_teardown: Callable[[], object] = lambda: None,
         exactly_once: bool = False,
         batch_size: int = 500,
@@ -184,6 +198,8 @@ class Detector:
         self._on_store_error = on_store_error
         self._on_batch = on_batch
         self._on_poll = on_poll
+        self._waiting = waiting
+        self._starved_after = starved_after
         self._writer_teardown = writer_teardown
         self._writer = WriterThread("detector-writer")
         self._in_flight: tuple[Future, list[Message], float] | None = None
@@ -201,7 +217,7 @@ class Detector:
         self._delivery = (TransactionalDelivery if exactly_once else Delivery)(
             producer, stop=self._stop, retry_delay=retry_delay
         )
-        self._last_activity = clock()
+        self._last_activity = self._last_delivered = clock()
         self._last_progress = (clock(), 0)
         self.processed = 0
         self.flagged = 0
@@ -246,6 +262,7 @@ class Detector:
         if not messages:
             if self._in_flight is None:
                 self._stop_if_idle()
+                self._raise_if_starved()
             elif self._in_flight[0].done():
                 self._finish_batch_in_hand()
                 if self._dropped:
@@ -253,7 +270,7 @@ class Detector:
             else:
                 self._last_activity = self._clock()  # busy writing, not idle
             return
-        self._last_activity = self._clock()
+        self._last_activity = self._last_delivered = self._clock()
         started = self._clock()
         classified, dead = self._classify_all(messages)
         if not self._finish_batch_in_hand():
@@ -317,6 +334,8 @@ class Detector:
             return True
         if outcome is Outcome.ACKNOWLEDGED:
             self._commit(messages)
+        else:
+            self._store_committed(next_offsets(messages))
         self._report_batch(classified, dead, started)
         self._broadcast(stored.new)
         self.processed += len(classified)
@@ -378,6 +397,7 @@ class Detector:
         logger.info("partitions assigned: %s", numbers)
         self._detection.partitions_assigned(numbers)
         self._last_activity = self._clock()  # idle time counts from here
+        self._last_delivered = self._clock()  # and time without messages
 
     def _on_revoke(self, consumer, partitions) -> None:
         numbers = sorted(tp.partition for tp in partitions)
@@ -423,6 +443,21 @@ class Detector:
             logger.info("idle for %.1f s, stopping", self._exit_when_idle)
             self._stop.set()
 
+    def _raise_if_starved(self) -> None:
+        """Raise ``KafkaClientFailed`` when the consumer has delivered
+        nothing for ``starved_after`` seconds while messages wait: a
+        consumer that polls and fetches nothing (seen once after a broker
+        restart, the cause not found) would otherwise idle for ever."""
+        silent = self._clock() - self._last_delivered
+        if silent < self._starved_after:
+            return
+        waiting = self._waiting()
+        if waiting:
+            raise KafkaClientFailed(
+                f"consumer: {waiting} messages wait on its partitions and "
+                f"none was delivered for {silent:.0f} s"
+            )
+
     def _store_with_retry(self, classified, dead):
         delay = self._retry_delay
         while True:
@@ -462,13 +497,27 @@ class Detector:
 
     def _commit(self, messages: list[Message]) -> None:
         try:
-            self._consumer.commit(offsets=next_offsets(messages), asynchronous=False)
+            offsets = next_offsets(messages)
+            self._consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as error:
             if is_fatal(error.args[0]):  # fenced: this consumer is done
                 raise KafkaClientFailed(f"offset commit: {error}") from error
             # Lost the partitions in a rebalance: the new owner reads the
             # batch again and storage skips what is already there.
             logger.warning("offset commit failed: %s", error)
+            return
+        self._store_committed(offsets)
+
+    def _store_committed(self, offsets: list[TopicPartition]) -> None:
+        """Store committed ``offsets`` in the consumer, so that its
+        statistics count the lag from them (``metrics.partition_lag``): a
+        transactional commit goes through the producer, unseen by the
+        consumer. A partition revoked meanwhile is not stored: no loss,
+        its next owner counts from the committed offsets."""
+        try:
+            self._consumer.store_offsets(offsets=offsets)
+        except KafkaException as error:
+            logger.debug("storing committed offsets: %s", error)
 
     def _result_of(self, future: Future):
         """The writer's result. Raises ``KafkaClientFailed`` when the writer

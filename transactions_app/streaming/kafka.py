@@ -183,11 +183,17 @@ def create_consumer(
     visible) also makes the fetch of committed offsets wait for offsets
     still pending in a producer's open transaction, so a member taking
     partitions over never starts before an exactly-once commit settles.
+    Offsets are stored only by the caller, once committed (``store_offsets``
+    after either kind of commit), so that the statistics' stored lag
+    (``consumer_lag_stored``) counts from what is committed, which a
+    transactional commit through the producer would otherwise leave
+    unknown to the consumer.
     """
     config = connection.config() | {
         "group.id": group_id,
         "isolation.level": "read_committed",
         "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest",
         "enable.partition.eof": False,
         "session.timeout.ms": 10000,

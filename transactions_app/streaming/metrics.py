@@ -70,7 +70,7 @@ def record_statistics(stats_json: str) -> None:
     lags = {}
     for topic, details in stats.get("topics", {}).items():
         for partition, numbers in details.get("partitions", {}).items():
-            lag = numbers.get("consumer_lag", -1)
+            lag = partition_lag(numbers)
             if partition != "-1" and lag >= 0:
                 lags[(topic, partition)] = lag
     for gone in _lag_by_partition.keys() - lags.keys():
@@ -79,6 +79,23 @@ def record_statistics(stats_json: str) -> None:
         LAG.labels(topic, partition).set(lag)
     _lag_by_partition.clear()
     _lag_by_partition.update(lags)
+
+
+def forget_lag() -> None:
+    """Drop the lag reported so far (a new consumer reports its own)."""
+    for gone in list(_lag_by_partition):
+        LAG.remove(*gone)
+    _lag_by_partition.clear()
+
+
+def partition_lag(numbers: dict) -> int:
+    """Messages behind the end of one partition (-1 when unknown), counted
+    from the offsets the detector stored once committed, or before its
+    first commit from those it found committed at assignment. (librdkafka's
+    ``consumer_lag`` alone counts from the offsets the consumer itself
+    committed or fetched, which a transactional commit does not move.)"""
+    stored = numbers.get("consumer_lag_stored", -1)
+    return stored if stored >= 0 else numbers.get("consumer_lag", -1)
 
 
 def current_lag() -> int | None:
