@@ -21,6 +21,15 @@ from statistics import median
 
 _TIME = itemgetter(0)
 
+
+def between(entries: list, start: float, end: float) -> list:
+    """The entries (sorted by time, their first item) with ``start < time
+    <= end``."""
+    low = bisect_right(entries, start, key=_TIME)
+    high = bisect_right(entries, end, key=_TIME)
+    return entries[low:high]
+
+
 AMOUNT_HISTORY = 50
 MAX_COUNTERPARTIES = 200
 
@@ -49,10 +58,7 @@ class SourceState:
     def window(self, start: float, end: float) -> list[tuple[float, float, str, int]]:
         """Entries with ``start < time <= end``: a window of ``end - start``
         seconds ending at (and including) ``end``."""
-        entries = self.entries
-        low = bisect_right(entries, start, key=_TIME)
-        high = bisect_right(entries, end, key=_TIME)
-        return entries[low:high]
+        return between(self.entries, start, end)
 
     def typical_amount(self) -> float | None:
         """The median of the recent amounts, or None without history."""
@@ -80,10 +86,7 @@ class TargetState:
 
     def window(self, start: float, end: float) -> list[tuple[float, str, int, bool]]:
         """Payments received with ``start < time <= end``."""
-        entries = self.entries
-        low = bisect_right(entries, start, key=_TIME)
-        high = bisect_right(entries, end, key=_TIME)
-        return entries[low:high]
+        return between(self.entries, start, end)
 
 
 @dataclass(frozen=True, slots=True)
