@@ -67,19 +67,19 @@ def empty_tables() -> None:
 
 
 def fresh_topics():
-    from transactions_app.streaming.assembly import throwaway_topics
+    from transactions_app.pipeline.topics import throwaway_topics
 
     return throwaway_topics(f"bench.{uuid.uuid4().hex[:8]}")
 
 
 def delete_topics(topics) -> None:
-    from transactions_app.streaming.assembly import delete_topics as delete
+    from transactions_app.pipeline.topics import delete_topics as delete
 
     delete(topics)
 
 
 def producer_loop(topic: str, count: int | None, rate: float | None):
-    from transactions_app.streaming.connection import kafka_connection
+    from transactions_app.pipeline.connection import kafka_connection
     from transactions_app.streaming.detector import utc_now
     from transactions_app.streaming.kafka import create_producer
     from transactions_app.streaming.producer import TransactionProducer
@@ -101,7 +101,7 @@ class Measured:
     records timings and stops after ``expected`` messages."""
 
     def __init__(self, topics, expected: int | None, keep_ages: bool = True) -> None:
-        from transactions_app.streaming.assembly import (
+        from transactions_app.pipeline.assembly import (
             build_detector,
             tune_garbage_collection,
         )
@@ -153,7 +153,7 @@ def measure_naive(count: int) -> float:
     from confluent_kafka import Consumer, Producer
 
     from transactions_app.models import Transaction
-    from transactions_app.streaming.connection import kafka_connection
+    from transactions_app.pipeline.connection import kafka_connection
 
     client_config = kafka_connection().config()
     topics = fresh_topics()

@@ -17,13 +17,13 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from transactions_app.streaming.connection import kafka_connection
+from transactions_app.pipeline.connection import kafka_connection
+from transactions_app.pipeline.topics import detector_topics, topic_specs
 from transactions_app.streaming.kafka import (
     KafkaConnection,
     create_admin,
     ensure_topics,
 )
-from transactions_app.streaming.topics import detector_topics, topic_specs
 
 
 def pytest_configure(config):

@@ -3,7 +3,6 @@
 
 import hmac
 
-import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -12,8 +11,8 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from .models import DeadLetter, ReviewStatus, Transaction
+from .pipeline.connection import check_redis, kafka_connection
 from .selectors import alert_deliveries_unsent
-from .streaming.connection import kafka_connection
 from .streaming.kafka import create_admin
 
 WEBSOCKETS = Gauge("fraud_live_page_connections", "Open live page websockets.")
@@ -33,18 +32,6 @@ ALERTS = Gauge(
 def check_database() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-
-
-def check_redis(*, timeout: float = 2.0) -> None:
-    """Ping ``REDIS_URL``; raises when it does not answer within
-    ``timeout`` seconds."""
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout
-    )
-    try:
-        client.ping()
-    finally:
-        client.close()
 
 
 def check_kafka() -> None:

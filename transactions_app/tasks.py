@@ -58,9 +58,9 @@ def redrive_dead_letters(self, dead_letter_ids: list[int], user_id=None) -> int:
     many were sent. Kafka not acknowledging all of them retries the task.
     Truncated letters are skipped, with a warning: the message as it came
     is not kept whole, and sending what is kept would be another one."""
+    from .pipeline.connection import kafka_connection
     from .selectors import dead_letters_by_ids
     from .services import dead_letters_mark_redriven
-    from .streaming.connection import kafka_connection
     from .streaming.kafka import create_producer
 
     letters = dead_letters_by_ids(dead_letter_ids=dead_letter_ids)

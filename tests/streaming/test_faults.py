@@ -297,7 +297,7 @@ def test_classification_goes_on_while_redis_is_down(
     """Redis going away while the detector runs: the live feed cannot be
     sent, but every transaction is classified and stored; the broadcast
     failure is logged. (A detector does not start without Redis: the
-    start-up check, tests/streaming/test_startup.py.)"""
+    start-up check, tests/pipeline/test_startup.py.)"""
     detector = DetectorProcess(settings, "--group-id", group_id)
     try:
         detector.wait_for_output("partitions assigned")

@@ -20,8 +20,8 @@ from django.db import connection
 
 from tests.streaming.detector_process import ROOT, DetectorProcess, detector_env
 from transactions_app.models import Transaction
-from transactions_app.streaming.assembly import build_detector
-from transactions_app.streaming.connection import kafka_connection
+from transactions_app.pipeline.assembly import build_detector
+from transactions_app.pipeline.connection import kafka_connection
 from transactions_app.streaming.detector import DetectorTopics
 from transactions_app.streaming.kafka import (
     KafkaConnection,

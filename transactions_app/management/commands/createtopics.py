@@ -2,16 +2,16 @@ from confluent_kafka import KafkaException
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from transactions_app.streaming.connection import (
+from transactions_app.pipeline.connection import (
     kafka_connection,
     kafka_failures_end_the_command,
 )
+from transactions_app.pipeline.topics import topic_specs
 from transactions_app.streaming.kafka import (
     create_admin,
     ensure_topics,
     verify_connection,
 )
-from transactions_app.streaming.topics import topic_specs
 
 
 class Command(BaseCommand):

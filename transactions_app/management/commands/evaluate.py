@@ -8,13 +8,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from transactions_app.detection import Engine
 from transactions_app.evaluation import evaluate
-from transactions_app.rules.selectors import ruleset_live
-from transactions_app.streaming.assembly import delete_topics, throwaway_topics
-from transactions_app.streaming.connection import (
+from transactions_app.pipeline.connection import (
     kafka_connection,
     kafka_failures_end_the_command,
     verify_configured_connection,
 )
+from transactions_app.pipeline.topics import delete_topics, throwaway_topics
+from transactions_app.rules.selectors import ruleset_live
 from transactions_app.streaming.detector import (
     Detector,
     EngineDetection,

@@ -4,15 +4,12 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from transactions_app.streaming.assembly import (
-    RecoveringDetector,
-    build_detector,
-    tune_garbage_collection,
-)
-from transactions_app.streaming.connection import kafka_failures_end_the_command
+from transactions_app.pipeline.assembly import build_detector, tune_garbage_collection
+from transactions_app.pipeline.connection import kafka_failures_end_the_command
+from transactions_app.pipeline.startup import verify_detector_startup
+from transactions_app.pipeline.topics import detector_topics
 from transactions_app.streaming.metrics import serve_metrics
-from transactions_app.streaming.startup import verify_detector_startup
-from transactions_app.streaming.topics import detector_topics
+from transactions_app.streaming.recovery import RecoveringDetector
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from transactions_app.streaming.connection import (
+from transactions_app.pipeline.connection import (
     kafka_connection,
     kafka_failures_end_the_command,
     verify_configured_connection,

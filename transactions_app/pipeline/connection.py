@@ -1,13 +1,14 @@
-"""The Kafka connection the platform's settings describe, and how the
-commands fail when Kafka refuses it."""
+"""The connections the platform's settings describe (Kafka, Redis), and
+how the commands fail when Kafka refuses its."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import redis
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from .kafka import (
+from ..streaming.kafka import (
     KafkaClientFailed,
     KafkaConnection,
     KafkaSecurityError,
@@ -42,3 +43,15 @@ def kafka_failures_end_the_command() -> Iterator[None]:
         yield
     except (KafkaSecurityError, KafkaUnavailable, KafkaClientFailed) as error:
         raise CommandError(str(error)) from error
+
+
+def check_redis(*, timeout: float = 2.0) -> None:
+    """Ping ``REDIS_URL``; raises when it does not answer within
+    ``timeout`` seconds."""
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
