@@ -214,7 +214,7 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_port("EMAIL_PORT", 25)
 
 # Alerts can also go to a webhook: a JSON POST signed with HMAC-SHA256
-# (see transactions_app/alerts.py), retried with exponential backoff
+# (see transactions_app/alerts/webhook.py), retried with exponential backoff
 # (ALERT_WEBHOOK_RETRY_SECONDS doubling) until ALERT_WEBHOOK_ATTEMPTS
 # attempts have failed. The timeout bounds every connect and read.
 ALERT_WEBHOOK_URL = env_http_url("ALERT_WEBHOOK_URL")

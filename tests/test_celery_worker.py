@@ -17,7 +17,7 @@ from django.utils import timezone
 from tests.factories import stored_transaction
 from tests.streaming.detector_process import ROOT, detector_env
 from tests.webhook_server import SECRET, WebhookServer
-from transactions_app.alert_tasks import send_alert
+from transactions_app.alerts.tasks import send_alert
 from transactions_app.models import AlertDelivery, Transaction
 from transactions_app.tasks import escalate_overdue_cases
 

@@ -127,6 +127,25 @@ def test_beat_runs_escalation_purge_and_the_alert_dispatcher():
     assert schedule["dispatch-alerts"]["schedule"] == settings.ALERT_DISPATCH_SECONDS
 
 
+def test_every_task_keeps_the_name_it_was_registered_under():
+    """Tasks moved to their concept's package keep their names: messages
+    already queued in Redis, and the beat schedule, call them by name."""
+    from fraudsite.celery import app
+
+    app.loader.import_default_modules()
+    registered = {name for name in app.tasks if name.startswith("transactions_app.")}
+    assert registered == {
+        "transactions_app.alert_tasks.dispatch_alerts",
+        "transactions_app.alert_tasks.send_alert",
+        "transactions_app.alert_tasks.send_alerts",
+        "transactions_app.alert_tasks.send_fraud_alerts",
+        "transactions_app.tasks.escalate_overdue_cases",
+        "transactions_app.tasks.purge_old_transactions",
+        "transactions_app.tasks.redrive_dead_letters",
+        "transactions_app.tasks.run_backtest",
+    }
+
+
 def test_procfile_runs_beat_with_an_ignored_schedule_file():
     lines = dict(
         line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines()

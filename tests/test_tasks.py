@@ -1,5 +1,5 @@
 """The Celery tasks, run eagerly in this process: SLA escalation of open
-cases and the retention purge (the alert tasks: ``test_alert_tasks``)."""
+cases and the retention purge (the alert tasks: ``tests/alerts/test_tasks.py``)."""
 
 from datetime import timedelta
 

@@ -337,5 +337,5 @@ class DeadLetterAdmin(admin.ModelAdmin):
             )
 
 
-from . import alerts_admin  # noqa: E402, F401  (registers webhook deliveries)
+from .alerts import admin as alerts_admin  # noqa: E402, F401  (registers the outbox)
 from .rules import admin as rules_admin  # noqa: E402, F401  (registers rules)

@@ -10,9 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
+from .alerts.selectors import alert_deliveries_unsent
 from .models import DeadLetter, ReviewStatus, Transaction
 from .pipeline.connection import check_redis, kafka_connection
-from .selectors import alert_deliveries_unsent
 from .streaming.kafka import create_admin
 
 WEBSOCKETS = Gauge("fraud_live_page_connections", "Open live page websockets.")

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from . import detection
-from .models import AlertDelivery, Transaction
+from .models import Transaction
 
 RESTORE_LIMIT = 500_000
 
@@ -244,18 +244,3 @@ def review_status_counts() -> list[tuple[str, int]]:
         .order_by()
     )
     return [(status.label, counts.get(status.value, 0)) for status in ReviewStatus]
-
-
-def alert_deliveries_unsent() -> dict[str, int]:
-    """How many fraud alert deliveries are pending, sending and failed (all
-    three, zeros included); sent ones are not counted."""
-    from django.db.models import Count
-
-    unsent = [s for s in AlertDelivery.Status if s != AlertDelivery.Status.SENT]
-    counts = dict(
-        AlertDelivery.objects.filter(status__in=unsent)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {status.value: counts.get(status.value, 0) for status in unsent}

@@ -11,7 +11,7 @@ from django.db import transaction as db_transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .alert_outbox import alert_deliveries_create
+from .alerts.services import alert_deliveries_create
 from .detection import Outcome
 from .models import (
     DeadLetter,
@@ -48,7 +48,7 @@ def transactions_store_batch(
 
     Rejected messages and conflicts are stored as dead letters in the same
     transaction, and so are the fraud alerts of the new transactions (one
-    outbox row per channel, see ``alert_outbox``); they are queued after
+    outbox row per channel, see ``alerts.services``); they are queued after
     the commit, one task per batch.
     """
     unique, conflicts, repeats = _first_per_transaction_id(classified)

@@ -1,5 +1,5 @@
 """Celery tasks. Each takes an id, fetches, and calls services. The fraud
-alert tasks live in ``alert_tasks``."""
+alert tasks live in ``alerts.tasks``."""
 
 import logging
 from datetime import timedelta
@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .alert_tasks import dispatch_alerts, send_alert, send_alerts, send_fraud_alerts
+from .alerts.tasks import dispatch_alerts, send_alert, send_alerts, send_fraud_alerts
 from .review import transactions_escalate_overdue
 from .services import transactions_purge_legit
 

@@ -5,7 +5,7 @@ sent under a lease, and what failed for good with its last error.
 
 from django.contrib import admin
 
-from .models import AlertDelivery
+from ..models import AlertDelivery
 
 
 @admin.register(AlertDelivery)

@@ -17,23 +17,27 @@ from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import ChannelError
 
-from .alert_outbox import (
+from ..models import AlertDelivery
+from .services import (
     alert_deliveries_record,
     alert_deliveries_take_due,
     alert_delivery_claim,
     alert_delivery_failed,
     alert_delivery_sent,
 )
-from .alerts import WebhookFailed, webhook_body, webhook_post
-from .models import AlertDelivery
+from .webhook import WebhookFailed, webhook_body, webhook_post
 
 logger = logging.getLogger(__name__)
+
+# The names these tasks were registered under before they moved here: the
+# beat schedule and messages already queued in Redis call them by it.
+TASK_PREFIX = "transactions_app.alert_tasks"
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 DISPATCH_LIMIT = 5000
 
 
-@shared_task
+@shared_task(name=f"{TASK_PREFIX}.send_alerts")
 def send_alerts(delivery_ids: list[int]) -> int:
     """Queued after a batch commits: one ``send_alert`` per delivery, so
     each retries on its own. Returns how many were queued."""
@@ -42,7 +46,7 @@ def send_alerts(delivery_ids: list[int]) -> int:
     return len(delivery_ids)
 
 
-@shared_task(bind=True, max_retries=None)
+@shared_task(name=f"{TASK_PREFIX}.send_fraud_alerts", bind=True, max_retries=None)
 def send_fraud_alerts(self, transaction_ids: list[str]) -> int:
     """What a detector of the release before the outbox queues (transaction
     ids, not rows): the alerts are recorded in the outbox and sent, so none
@@ -55,7 +59,7 @@ def send_fraud_alerts(self, transaction_ids: list[str]) -> int:
     return send_alerts(delivery_ids)
 
 
-@shared_task(bind=True, max_retries=None)
+@shared_task(name=f"{TASK_PREFIX}.send_alert", bind=True, max_retries=None)
 def send_alert(self, delivery_id: int) -> str:
     """Send one alert; returns ``sent``, ``failed`` (no attempts left) or
     ``skipped`` (sent already, failed for good, or leased by a live
@@ -80,7 +84,7 @@ def send_alert(self, delivery_id: int) -> str:
         raise self.retry(exc=error, countdown=delay) from error
 
 
-@shared_task
+@shared_task(name=f"{TASK_PREFIX}.dispatch_alerts")
 def dispatch_alerts() -> int:
     """Periodic (every ``ALERT_DISPATCH_SECONDS``): queue the deliveries
     that are due, which is how alerts whose task was lost, whose retry

@@ -20,7 +20,7 @@ from tests.streaming.detector_process import DetectorProcess
 from tests.streaming.test_faults import report, services, wait_until
 from tests.test_celery_worker import WorkerProcess
 from tests.webhook_server import SECRET, WebhookServer
-from transactions_app.alert_tasks import send_alert
+from transactions_app.alerts.tasks import send_alert
 from transactions_app.models import AlertDelivery, Transaction
 
 pytestmark = [

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.factories import stored_transaction
 from tests.test_services import classified
-from transactions_app.alert_outbox import (
+from transactions_app.alerts.services import (
     alert_deliveries_take_due,
     alert_delivery_claim,
     alert_delivery_failed,

@@ -12,8 +12,8 @@ from django.utils import timezone
 from tests.factories import stored_transaction
 from tests.test_services import classified
 from tests.webhook_server import SECRET, WebhookServer
-from transactions_app.alert_outbox import alert_delivery_claim
-from transactions_app.alert_tasks import (
+from transactions_app.alerts.services import alert_delivery_claim
+from transactions_app.alerts.tasks import (
     dispatch_alerts,
     send_alert,
     send_fraud_alerts,
@@ -228,7 +228,7 @@ def own_queue():
 def test_the_dispatcher_holds_back_while_the_queue_is_full(own_queue, monkeypatch):
     """At the limit of queued messages nothing more is queued (the rows in
     the queue are not lost, only waiting); just under it, one is."""
-    from transactions_app import alert_tasks
+    from transactions_app.alerts import tasks as alert_tasks
 
     monkeypatch.setattr(alert_tasks, "DISPATCH_LIMIT", 3)
     for _ in range(3):

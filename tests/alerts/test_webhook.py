@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import NOW, SOURCE, TARGET, amount_reason
 from tests.webhook_server import SECRET, WebhookServer
-from transactions_app.alerts import (
+from transactions_app.alerts.webhook import (
     WebhookFailed,
     webhook_body,
     webhook_post,

@@ -11,7 +11,7 @@ from django.db import transaction as db_transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import AlertDelivery, Transaction
+from ..models import AlertDelivery, Transaction
 
 OPEN = (AlertDelivery.Status.PENDING, AlertDelivery.Status.SENDING)
 
