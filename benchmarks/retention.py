@@ -60,7 +60,7 @@ def timed_purge() -> tuple[int, float, list[float]]:
     from django.db import connection
     from django.utils import timezone
 
-    from transactions_app.services import transactions_purge_legit
+    from transactions_app.ingest.services import transactions_purge_legit
 
     deletes = []
 

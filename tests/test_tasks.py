@@ -7,12 +7,12 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import stored_transaction
+from transactions_app.ingest.services import transactions_purge_legit
 from transactions_app.models import AlertDelivery, ReviewEvent, Transaction
 from transactions_app.review import (
     transaction_review,
     transactions_escalate_overdue,
 )
-from transactions_app.services import transactions_purge_legit
 from transactions_app.tasks import escalate_overdue_cases, purge_old_transactions
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,6 @@ form, through the review services (``review.py``).
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction as db_transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.decorators import method_decorator
@@ -20,7 +19,7 @@ from .admin_changelist import (
     transactions_search,
 )
 from .admin_filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter
-from .models import DeadLetter, ReviewEvent, ReviewStatus, Transaction
+from .models import ReviewEvent, ReviewStatus, Transaction
 from .review import (
     ReviewRefused,
     transactions_assign_bulk,
@@ -273,69 +272,6 @@ class TransactionAdmin(admin.ModelAdmin):
             self.message_user(request, reason, messages.ERROR)
 
 
-@admin.register(DeadLetter)
-class DeadLetterAdmin(admin.ModelAdmin):
-    """Rejected messages, with why; re-drive them once the cause is fixed."""
-
-    list_display = (
-        "received_at",
-        "topic",
-        "partition",
-        "offset",
-        "error",
-        "value_preview",
-        "truncation",
-        "redriven_at",
-    )
-    list_filter = (
-        ("redriven_at", admin.EmptyFieldListFilter),
-        ("truncated", admin.EmptyFieldListFilter),
-        "topic",
-    )
-    search_fields = ("error",)
-    date_hierarchy = "received_at"
-    actions = ("redrive",)
-    readonly_fields = [f.name for f in DeadLetter._meta.fields] + [
-        "value_preview",
-        "truncation",
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="truncated")
-    def truncation(self, letter):
-        """What was cut to fit, with the original size: '-' when whole."""
-        return letter.truncation_summary or "-"
-
-    @admin.action(description="Re-drive to the input topic")
-    def redrive(self, request, queryset):
-        """Queue the chosen letters for re-drive, except truncated ones:
-        re-driving a cut message would send something else than came."""
-        from .tasks import redrive_dead_letters
-
-        ids = list(queryset.filter(truncated="").values_list("pk", flat=True))
-        cut = queryset.exclude(truncated="").count()
-        if ids:
-            db_transaction.on_commit(
-                lambda: redrive_dead_letters.delay(ids, request.user.pk), robust=True
-            )
-            self.message_user(
-                request,
-                f"{len(ids)} dead letter(s) queued for re-drive.",
-                messages.SUCCESS,
-            )
-        if cut:
-            self.message_user(
-                request,
-                f"{cut} dead letter(s) not re-driven: they were truncated to fit "
-                "Kafka and the table, so the original message is not kept whole.",
-                messages.ERROR,
-            )
-
-
 from .alerts import admin as alerts_admin  # noqa: E402, F401  (registers the outbox)
+from .ingest import admin as ingest_admin  # noqa: E402, F401  (registers dead letters)
 from .rules import admin as rules_admin  # noqa: E402, F401  (registers rules)

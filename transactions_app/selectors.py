@@ -1,45 +1,12 @@
 """Reads. Views, consumers and tasks fetch transactions through here."""
 
-from datetime import datetime
-
-from . import detection
 from .models import Transaction
-
-RESTORE_LIMIT = 500_000
 
 
 def transactions_latest(*, limit: int = 100) -> list[Transaction]:
     """The most recently stored transactions, newest first (by id, which
     follows insertion and is indexed, unlike ``received_at``)."""
     return list(Transaction.objects.order_by("-id")[:limit])
-
-
-def transaction_get(*, transaction_id) -> Transaction | None:
-    return Transaction.objects.filter(transaction_id=transaction_id).first()
-
-
-def transactions_for_restore(
-    *, topic: str, partition: int, since: datetime, limit: int = RESTORE_LIMIT
-) -> list[detection.Transaction]:
-    """Transactions read from one input partition since ``since`` (at most
-    ``limit``, the newest), oldest first, as engine values: the history a
-    detector needs to rebuild that partition's windows."""
-    rows = (
-        Transaction.objects.filter(
-            kafka_topic=topic, kafka_partition=partition, timestamp__gte=since
-        )
-        .order_by("-timestamp")
-        .values_list(
-            "transaction_id", "source", "target", "amount", "currency", "timestamp"
-        )[:limit]
-    )
-    return [detection.Transaction(*row) for row in reversed(rows)]
-
-
-def dead_letters_by_ids(*, dead_letter_ids) -> list:
-    from .models import DeadLetter
-
-    return list(DeadLetter.objects.filter(pk__in=dead_letter_ids).order_by("id"))
 
 
 def account_recent_activity(*, account: str, before, limit: int = 20) -> dict:

@@ -16,8 +16,8 @@ from transactions_app.alerts.services import (
     alert_delivery_sent,
 )
 from transactions_app.detection import Outcome
+from transactions_app.ingest.services import transactions_store_batch
 from transactions_app.models import AlertDelivery, Transaction
-from transactions_app.services import transactions_store_batch
 
 pytestmark = pytest.mark.django_db
 

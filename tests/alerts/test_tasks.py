@@ -19,8 +19,8 @@ from transactions_app.alerts.tasks import (
     send_fraud_alerts,
 )
 from transactions_app.detection import Outcome
+from transactions_app.ingest.services import transactions_store_batch
 from transactions_app.models import AlertDelivery
-from transactions_app.services import transactions_store_batch
 
 pytestmark = pytest.mark.django_db
 

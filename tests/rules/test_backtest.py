@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from tests.factories import stored_transaction
 from transactions_app.models import Backtest, Rule, Transaction
-from transactions_app.rules.backtest import backtest_request, backtest_run
-from transactions_app.rules.services import rule_version_propose
+from transactions_app.rules.backtest import backtest_run
+from transactions_app.rules.services import backtest_request, rule_version_propose
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,9 @@ from django.db import (
     connections,
 )
 
+from ..ingest.services import transactions_store_batch
 from ..live_feed import live_feed_broadcast
 from ..rules.runtime import LiveDetection
-from ..services import transactions_store_batch
 from ..streaming import metrics
 from ..streaming.codec import EventTimeBounds
 from ..streaming.detector import Detector, DetectorTopics

@@ -11,11 +11,11 @@ from django.contrib import admin, messages
 
 from .. import selectors as review_selectors
 from ..models import AccountListEntry, Backtest, Rule, RuleVersion
-from .backtest import backtest_request
 from .services import (
     RuleChangeRefused,
     account_list_add,
     account_list_remove,
+    backtest_request,
     rule_config_check,
     rule_create,
     rule_version_approve,

@@ -4,30 +4,15 @@ rule version in place, to see what it would flag before approving it."""
 import logging
 from datetime import datetime, timedelta
 
-from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from .. import detection
-from ..models import Backtest, ReviewStatus, RuleVersion, Transaction
+from ..models import Backtest, ReviewStatus, Transaction
 from .selectors import ruleset_live
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 5000
-
-
-def backtest_request(*, version: RuleVersion, days: int, requested_by) -> Backtest:
-    """Queue a backtest of ``version`` over the last ``days`` days; the
-    Celery task starts after the commit."""
-    from ..tasks import run_backtest
-
-    if days < 1:
-        raise ValueError("a backtest covers at least one day")
-    backtest = Backtest.objects.create(
-        version=version, days=days, requested_by=requested_by
-    )
-    db_transaction.on_commit(lambda: run_backtest.delay(backtest.pk), robust=True)
-    return backtest
 
 
 def backtest_run(*, backtest_id: int, now: datetime | None = None) -> Backtest:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import DatabaseError, close_old_connections
 
 from ..detection import Engine, RuleConfigError, RuleSet, Transaction, Verdict
-from ..selectors import transactions_for_restore
+from ..ingest.selectors import transactions_for_restore
 from .selectors import rules_fingerprint, ruleset_live
 
 logger = logging.getLogger(__name__)

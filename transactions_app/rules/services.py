@@ -6,7 +6,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ..detection import RuleConfigError, build_rule
-from ..models import AccountListEntry, Rule, RuleVersion
+from ..models import AccountListEntry, Backtest, Rule, RuleVersion
+from .tasks import run_backtest
 
 
 class RuleChangeRefused(Exception):
@@ -142,3 +143,15 @@ def account_list_remove(*, list_name: str, account: str) -> bool:
         list_name=list_name, account=account
     ).delete()
     return deleted > 0
+
+
+def backtest_request(*, version: RuleVersion, days: int, requested_by) -> Backtest:
+    """Queue a backtest of ``version`` over the last ``days`` days; the
+    Celery task starts after the commit."""
+    if days < 1:
+        raise ValueError("a backtest covers at least one day")
+    backtest = Backtest.objects.create(
+        version=version, days=days, requested_by=requested_by
+    )
+    db_transaction.on_commit(lambda: run_backtest.delay(backtest.pk), robust=True)
+    return backtest

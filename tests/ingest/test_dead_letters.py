@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.messages import get_messages
 
+from transactions_app.ingest.services import dead_letters_store
 from transactions_app.models import DeadLetter
-from transactions_app.services import dead_letters_store
 from transactions_app.streaming.codec import MAX_MESSAGE_BYTES
 from transactions_app.streaming.records import RejectedMessage
 

@@ -7,9 +7,9 @@ import pytest
 
 from tests.factories import NOW, engine_transaction
 from transactions_app.detection import Outcome, Reason, Verdict
+from transactions_app.ingest.services import transactions_store_batch
 from transactions_app.models import DeadLetter
 from transactions_app.models import Transaction as TransactionRow
-from transactions_app.services import transactions_store_batch
 from transactions_app.streaming.records import ClassifiedTransaction, MessageOrigin
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,6 @@
-"""Writes. Every change to stored transactions goes through here."""
+"""Writes of what the detector stores: every change to stored
+transactions and dead letters goes through here (a batch with its dead
+letters and alert outbox rows, the retention purge, re-drives)."""
 
 import base64
 import json
@@ -11,16 +13,18 @@ from django.db import transaction as db_transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from .alerts.services import alert_deliveries_create
-from .detection import Outcome
-from .models import (
+from ..alerts.services import alert_deliveries_create
+from ..alerts.tasks import send_alerts
+from ..detection import Outcome
+from ..models import (
     DeadLetter,
     ReviewEvent,
     ReviewStatus,
     Transaction,
 )
-from .streaming.deadletters import FittedDeadLetter, fit_dead_letter
-from .streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
+from ..streaming.deadletters import FittedDeadLetter, fit_dead_letter
+from ..streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
+from .selectors import dead_letters_by_ids
 
 logger = logging.getLogger(__name__)
 
@@ -252,8 +256,6 @@ def _queue_alerts(delivery_ids: list[int]) -> None:
     """Low latency: one task per batch sends its alerts right after the
     commit. If it cannot be queued (Redis down) the error is logged and the
     dispatcher sends them from the outbox."""
-    from .tasks import send_alerts
-
     send_alerts.delay(delivery_ids)
 
 
@@ -349,3 +351,42 @@ def _delete_untouched_legit(pks: list[int]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({select})", params)
         return cursor.rowcount
+
+
+def dead_letters_redrive(
+    *, dead_letter_ids, producer, topic: str, user_id=None, timeout: float = 30.0
+) -> int:
+    """Send dead letters to ``topic`` again, as they came (key, bytes,
+    headers, plus ``redriven.from``), through ``producer``, and mark them
+    re-driven once Kafka acknowledged every one; returns how many were
+    sent. Raises ``RedriveFailed`` (nothing marked) when Kafka did not
+    accept them all. Truncated letters are skipped, with a warning: the
+    message as it came is not kept whole, and sending what is kept would
+    be another one."""
+    letters = dead_letters_by_ids(dead_letter_ids=dead_letter_ids)
+    if cut := [d.pk for d in letters if d.truncated]:
+        logger.warning("not re-driving truncated dead letters %s", cut)
+        letters = [d for d in letters if not d.truncated]
+    failures = []
+    for letter in letters:
+        producer.produce(
+            topic,
+            key=bytes(letter.key) if letter.key is not None else None,
+            value=bytes(letter.value) if letter.value is not None else None,
+            headers=_original_headers(letter),
+            on_delivery=lambda error, _message: error and failures.append(error),
+        )
+    if producer.flush(timeout) or failures:
+        raise RedriveFailed(f"Kafka did not accept: {failures[:3]}")
+    dead_letters_mark_redriven(dead_letter_ids=[d.pk for d in letters], user_id=user_id)
+    return len(letters)
+
+
+class RedriveFailed(Exception):
+    """Kafka did not acknowledge every re-driven dead letter."""
+
+
+def _original_headers(letter) -> list[tuple[str, bytes]]:
+    headers = [(name, base64.b64decode(value)) for name, value in letter.headers]
+    position = f"{letter.topic}/{letter.partition}/{letter.offset}"
+    return headers + [("redriven.from", position.encode())]

@@ -1,0 +1,35 @@
+"""Reads of what the detector stored: the history a detector restores its
+windows from, one transaction by id, dead letters by id."""
+
+from datetime import datetime
+
+from .. import detection
+from ..models import DeadLetter, Transaction
+
+RESTORE_LIMIT = 500_000
+
+
+def transaction_get(*, transaction_id) -> Transaction | None:
+    return Transaction.objects.filter(transaction_id=transaction_id).first()
+
+
+def transactions_for_restore(
+    *, topic: str, partition: int, since: datetime, limit: int = RESTORE_LIMIT
+) -> list[detection.Transaction]:
+    """Transactions read from one input partition since ``since`` (at most
+    ``limit``, the newest), oldest first, as engine values: the history a
+    detector needs to rebuild that partition's windows."""
+    rows = (
+        Transaction.objects.filter(
+            kafka_topic=topic, kafka_partition=partition, timestamp__gte=since
+        )
+        .order_by("-timestamp")
+        .values_list(
+            "transaction_id", "source", "target", "amount", "currency", "timestamp"
+        )[:limit]
+    )
+    return [detection.Transaction(*row) for row in reversed(rows)]
+
+
+def dead_letters_by_ids(*, dead_letter_ids) -> list:
+    return list(DeadLetter.objects.filter(pk__in=dead_letter_ids).order_by("id"))
