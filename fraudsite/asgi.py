@@ -15,7 +15,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from transactions_app.routing import websocket_urlpatterns  # noqa: E402
+from transactions_app.live_feed.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -15,7 +15,6 @@ from .models import DeadLetter, ReviewStatus, Transaction
 from .pipeline.connection import check_redis, kafka_connection
 from .streaming.kafka import create_admin
 
-WEBSOCKETS = Gauge("fraud_live_page_connections", "Open live page websockets.")
 AWAITING_REVIEW = Gauge(
     "fraud_transactions_awaiting_review", "Flagged transactions not reviewed yet."
 )

@@ -3,12 +3,6 @@
 from .models import Transaction
 
 
-def transactions_latest(*, limit: int = 100) -> list[Transaction]:
-    """The most recently stored transactions, newest first (by id, which
-    follows insertion and is indexed, unlike ``received_at``)."""
-    return list(Transaction.objects.order_by("-id")[:limit])
-
-
 def account_recent_activity(*, account: str, before, limit: int = 20) -> dict:
     """What a source account sent up to ``before``: its last ``limit``
     transactions and its totals over the last hour and day."""

@@ -1,14 +1,15 @@
 from django.urls import path
 
 from . import operations, views
+from .live_feed import views as live_feed_views
 
 app_name = "transactions_app"
 
 urlpatterns = [
-    path("", views.live_page, name="live"),
+    path("", live_feed_views.live_page, name="live"),
     path(
         "transactions/<uuid:transaction_id>/",
-        views.transaction_in_admin,
+        live_feed_views.transaction_in_admin,
         name="transaction",
     ),
     path("review/next/", views.review_next, name="review-next"),

@@ -13,7 +13,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from tests.streaming.detector_process import ROOT, DetectorProcess, detector_env
-from transactions_app.live_feed import LIVE_FEED_GROUP
+from transactions_app.live_feed.services import LIVE_FEED_GROUP
 
 pytestmark = [
     pytest.mark.integration,
@@ -378,7 +378,7 @@ def test_the_counters_agree_with_the_rows_whatever_the_order(page):
     transaction the snapshot had (stored just before the snapshot was read,
     broadcast after) shows and counts it once."""
     from tests.factories import stored_transaction
-    from transactions_app.live_feed import live_feed_item
+    from transactions_app.live_feed.services import live_feed_item
 
     stored = [stored_transaction("legit"), stored_transaction("fraud")]
     page.reload()

@@ -4,6 +4,7 @@ and the live feed. ``rundetector`` and the pipeline benchmark both use it;
 ``rundetector`` runs it under ``streaming.recovery.RecoveringDetector``,
 which builds it again when Kafka declares a client dead."""
 
+import functools
 import gc
 import logging
 import os
@@ -20,7 +21,7 @@ from django.db import (
 )
 
 from ..ingest.services import transactions_store_batch
-from ..live_feed import live_feed_broadcast
+from ..live_feed.services import live_feed_broadcast
 from ..rules.runtime import LiveDetection
 from ..streaming import metrics
 from ..streaming.codec import EventTimeBounds
@@ -72,7 +73,7 @@ def build_detector(
         store=lambda batch, dead: transactions_store_batch(
             classified=batch, rejected=dead
         ),
-        broadcast=live_feed_broadcast,
+        broadcast=functools.partial(live_feed_broadcast, lag=metrics.current_lag),
         retryable=(OperationalError, InterfaceError),
         on_store_error=close_old_connections,
         writer_teardown=connections.close_all,

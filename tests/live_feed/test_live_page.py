@@ -154,7 +154,7 @@ async def test_a_flood_of_batches_reaches_a_client_as_at_most_ten_frames_a_secon
     the counts of all 200 batches added up."""
     from channels.layers import get_channel_layer
 
-    from transactions_app.live_feed import LIVE_FEED_GROUP
+    from transactions_app.live_feed.services import LIVE_FEED_GROUP
 
     user = await sync_to_async(make_user)("analyst", staff=True)
     ws = communicator(cookie=await sync_to_async(session_cookie)(user))
@@ -191,7 +191,7 @@ async def test_a_batch_both_in_the_snapshot_and_in_an_event_reaches_a_client_onc
     from channels.layers import get_channel_layer
 
     from tests.factories import stored_transaction
-    from transactions_app.live_feed import LIVE_FEED_GROUP, live_feed_item
+    from transactions_app.live_feed.services import LIVE_FEED_GROUP, live_feed_item
 
     user = await sync_to_async(make_user)("analyst", staff=True)
     stored = [

@@ -3,7 +3,8 @@ frames a second per client, with counts added up on the server."""
 
 import pytest
 
-from transactions_app.live_feed import MAX_ITEMS_PER_EVENT, FrameBuffer
+from transactions_app.live_feed.frames import FrameBuffer
+from transactions_app.live_feed.services import MAX_ITEMS_PER_EVENT
 
 
 def event(n: int, outcome: str = "legit") -> dict:

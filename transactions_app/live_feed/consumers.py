@@ -5,12 +5,16 @@ import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from prometheus_client import Gauge
 
-from .live_feed import LIVE_FEED_GROUP, FrameBuffer, live_feed_item
-from .operations import WEBSOCKETS
+from .frames import FrameBuffer
 from .selectors import transactions_latest
+from .services import LIVE_FEED_GROUP, live_feed_item
 
 INITIAL_TRANSACTIONS = 100
+
+# Served by the web app's /metrics (the default registry).
+WEBSOCKETS = Gauge("fraud_live_page_connections", "Open live page websockets.")
 
 
 class LiveFeedConsumer(AsyncJsonWebsocketConsumer):
