@@ -88,7 +88,7 @@ def main() -> None:
     from django.utils import timezone
 
     from transactions_app.models import Transaction
-    from transactions_app.review import transactions_escalate_overdue
+    from transactions_app.review.services import transactions_escalate_overdue
 
     empty_tables()
     load(count=args.count, outcome="legit", status="", age_days=100)

@@ -1,7 +1,7 @@
 """Builders for test data: engine transactions and stored rows."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from transactions_app import detection
@@ -60,3 +60,15 @@ def stored_transaction(
         kafka_partition=0,
         kafka_offset=1,
     )
+
+
+def flagged_case(status: str = "new", *, opened_hours_ago: float = 48):
+    """A stored fraud transaction with review ``status``, received
+    ``opened_hours_ago`` hours ago."""
+    from django.utils import timezone
+
+    row = stored_transaction("fraud")
+    row.review_status = status
+    row.received_at = timezone.now() - timedelta(hours=opened_hours_ago)
+    row.save()
+    return row

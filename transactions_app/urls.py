@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import operations, views
+from . import operations
 from .live_feed import views as live_feed_views
+from .review import views as review_views
 
 app_name = "transactions_app"
 
@@ -12,8 +13,8 @@ urlpatterns = [
         live_feed_views.transaction_in_admin,
         name="transaction",
     ),
-    path("review/next/", views.review_next, name="review-next"),
-    path("review/stats/", views.review_stats, name="review-stats"),
+    path("review/next/", review_views.review_next, name="review-next"),
+    path("review/stats/", review_views.review_stats, name="review-stats"),
     path("healthz", operations.healthz, name="healthz"),
     path("metrics", operations.metrics, name="metrics"),
 ]

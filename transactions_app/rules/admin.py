@@ -9,8 +9,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 
-from .. import selectors as review_selectors
 from ..models import AccountListEntry, Backtest, Rule, RuleVersion
+from ..review import selectors as review_selectors
 from .services import (
     RuleChangeRefused,
     account_list_add,

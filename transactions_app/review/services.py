@@ -9,7 +9,7 @@ case at once never overwrite each other silently.
 from django.db import transaction as db_transaction
 from django.db.models import Exists, OuterRef
 
-from .models import ReviewEvent, ReviewStatus, Transaction
+from ..models import ReviewEvent, ReviewStatus, Transaction
 
 S = ReviewStatus
 ALLOWED = {

@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import stored_transaction
 from transactions_app.models import ReviewEvent, Transaction
-from transactions_app.review import (
+from transactions_app.review.services import (
     ReviewRefused,
     transaction_assign,
     transaction_review,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import stored_transaction
-from transactions_app.admin_changelist import DateHierarchyQuerySet
 from transactions_app.models import Transaction
+from transactions_app.review.changelist import DateHierarchyQuerySet
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_the_date_hierarchy_drills_down(admin_client, spread):
 
 def test_the_count_stops_at_the_cap(admin_client, monkeypatch):
     """Beyond the cap the list says "more than", and pages end at the cap."""
-    from transactions_app.admin import TransactionAdmin
+    from transactions_app.review.admin import TransactionAdmin
 
     monkeypatch.setattr("transactions_app.admin_changelist.COUNT_CAP", 3)
     monkeypatch.setattr(TransactionAdmin, "list_per_page", 2)

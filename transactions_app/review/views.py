@@ -1,5 +1,4 @@
-"""The live page (its data arrives over the websocket, never in the HTML)
-and the review pages beside admin: the next case, the statistics."""
+"""The review pages beside admin: the next case, the statistics."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -7,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .review import transaction_take_next
 from .selectors import review_status_counts, rule_review_stats
+from .services import transaction_take_next
 
 
 @staff_member_required

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import stored_transaction
 from transactions_app.models import Rule
-from transactions_app.selectors import (
+from transactions_app.review.selectors import (
     review_status_counts,
     rule_review_stats,
     rules_with_review_counts,
@@ -153,7 +153,7 @@ def test_the_portable_counts_match_postgresql(decided):
     from collections import Counter
 
     from transactions_app.models import Transaction
-    from transactions_app.selectors import (
+    from transactions_app.review.selectors import (
         RULE_STATUS_COUNTS,
         _rule_status_counts_portable,
         _rules_with_review_counts_portable,

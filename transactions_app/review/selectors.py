@@ -1,15 +1,31 @@
-"""Reads. Views, consumers and tasks fetch transactions through here."""
+"""Reads of the review: an account's recent activity on the case page,
+who may review, the rule filter's choices, and per-rule precision from the
+analysts' decisions (the statistics page and the rules admin)."""
 
-from .models import Transaction
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, JSONArray, JSONObject
+
+from ..models import ReviewStatus, Rule, Transaction
 
 
 def account_recent_activity(*, account: str, before, limit: int = 20) -> dict:
     """What a source account sent up to ``before``: its last ``limit``
     transactions and its totals over the last hour and day."""
-    from datetime import timedelta
-
-    from django.db.models import Count, Sum
-
     sent = Transaction.objects.filter(source=account, timestamp__lte=before)
     totals = {
         label: sent.filter(timestamp__gt=before - span).aggregate(
@@ -23,9 +39,6 @@ def account_recent_activity(*, account: str, before, limit: int = 20) -> dict:
 def reviewers():
     """Active users who may review transactions (directly, through a group,
     or as superusers), by name: the assignee filter's choices."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
     may_review = (
         Q(is_superuser=True)
         | Q(user_permissions__codename="review_transaction")
@@ -42,8 +55,6 @@ def reviewers():
 def rule_names() -> list[str]:
     """Every rule's name: what the rule filter offers (verdicts name rules,
     and rules are never deleted)."""
-    from .models import Rule
-
     return list(Rule.objects.order_by("name").values_list("name", flat=True))
 
 
@@ -63,12 +74,6 @@ def rules_with_review_counts(queryset=None):
     query for the whole list (a subquery per count, answered by the status
     and ``reasons`` indexes), so the rule list shows precision without a
     query per row."""
-    from django.db import connection
-    from django.db.models import Count, OuterRef, Subquery
-    from django.db.models.functions import Coalesce, JSONArray, JSONObject
-
-    from .models import ReviewStatus, Rule
-
     queryset = Rule.objects.all() if queryset is None else queryset
     if connection.vendor != "postgresql":
         return _rules_with_review_counts_portable(queryset)
@@ -116,10 +121,6 @@ def _rule_status_counts_portable():
 
 
 def _rules_with_review_counts_portable(queryset):
-    from collections import Counter
-
-    from django.db.models import Case, IntegerField, Value, When
-
     counts = Counter(
         (rule, status) for rule, status, _ in _rule_status_counts_portable()
     )
@@ -144,8 +145,6 @@ def transactions_where_rule_fired(queryset, rule: str):
     """The transactions of ``queryset`` where ``rule`` fired: a containment
     query answered by the GIN index on PostgreSQL, a pass in Python
     elsewhere (SQLite has no JSON containment)."""
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         return queryset.filter(reasons__contains=[{"rule": rule}])
     fired = [
@@ -163,10 +162,6 @@ def rule_review_stats() -> list[dict]:
     many analysts confirmed or dismissed, its precision, and how many are
     open cases. One pass over the transactions that have reasons
     (PostgreSQL: the reasons are unnested with ``jsonb_array_elements``)."""
-    from collections import Counter, defaultdict
-
-    from django.db import connection
-
     by_rule = defaultdict(Counter)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -194,10 +189,6 @@ def _rule_stats(name: str, statuses) -> dict:
 
 def review_status_counts() -> list[tuple[str, int]]:
     """(label, count) for every review status, in workflow order."""
-    from django.db.models import Count
-
-    from .models import ReviewStatus
-
     counts = dict(
         Transaction.objects.exclude(review_status="")
         .values_list("review_status")

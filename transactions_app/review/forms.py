@@ -8,8 +8,8 @@ of overwriting the other's decision.
 
 from django import forms
 
-from .models import ReviewStatus, Transaction
-from .review import (
+from ..models import ReviewStatus, Transaction
+from .services import (
     review_statuses_after,
     transaction_assign,
     transaction_note,

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 
 from tests.factories import stored_transaction
 from transactions_app.models import ReviewEvent, Transaction
-from transactions_app.review import transaction_review
+from transactions_app.review.services import transaction_review
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,272 @@
+"""Django admin: every classified transaction, flagged ones one click away.
+
+Transactions come from the stream, so they are read-only here; analysts
+review flagged ones with the list's actions and the case page's review
+form, through the review services (``review/services.py``).
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+
+from ..models import ReviewEvent, ReviewStatus, Transaction
+from ..rules.services import account_list_add
+from .changelist import (
+    CappedCountPaginator,
+    DateHierarchyQuerySet,
+    transactions_search,
+)
+from .filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter
+from .forms import ReviewForm, review_form_apply
+from .selectors import account_recent_activity
+from .services import (
+    ReviewRefused,
+    transactions_assign_bulk,
+    transactions_review_bulk,
+)
+
+
+class FlaggedFilter(admin.SimpleListFilter):
+    """Flagged means classified as review or fraud."""
+
+    title = "flagged"
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Flagged (review or fraud)"), ("no", "Legit")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(outcome__in=Transaction.FLAGGED_OUTCOMES)
+        if self.value() == "no":
+            return queryset.exclude(outcome__in=Transaction.FLAGGED_OUTCOMES)
+        return queryset
+
+
+class ReviewEventInline(admin.TabularInline):
+    """The case's audit trail, read-only."""
+
+    model = ReviewEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor", "from_status", "to_status", "assignee", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(admin.ModelAdmin):
+    list_display = (
+        "timestamp",
+        "transaction_id",
+        "source",
+        "target",
+        "amount",
+        "currency",
+        "outcome",
+        "score",
+        "review_status",
+        "assignee",
+    )
+    list_select_related = ("assignee",)
+    list_filter = (
+        FlaggedFilter,
+        "outcome",
+        "review_status",
+        AssigneeFilter,
+        FiredRuleFilter,
+        AmountRangeFilter,
+        "timestamp",
+    )
+    # Shows the search box; get_search_results does the (exact) matching.
+    search_fields = ("=transaction_id", "=source", "=target")
+    date_hierarchy = "timestamp"
+    ordering = ("-timestamp", "-id")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per choice reads every row
+    paginator = CappedCountPaginator
+    list_per_page = 50
+    readonly_fields = [
+        "explanation",
+        "source_activity",
+        *(field.name for field in Transaction._meta.fields),
+    ]
+    inlines = (ReviewEventInline,)
+    actions = (
+        "confirm_fraud",
+        "dismiss",
+        "escalate",
+        "assign_to_me",
+        "block_sources",
+        "block_targets",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return DateHierarchyQuerySet(
+            model=queryset.model, query=queryset.query, using=queryset.db
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        return transactions_search(queryset, search_term), False
+
+    @admin.display(description="Why it was flagged")
+    def explanation(self, obj):
+        if not obj.reasons:
+            return "No rule fired."
+        return format_html(
+            "<table><tr><th>Rule</th><th>Observed</th><th>Threshold</th>"
+            "<th>Window</th><th>Score</th></tr>{}</table>",
+            format_html_join(
+                "",
+                "<tr><td>{} v{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        r.get("rule"),
+                        r.get("version"),
+                        r.get("observed"),
+                        r.get("threshold"),
+                        f"{r['window']} s" if r.get("window") else "-",
+                        r.get("score"),
+                    )
+                    for r in obj.reasons
+                ),
+            ),
+        )
+
+    @admin.display(description="Source account's recent activity")
+    def source_activity(self, obj):
+        activity = account_recent_activity(account=obj.source, before=obj.timestamp)
+        hour, day = activity["hour"], activity["day"]
+        return format_html(
+            "<p>Last hour: {} transactions, {} in total. Last day: {}, {}.</p>"
+            "<table><tr><th>Time</th><th>Target</th><th>Amount</th><th>Outcome</th>"
+            "</tr>{}</table>",
+            hour["count"],
+            f"{hour['total'] or 0:.2f}",
+            day["count"],
+            f"{day['total'] or 0:.2f}",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
+                (
+                    (
+                        t.timestamp.isoformat(timespec="seconds"),
+                        t.target,
+                        t.amount,
+                        t.currency,
+                        t.outcome,
+                    )
+                    for t in activity["recent"]
+                ),
+            ),
+        )
+
+    @admin.action(description="Block the source accounts", permissions=["review"])
+    def block_sources(self, request, queryset):
+        self._block(request, queryset, "source")
+
+    @admin.action(description="Block the target accounts", permissions=["review"])
+    def block_targets(self, request, queryset):
+        self._block(request, queryset, "target")
+
+    def _block(self, request, queryset, role):
+        accounts = sorted(set(queryset.values_list(role, flat=True)))
+        for account in accounts:
+            account_list_add(
+                list_name="block",
+                account=account,
+                added_by=request.user,
+                note=f"blocked from review ({role})",
+            )
+        self.message_user(request, f"On the block list: {', '.join(accounts)}.")
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("transactions_app.review_transaction")
+
+    def get_urls(self):
+        review = path(
+            "<int:object_id>/review/",
+            self.admin_site.admin_view(self.review_view),
+            name="transactions_app_transaction_review",
+        )
+        return [review, *super().get_urls()]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        """The case page offers the review form to those who may review."""
+        if (
+            obj is not None
+            and obj.review_status
+            and self.has_review_permission(request)
+        ):
+            context["review_form"] = ReviewForm(case=obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @method_decorator(require_POST)
+    def review_view(self, request, object_id):
+        """What the case page's review form posts to; back to the case page
+        with a message saying what was done, or why not."""
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        case = get_object_or_404(Transaction, pk=object_id)
+        form = ReviewForm(request.POST, case=case)
+        if not form.is_valid():
+            for name, errors in form.errors.items():
+                prefix = f"{form[name].label}: " if name in form.fields else ""
+                self.message_user(request, prefix + " ".join(errors), messages.ERROR)
+        else:
+            try:
+                done = review_form_apply(form=form, case=case, user=request.user)
+            except ReviewRefused as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, f"Transaction {case.transaction_id} {done}.")
+        return redirect("admin:transactions_app_transaction_change", case.pk)
+
+    @admin.action(description="Confirm as fraud", permissions=["review"])
+    def confirm_fraud(self, request, queryset):
+        self._review(request, queryset, ReviewStatus.CONFIRMED)
+
+    @admin.action(description="Dismiss as false positive", permissions=["review"])
+    def dismiss(self, request, queryset):
+        self._review(request, queryset, ReviewStatus.FALSE_POSITIVE)
+
+    @admin.action(description="Escalate", permissions=["review"])
+    def escalate(self, request, queryset):
+        self._review(request, queryset, ReviewStatus.ESCALATED)
+
+    @admin.action(description="Assign to me", permissions=["review"])
+    def assign_to_me(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        refused = transactions_assign_bulk(
+            transaction_ids=ids, assignee=request.user, actor=request.user
+        )
+        self._report(request, len(ids), refused, "assigned to you")
+
+    def _review(self, request, queryset, to_status):
+        ids = list(queryset.values_list("pk", flat=True))
+        refused = transactions_review_bulk(
+            transaction_ids=ids, reviewer=request.user, to_status=to_status
+        )
+        self._report(request, len(ids), refused, f"marked {to_status.label.lower()}")
+
+    def _report(self, request, total, refused, done):
+        if total - len(refused):
+            self.message_user(request, f"{total - len(refused)} transaction(s) {done}.")
+        for reason in refused:
+            self.message_user(request, reason, messages.ERROR)
