@@ -19,7 +19,7 @@ from transactions_app.detection import Engine, RuleSet, StateLimits
 from transactions_app.detection.engine import original_rule
 from transactions_app.rules.defaults import DEFAULT_RULES
 from transactions_app.rules.defaults import default_rules as rules_in_default_set
-from transactions_app.streaming.realistic import RealisticProfile
+from transactions_app.simulation.realistic import RealisticProfile
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

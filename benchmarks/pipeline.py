@@ -79,11 +79,11 @@ def delete_topics(topics) -> None:
 
 
 def producer_loop(topic: str, count: int | None, rate: float | None):
+    from transactions_app.detection.clock import utc_now
     from transactions_app.pipeline.connection import kafka_connection
-    from transactions_app.streaming.detector import utc_now
+    from transactions_app.simulation.producer import TransactionProducer
+    from transactions_app.simulation.realistic import RealisticProfile
     from transactions_app.streaming.kafka import create_producer
-    from transactions_app.streaming.producer import TransactionProducer
-    from transactions_app.streaming.realistic import RealisticProfile
 
     return TransactionProducer(
         producer=create_producer(connection=kafka_connection()),

@@ -45,7 +45,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from confluent_kafka import (
@@ -57,6 +57,7 @@ from confluent_kafka import (
 )
 
 from ..detection import Transaction, Verdict
+from ..detection.clock import utc_now
 from .codec import (
     DEFAULT_EVENT_TIME_BOUNDS,
     EventTimeBounds,
@@ -131,10 +132,6 @@ class EngineDetection:
 
     def refresh(self) -> None:
         pass
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Detector:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from transactions_app.detection import Engine
-from transactions_app.evaluation import evaluate
+from transactions_app.detection.clock import utc_now
 from transactions_app.pipeline.connection import (
     kafka_connection,
     kafka_failures_end_the_command,
@@ -15,18 +15,15 @@ from transactions_app.pipeline.connection import (
 )
 from transactions_app.pipeline.topics import delete_topics, throwaway_topics
 from transactions_app.rules.selectors import ruleset_live
-from transactions_app.streaming.detector import (
-    Detector,
-    EngineDetection,
-    utc_now,
-)
-from transactions_app.streaming.generator import EPISODE_HEADER, LABEL_HEADER
+from transactions_app.simulation.evaluation import evaluate
+from transactions_app.simulation.generator import EPISODE_HEADER, LABEL_HEADER
+from transactions_app.simulation.producer import TransactionProducer
+from transactions_app.simulation.realistic import RealisticProfile
+from transactions_app.streaming.detector import Detector, EngineDetection
 from transactions_app.streaming.kafka import (
     create_consumer,
     create_producer,
 )
-from transactions_app.streaming.producer import TransactionProducer
-from transactions_app.streaming.realistic import RealisticProfile
 from transactions_app.streaming.records import StoredBatch
 
 # How long reading the labels back may make no progress before it fails.

@@ -5,16 +5,16 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from transactions_app.detection.clock import utc_now
 from transactions_app.pipeline.connection import (
     kafka_connection,
     kafka_failures_end_the_command,
     verify_configured_connection,
 )
-from transactions_app.streaming.detector import utc_now
-from transactions_app.streaming.generator import SeedProfile
+from transactions_app.simulation.generator import SeedProfile
+from transactions_app.simulation.producer import ProducerStats, TransactionProducer
+from transactions_app.simulation.realistic import RealisticProfile
 from transactions_app.streaming.kafka import create_producer
-from transactions_app.streaming.producer import ProducerStats, TransactionProducer
-from transactions_app.streaming.realistic import RealisticProfile
 
 
 def parse_rate(value: str) -> float | None:

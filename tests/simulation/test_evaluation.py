@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from transactions_app.evaluation import evaluate
+from transactions_app.simulation.evaluation import evaluate
 
 
 def test_metrics_follow_their_definitions():

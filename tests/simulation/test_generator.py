@@ -4,7 +4,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from transactions_app.streaming.generator import SeedProfile
+from transactions_app.simulation.generator import SeedProfile
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from transactions_app.streaming.generator import SeedProfile
-from transactions_app.streaming.producer import TransactionProducer
+from transactions_app.simulation.generator import SeedProfile
+from transactions_app.simulation.producer import TransactionProducer
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

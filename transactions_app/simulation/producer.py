@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .codec import encode_transaction
+from ..streaming.codec import encode_transaction
 from .generator import Labelled
 
 logger = logging.getLogger(__name__)
