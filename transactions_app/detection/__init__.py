@@ -23,9 +23,10 @@ from .rules import (
     rule_parameters,
 )
 from .state import StateLimits, WindowState
-from .types import Outcome, Reason, Transaction, Verdict
+from .types import ACCOUNT_PATTERN, Outcome, Reason, Transaction, Verdict
 
 __all__ = [
+    "ACCOUNT_PATTERN",
     "RULE_TYPES",
     "AccountListRule",
     "AmountAnomalyRule",

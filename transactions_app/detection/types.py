@@ -1,10 +1,16 @@
 """The values the detection engine takes and gives."""
 
 import enum
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+
+# What an account id may be: 1-64 letters, digits and ``_ . : -``, not
+# starting with punctuation. The wire format checks it, and so do the
+# account lists, so that a listed account can match a transaction.
+ACCOUNT_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
 
 
 class Outcome(enum.StrEnum):

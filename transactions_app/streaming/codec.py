@@ -17,12 +17,11 @@ from decimal import Decimal, InvalidOperation
 
 import orjson
 
-from ..detection import Transaction, Verdict
+from ..detection import ACCOUNT_PATTERN, Transaction, Verdict
 from .records import MessageOrigin
 
 MAX_AMOUNT = Decimal("1000000000.00")
 MAX_MESSAGE_BYTES = 64 * 1024
-ACCOUNT_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 REQUIRED_FIELDS = ("source", "target", "amount", "currency")
 

@@ -1,0 +1,22 @@
+"""The stored records, one module per concept; all of them importable
+from here, as Django and the rest of the code expect."""
+
+from .alerts import AlertDelivery
+from .base import user_reference
+from .dead_letters import DeadLetter
+from .review import ReviewEvent
+from .rules import AccountListEntry, Backtest, Rule, RuleVersion
+from .transactions import ReviewStatus, Transaction
+
+__all__ = [
+    "AccountListEntry",
+    "AlertDelivery",
+    "Backtest",
+    "DeadLetter",
+    "ReviewEvent",
+    "ReviewStatus",
+    "Rule",
+    "RuleVersion",
+    "Transaction",
+    "user_reference",
+]

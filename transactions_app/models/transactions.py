@@ -1,0 +1,94 @@
+"""The stored record of every classified transaction, with where its review stands."""
+
+from django.db import models
+
+from ..detection import Outcome as VerdictOutcome
+from .base import user_reference
+
+
+class ReviewStatus(models.TextChoices):
+    """Where an analyst's review of a flagged transaction stands."""
+
+    NEW = "new", "New"
+    IN_REVIEW = "in_review", "In review"
+    CONFIRMED = "confirmed", "Confirmed fraud"
+    FALSE_POSITIVE = "false_positive", "False positive"
+    ESCALATED = "escalated", "Escalated"
+
+
+class Transaction(models.Model):
+    """One payment transaction, as received from Kafka and classified.
+
+    ``transaction_id`` is unique: storing the same transaction twice (after
+    a redelivery) is a no-op. The Kafka coordinates say where it was read.
+    """
+
+    class Outcome(models.TextChoices):
+        LEGIT = VerdictOutcome.LEGIT.value, "Legit"
+        REVIEW = VerdictOutcome.REVIEW.value, "Review"
+        FRAUD = VerdictOutcome.FRAUD.value, "Fraud"
+
+    FLAGGED_OUTCOMES = (Outcome.REVIEW, Outcome.FRAUD)
+
+    transaction_id = models.UUIDField(unique=True)
+    source = models.CharField(max_length=64)
+    target = models.CharField(max_length=64)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    timestamp = models.DateTimeField(
+        db_index=True, help_text="Event time, as sent by the producer."
+    )
+    received_at = models.DateTimeField(
+        help_text="When the detector read the message from Kafka."
+    )
+    outcome = models.CharField(max_length=6, choices=Outcome.choices)
+    score = models.PositiveIntegerField(default=0)
+    reasons = models.JSONField(
+        default=list, blank=True, help_text="One entry per rule that fired."
+    )
+    rule_versions = models.JSONField(
+        default=dict, blank=True, help_text="Rule name to the version in force."
+    )
+    kafka_topic = models.CharField(max_length=249)
+    kafka_partition = models.PositiveIntegerField()
+    kafka_offset = models.PositiveBigIntegerField()
+    alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the fraud alert was sent."
+    )
+    review_status = models.CharField(
+        max_length=16,
+        choices=ReviewStatus.choices,
+        blank=True,
+        help_text="Analyst review of a flagged transaction (empty for legit).",
+    )
+    assignee = user_reference(help_text="The analyst working on this case.")
+    review_version = models.PositiveIntegerField(
+        default=0,
+        db_default=0,  # the detector inserts rows with COPY, outside the ORM
+        help_text="Bumped by every review change; a change made on an older "
+        "version is refused (two analysts at once).",
+    )
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        indexes = [
+            models.Index(fields=["outcome", "-timestamp"], name="tx_outcome_time"),
+            # Every index costs each insert of the stream, so only these:
+            # plain btrees (no LIKE variants; searches are exact), and open
+            # cases only for the review status, which is empty when legit.
+            models.Index(fields=["source", "-timestamp"], name="tx_source_time"),
+            models.Index(fields=["target"], name="tx_target"),
+            models.Index(
+                fields=["review_status"],
+                name="tx_review_status",
+                condition=~models.Q(review_status=""),
+            ),
+        ]
+        permissions = [("review_transaction", "Can review flagged transactions")]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id} {self.amount} {self.currency} ({self.outcome})"
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.outcome in self.FLAGGED_OUTCOMES
