@@ -9,12 +9,9 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from transactions_app.detection import default_engine
-from transactions_app.streaming.detector import (
-    Detector,
-    DetectorTopics,
-    EngineDetection,
-)
+from transactions_app.streaming.detector import Detector
 from transactions_app.streaming.kafka import KafkaClientFailed
+from transactions_app.streaming.ports import DetectorTopics, EngineDetection
 from transactions_app.streaming.records import StoredBatch
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

@@ -15,9 +15,10 @@ from tests.streaming.test_detector_loop import (
 )
 from transactions_app.detection import default_engine
 from transactions_app.streaming.delivery import replace_refused
-from transactions_app.streaming.detector import Detector, EngineDetection
+from transactions_app.streaming.detector import Detector
 from transactions_app.streaming.kafka import KafkaClientFailed
 from transactions_app.streaming.outgoing import Outgoing
+from transactions_app.streaming.ports import EngineDetection
 from transactions_app.streaming.records import StoredBatch
 
 

@@ -22,7 +22,6 @@ from tests.streaming.detector_process import ROOT, DetectorProcess, detector_env
 from transactions_app.models import Transaction
 from transactions_app.pipeline.assembly import build_detector
 from transactions_app.pipeline.connection import kafka_connection
-from transactions_app.streaming.detector import DetectorTopics
 from transactions_app.streaming.kafka import (
     KafkaConnection,
     KafkaSecurityError,
@@ -30,6 +29,7 @@ from transactions_app.streaming.kafka import (
     create_producer,
     verify_connection,
 )
+from transactions_app.streaming.ports import DetectorTopics
 
 SASL_PORT = int(os.environ.get("KAFKA_SASL_PORT", "9094"))
 SASL_SERVERS = f"127.0.0.1:{SASL_PORT}"

@@ -25,8 +25,9 @@ from ..live_feed.services import live_feed_broadcast
 from ..rules.runtime import LiveDetection
 from ..streaming import metrics
 from ..streaming.codec import EventTimeBounds
-from ..streaming.detector import Detector, DetectorTopics
+from ..streaming.detector import Detector
 from ..streaming.kafka import create_consumer, create_producer
+from ..streaming.ports import DetectorTopics
 from .connection import kafka_connection
 
 logger = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ tutorial app: ``queuing.transactions``, ``queuing.legit``,
 
 from django.conf import settings
 
-from ..streaming.detector import DetectorTopics
 from ..streaming.kafka import TopicSpec, create_admin, ensure_topics
+from ..streaming.ports import DetectorTopics
 from .connection import kafka_connection
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..streaming.codec import encode_transaction
+from ..streaming.kafka import produce_when_room
 from .generator import Labelled
 
 logger = logging.getLogger(__name__)
@@ -87,19 +88,14 @@ class TransactionProducer:
 
     def _send(self, generated: Labelled) -> None:
         transaction = generated.transaction
-        while True:
-            try:
-                self._producer.produce(
-                    self._topic,
-                    key=transaction.source.encode(),
-                    value=encode_transaction(transaction),
-                    headers=generated.headers(),
-                    on_delivery=self._on_delivery,
-                )
-                break
-            except BufferError:
-                self._producer.poll(0.05)  # local queue full: wait for acks
-        self._producer.poll(0)
+        produce_when_room(
+            self._producer,
+            self._topic,
+            key=transaction.source.encode(),
+            value=encode_transaction(transaction),
+            headers=generated.headers(),
+            on_delivery=self._on_delivery,
+        )
         self.stats.sent += 1
 
     def _on_delivery(self, error, message) -> None:

@@ -20,16 +20,15 @@ longer this detector's: it is aborted and left to the new owner.
 import enum
 import functools
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka import KafkaError, KafkaException
 
-from .kafka import KafkaClientFailed, is_fatal
+from .kafka import KafkaClientFailed, is_fatal, produce_when_room
 from .outgoing import Outgoing, next_attempt
+from .retry import Backoff
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ class Delivery:
         (with backoff), so nothing acknowledged is duplicated; a dead
         letter refused for what it is goes again at once in its minimal
         form. ``offsets`` and ``group_metadata`` are not used."""
-        delay = self._retry_delay
+        backoff = self._backoff()
         while True:
             refused = self._produce_all(pending)
             if refused is None:
@@ -101,17 +100,20 @@ class Delivery:
                 return Outcome.ACKNOWLEDGED
             if not transient:
                 continue  # only minimal dead letters: no need to wait
-            if self._back_off(refused_reason(transient), delay):
+            if backoff.pause_after(refused_reason(transient), "producing again"):
                 return Outcome.STOPPED
-            delay = min(delay * 2, 30.0)
 
     def close(self) -> None:
         self._producer.flush(10.0)
 
-    def _back_off(self, reason: str, delay: float) -> bool:
-        """Log ``reason`` and wait ``delay``; True if asked to stop."""
-        logger.warning("%s; producing again in %.1f s", reason, delay)
-        return self._stop.wait(delay)
+    def _backoff(self, *, initial: float | None = None, maximum: float = 30.0):
+        """A fresh backoff for one batch (or one call), cut short by
+        ``stop``."""
+        return Backoff(
+            initial=self._retry_delay if initial is None else initial,
+            maximum=maximum,
+            wait=self._stop.wait,
+        )
 
     def _produce_all(self, pending: list[Outgoing]):
         """Produce ``pending`` and wait for Kafka: the ``(message, error)``
@@ -130,24 +132,21 @@ class Delivery:
         """Hand one message to the producer; the error if it refused it at
         once (too large, say). A fatal error stops the detector: the
         producer is unusable."""
-        while True:
-            try:
-                self._producer.produce(
-                    outgoing.topic,
-                    key=outgoing.key,
-                    value=outgoing.value,
-                    headers=outgoing.headers,
-                    on_delivery=functools.partial(self._on_delivery, outgoing),
-                )
-                self._producer.poll(0)
-                return None
-            except BufferError:
-                self._producer.poll(0.1)  # queue full: let deliveries drain
-            except KafkaException as exception:
-                error = exception.args[0]
-                if isinstance(error, KafkaError) and is_fatal(error):
-                    raise KafkaClientFailed(f"producer: {error.str()}") from exception
-                return error
+        try:
+            produce_when_room(
+                self._producer,
+                outgoing.topic,
+                key=outgoing.key,
+                value=outgoing.value,
+                headers=outgoing.headers,
+                on_delivery=functools.partial(self._on_delivery, outgoing),
+            )
+        except KafkaException as exception:
+            error = exception.args[0]
+            if isinstance(error, KafkaError) and is_fatal(error):
+                raise KafkaClientFailed(f"producer: {error.str()}") from exception
+            return error
+        return None
 
     def _on_delivery(self, outgoing: Outgoing, error, _message) -> None:
         if error is not None:
@@ -195,7 +194,7 @@ class TransactionalDelivery(Delivery):
         STOPPED, aborted, if asked to stop first. An abortable error aborts
         and produces the whole batch again after a backoff; a fatal one
         raises ``KafkaClientFailed`` with nothing committed."""
-        delay = self._retry_delay
+        backoff = self._backoff()
         while True:
             try:
                 return self._attempt(pending, offsets, group_metadata)
@@ -219,9 +218,8 @@ class TransactionalDelivery(Delivery):
                     )
                     return Outcome.DROPPED
                 reason = f"transaction aborted ({error.str()})"
-            if self._back_off(reason, delay):
+            if backoff.pause_after(reason, "producing again"):
                 return Outcome.STOPPED
-            delay = min(delay * 2, 30.0)
 
     def close(self) -> None:
         """Abort a transaction left open (nothing of it becomes visible),
@@ -263,7 +261,7 @@ class TransactionalDelivery(Delivery):
         error, and the ``KafkaException`` of any other error. Polls between
         attempts, so that the error callback reports refused credentials
         (``KafkaSecurityError``) instead of a timeout retried for ever."""
-        delay = min(self._retry_delay, 0.5)
+        backoff = self._backoff(initial=min(self._retry_delay, 0.5), maximum=5.0)
         while True:
             self._call_started = time.monotonic()
             try:
@@ -277,9 +275,8 @@ class TransactionalDelivery(Delivery):
             finally:
                 self._call_started = None
             self._producer.poll(0)
-            if self._stop.wait(delay) and stoppable:
+            if backoff.pause() and stoppable:
                 raise _Stopped
-            delay = min(delay * 2, 5.0)
 
     @staticmethod
     def _not_fatal(exception: KafkaException) -> KafkaError:
@@ -292,39 +289,6 @@ class TransactionalDelivery(Delivery):
                 f"transactional producer: {error.str()}"
             ) from exception
         return error
-
-
-class WriterThread:
-    """Runs submitted calls one at a time, in order, on a daemon thread.
-
-    Unlike ``ThreadPoolExecutor``, whose threads the interpreter joins at
-    exit, a thread hung in a producer call (see ``STUCK_AFTER``) cannot
-    keep the process from exiting once the detector gave up on it."""
-
-    def __init__(self, name: str) -> None:
-        self._calls: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
-        self._thread.start()
-
-    def submit(self, call: Callable, *args) -> Future:
-        future: Future = Future()
-        self._calls.put((future, call, args))
-        return future
-
-    def shutdown(self, wait: bool = True) -> None:
-        self._calls.put(None)
-        if wait:
-            self._thread.join()
-
-    def _work(self) -> None:
-        while (item := self._calls.get()) is not None:
-            future, call, args = item
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                future.set_result(call(*args))
-            except BaseException as error:  # noqa: BLE001 - handed to the caller
-                future.set_exception(error)
 
 
 class _Refused(Exception):
@@ -355,13 +319,3 @@ def replace_refused(
 def refused_reason(refused: list[tuple[Outgoing, object]]) -> str:
     shown = "; ".join(f"{outgoing.topic}: {error}" for outgoing, error in refused[:3])
     return f"Kafka refused {len(refused)} messages ({shown})"
-
-
-def next_offsets(messages) -> list[TopicPartition]:
-    """The offsets to commit after ``messages``: one past the last message
-    of each partition."""
-    offsets: dict[tuple[str, int], int] = {}
-    for message in messages:
-        key = (message.topic(), message.partition())
-        offsets[key] = max(offsets.get(key, 0), message.offset() + 1)
-    return [TopicPartition(t, p, o) for (t, p), o in offsets.items()]

@@ -44,38 +44,28 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from confluent_kafka import (
-    OFFSET_BEGINNING,
     KafkaError,
     KafkaException,
     Message,
-    TopicPartition,
 )
 
-from ..detection import Transaction, Verdict
 from ..detection.clock import utc_now
-from .codec import (
-    DEFAULT_EVENT_TIME_BOUNDS,
-    EventTimeBounds,
-    InvalidMessage,
-    decode_transaction,
-    encode_verdict,
-)
-from .deadletters import bounded_error, dead_letter_message
-from .delivery import (
-    Delivery,
-    Outcome,
-    TransactionalDelivery,
-    WriterThread,
+from .classifying import classify_batch
+from .codec import DEFAULT_EVENT_TIME_BOUNDS, EventTimeBounds
+from .delivery import Delivery, Outcome, TransactionalDelivery
+from .kafka import KafkaClientFailed, is_fatal
+from .offsets import (
+    commit_offsets,
     next_offsets,
+    rewind_to_committed,
+    store_committed,
 )
-from .kafka import KafkaClientFailed, is_fatal, message_origin
-from .outgoing import Outgoing
+from .ports import Detection, DetectorTopics
 from .records import ClassifiedTransaction, RejectedMessage
+from .writing import BatchWriter, WriterThread
 
 logger = logging.getLogger(__name__)
 
@@ -87,51 +77,6 @@ WRITER_CHECK = 0.005
 # partitions and no batch in hand, before it counts as stuck: the health
 # check's limit (see metrics.STALL_SECONDS).
 STARVED_AFTER = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class DetectorTopics:
-    transactions: str
-    legit: str
-    fraud: str
-    deadletter: str
-
-
-class Detection(Protocol):
-    """What the loop needs of the detection side.
-
-    ``classify`` judges one transaction read from partition ``shard``;
-    ``partitions_assigned`` / ``partitions_revoked`` let it restore or drop
-    per-account state; ``refresh`` is called once per loop iteration and
-    must be cheap (it may reload changed rules).
-    """
-
-    def classify(self, transaction: Transaction, *, shard: int) -> Verdict: ...
-
-    def partitions_assigned(self, partitions: list[int]) -> None: ...
-
-    def partitions_revoked(self, partitions: list[int]) -> None: ...
-
-    def refresh(self) -> None: ...
-
-
-class EngineDetection:
-    """A fixed engine, no database: for tests, benchmarks and evaluation."""
-
-    def __init__(self, engine) -> None:
-        self.engine = engine
-
-    def classify(self, transaction: Transaction, *, shard: int) -> Verdict:
-        return self.engine.classify(transaction, shard=shard)
-
-    def partitions_assigned(self, partitions: list[int]) -> None:
-        pass
-
-    def partitions_revoked(self, partitions: list[int]) -> None:
-        self.engine.forget(partitions)
-
-    def refresh(self) -> None:
-        pass
 
 
 class Detector:
@@ -189,16 +134,13 @@ class Detector:
         self._exactly_once = exactly_once
         self._topics = topics
         self._detection = detection
-        self._store = store
         self._broadcast = broadcast
-        self._retryable = retryable
-        self._on_store_error = on_store_error
         self._on_batch = on_batch
         self._on_poll = on_poll
         self._waiting = waiting
         self._starved_after = starved_after
         self._writer_teardown = writer_teardown
-        self._writer = WriterThread("detector-writer")
+        self._writer_thread = WriterThread("detector-writer")
         self._in_flight: tuple[Future, list[Message], float] | None = None
         self._dropped: list[Message] = []  # of a batch the group refused
         self._writer_stuck = False
@@ -213,6 +155,15 @@ class Detector:
         self._stop = threading.Event()
         self._delivery = (TransactionalDelivery if exactly_once else Delivery)(
             producer, stop=self._stop, retry_delay=retry_delay
+        )
+        self._batch_writer = BatchWriter(
+            store=store,
+            delivery=self._delivery,
+            topics=topics,
+            retryable=retryable,
+            on_store_error=on_store_error,
+            stop=self._stop,
+            retry_delay=retry_delay,
         )
         self._last_activity = self._last_delivered = clock()
         self._last_progress = (clock(), 0)
@@ -269,7 +220,12 @@ class Detector:
             return
         self._last_activity = self._last_delivered = self._clock()
         started = self._clock()
-        classified, dead = self._classify_all(messages)
+        classified, dead = classify_batch(
+            messages,
+            classify=self._detection.classify,
+            received_at=self._now(),
+            bounds=self._event_time_bounds,
+        )
         if not self._finish_batch_in_hand():
             self._stop.set()  # the batch before did not complete: hand over
             return  # nothing after it, or its offsets would be committed
@@ -277,40 +233,10 @@ class Detector:
             self._rewind(self._dropped + messages)
             return
         group = self._consumer.consumer_group_metadata() if self._exactly_once else None
-        future = self._writer.submit(
-            self._write, classified, dead, next_offsets(messages), group
+        future = self._writer_thread.submit(
+            self._batch_writer.write, classified, dead, next_offsets(messages), group
         )
         self._in_flight = (future, messages, started)
-
-    def _write(
-        self,
-        classified: list[ClassifiedTransaction],
-        dead: list[RejectedMessage],
-        offsets: list[TopicPartition],
-        group_metadata,
-    ) -> tuple | None:
-        """Steps 2 and 3 (and 4 with ``exactly_once``) for one classified
-        batch, on the writer thread: ``(outcome, classified, dead,
-        stored)`` once stored and delivered (or dropped), or None when
-        asked to stop first (nothing may be committed then)."""
-        stored = self._store_with_retry(classified, dead)
-        if stored is None:
-            return None
-        if stored.conflicts or stored.repeats:
-            not_routed = {(c.partition, c.offset) for c in stored.conflicts} | {
-                (r.origin.partition, r.origin.offset) for r in stored.repeats
-            }
-            classified = [
-                item
-                for item in classified
-                if (item.origin.partition, item.origin.offset) not in not_routed
-            ]
-            dead = dead + stored.conflicts
-        pending = self._results(classified) + self._dead_letters(dead)
-        outcome = self._delivery.deliver(pending, offsets, group_metadata)
-        if outcome is Outcome.STOPPED:
-            return None
-        return outcome, classified, dead, stored
 
     def _finish_batch_in_hand(self) -> bool:
         """Wait for the batch in the writer's hands, if any, then steps 4
@@ -324,48 +250,21 @@ class Detector:
         written = self._result_of(future)
         if written is None:
             return False
-        outcome, classified, dead, stored = written
-        if outcome is Outcome.DROPPED:
+        if written.outcome is Outcome.DROPPED:
             self._dropped = messages
-            self._broadcast(stored.new)
+            self._broadcast(written.stored.new)
             return True
-        if outcome is Outcome.ACKNOWLEDGED:
+        if written.outcome is Outcome.ACKNOWLEDGED:
             self._commit(messages)
         else:
-            self._store_committed(next_offsets(messages))
-        self._report_batch(classified, dead, started)
-        self._broadcast(stored.new)
-        self.processed += len(classified)
-        self.flagged += sum(item.verdict.is_flagged for item in classified)
-        self.dead_letters += len(dead)
+            store_committed(self._consumer, next_offsets(messages))
+        self._report_batch(written.classified, written.dead, started)
+        self._broadcast(written.stored.new)
+        self.processed += len(written.classified)
+        self.flagged += sum(item.verdict.is_flagged for item in written.classified)
+        self.dead_letters += len(written.dead)
         self._log_progress()
         return True
-
-    def _classify_all(self, messages: list[Message]):
-        received_at = self._now()
-        classified, dead = [], []
-        for message in messages:
-            try:
-                origin = message_origin(message)
-                transaction = decode_transaction(
-                    message.value(),
-                    origin,
-                    now=received_at,
-                    bounds=self._event_time_bounds,
-                )
-            except InvalidMessage as error:
-                dead.append(self._rejected(message, str(error), received_at))
-                continue
-            except Exception as error:  # noqa: BLE001 - never stop on input
-                logger.exception("unexpected error decoding a message")
-                reason = f"undecodable: {type(error).__name__}: {error}"
-                dead.append(self._rejected(message, reason, received_at))
-                continue
-            verdict = self._detection.classify(transaction, shard=origin.partition)
-            classified.append(
-                ClassifiedTransaction(transaction, verdict, origin, received_at)
-            )
-        return classified, dead
 
     def _report_batch(self, classified, dead, started) -> None:
         now = self._now()
@@ -374,19 +273,6 @@ class Detector:
             dead=len(dead),
             seconds=self._clock() - started,
             ages=[(now - item.origin.timestamp).total_seconds() for item in classified],
-        )
-
-    @staticmethod
-    def _rejected(message: Message, reason: str, received_at) -> RejectedMessage:
-        return RejectedMessage(
-            topic=message.topic(),
-            partition=message.partition(),
-            offset=message.offset(),
-            key=message.key(),
-            value=message.value(),
-            headers=tuple(message.headers() or ()),
-            error=reason,
-            received_at=received_at,
         )
 
     def _on_assign(self, consumer, partitions) -> None:
@@ -455,66 +341,14 @@ class Detector:
                 f"none was delivered for {silent:.0f} s"
             )
 
-    def _store_with_retry(self, classified, dead):
-        delay = self._retry_delay
-        while True:
-            try:
-                return self._store(classified, dead)
-            except self._retryable as error:
-                logger.warning(
-                    "storing a batch failed (%s); retry in %.1f s", error, delay
-                )
-                self._on_store_error()
-            if self._stop.wait(delay):
-                return None
-            delay = min(delay * 2, 30.0)
-
-    def _results(self, classified: list[ClassifiedTransaction]) -> list[Outgoing]:
-        return [
-            Outgoing(
-                self._topics.fraud if item.verdict.is_flagged else self._topics.legit,
-                key=str(item.transaction.transaction_id).encode(),
-                value=encode_verdict(item.transaction, item.verdict),
-            )
-            for item in classified
-        ]
-
-    def _dead_letters(self, dead: list[RejectedMessage]) -> list[Outgoing]:
-        letters = []
-        for item in dead:
-            logger.warning(
-                "dead letter %s[%d]@%d: %s",
-                item.topic,
-                item.partition,
-                item.offset,
-                bounded_error(item.error),
-            )
-            letters.append(dead_letter_message(self._topics.deadletter, item))
-        return letters
-
     def _commit(self, messages: list[Message]) -> None:
-        try:
-            offsets = next_offsets(messages)
-            self._consumer.commit(offsets=offsets, asynchronous=False)
-        except KafkaException as error:
-            if is_fatal(error.args[0]):  # fenced: this consumer is done
-                raise KafkaClientFailed(f"offset commit: {error}") from error
-            # Lost the partitions in a rebalance: the new owner reads the
-            # batch again and storage skips what is already there.
-            logger.warning("offset commit failed: %s", error)
-            return
-        self._store_committed(offsets)
+        offsets = next_offsets(messages)
+        if commit_offsets(self._consumer, offsets):
+            store_committed(self._consumer, offsets)
 
-    def _store_committed(self, offsets: list[TopicPartition]) -> None:
-        """Store committed ``offsets`` in the consumer, so that its
-        statistics count the lag from them (``metrics.partition_lag``): a
-        transactional commit goes through the producer, unseen by the
-        consumer. A partition revoked meanwhile is not stored: no loss,
-        its next owner counts from the committed offsets."""
-        try:
-            self._consumer.store_offsets(offsets=offsets)
-        except KafkaException as error:
-            logger.debug("storing committed offsets: %s", error)
+    def _rewind(self, messages: list[Message]) -> None:
+        self._dropped = []
+        rewind_to_committed(self._consumer, messages)
 
     def _result_of(self, future: Future):
         """The writer's result. Raises ``KafkaClientFailed`` when the writer
@@ -539,13 +373,13 @@ class Detector:
                 pass
         self._in_flight = None
         if self._writer_stuck:  # leave it and the producer: never returns
-            self._writer.shutdown(wait=False)
+            self._writer_thread.shutdown(wait=False)
             self._close_client("consumer", self._consumer.close)
             return
         try:
-            self._writer.submit(self._writer_teardown).result()
+            self._writer_thread.submit(self._writer_teardown).result()
         finally:
-            self._writer.shutdown()
+            self._writer_thread.shutdown()
             self._close_client("producer", self._delivery.close)
             self._close_client("consumer", self._consumer.close)
         logger.info(
@@ -553,26 +387,6 @@ class Detector:
             self.processed,
             self.dead_letters,
         )
-
-    def _rewind(self, messages: list[Message]) -> None:
-        """Seek the partitions of ``messages`` that are still assigned back
-        to their committed offsets, so that what was consumed after a
-        batch the group refused is read again, not skipped."""
-        self._dropped = []
-        assigned = {(tp.topic, tp.partition) for tp in self._consumer.assignment()}
-        owned = {(m.topic(), m.partition()) for m in messages} & assigned
-        if not owned:
-            return
-        try:
-            committed = self._consumer.committed(
-                [TopicPartition(t, p) for t, p in sorted(owned)], timeout=30.0
-            )
-            for tp in committed:
-                offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
-                self._consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
-        except KafkaException as error:  # a rebalance will reset them anyway
-            logger.warning("rewinding after a refused batch: %s", error)
-        logger.info("read again from the committed offsets: %s", sorted(owned))
 
     @staticmethod
     def _close_client(name: str, close: Callable[[], object]) -> None:

@@ -15,6 +15,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from .codec import MessageOrigin
+from .records import RejectedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -296,4 +297,34 @@ def message_origin(message: Message) -> MessageOrigin:
         key=message.key(),
         value=message.value(),
         headers=tuple(message.headers() or ()),
+    )
+
+
+def produce_when_room(producer: Producer, topic: str, **message) -> None:
+    """``producer.produce(topic, **message)``, waiting while the producer's
+    local queue is full (``BufferError``) for acknowledgements to make
+    room; then serve the delivery callbacks that are due. Other refusals
+    (a message too large, a dead producer) raise ``KafkaException``."""
+    while True:
+        try:
+            producer.produce(topic, **message)
+            break
+        except BufferError:
+            producer.poll(0.05)  # queue full: let deliveries drain
+    producer.poll(0)
+
+
+def message_rejected(message: Message, error: str, received_at) -> RejectedMessage:
+    """A consumed message as a dead letter, with why: built from the raw
+    message, since what made it a dead letter may be that its origin (its
+    timestamp, say) cannot be read."""
+    return RejectedMessage(
+        topic=message.topic(),
+        partition=message.partition(),
+        offset=message.offset(),
+        key=message.key(),
+        value=message.value(),
+        headers=tuple(message.headers() or ()),
+        error=error,
+        received_at=received_at,
     )

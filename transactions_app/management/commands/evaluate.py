@@ -19,11 +19,12 @@ from transactions_app.simulation.evaluation import evaluate
 from transactions_app.simulation.generator import EPISODE_HEADER, LABEL_HEADER
 from transactions_app.simulation.producer import TransactionProducer
 from transactions_app.simulation.realistic import RealisticProfile
-from transactions_app.streaming.detector import Detector, EngineDetection
+from transactions_app.streaming.detector import Detector
 from transactions_app.streaming.kafka import (
     create_consumer,
     create_producer,
 )
+from transactions_app.streaming.ports import EngineDetection
 from transactions_app.streaming.records import StoredBatch
 
 # How long reading the labels back may make no progress before it fails.

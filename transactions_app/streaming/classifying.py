@@ -1,0 +1,47 @@
+"""Step 1 of a batch: decode each consumed message and classify it, or
+make it a dead letter with why. Nothing a message holds stops the loop."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from confluent_kafka import Message
+
+from ..detection import Verdict
+from .codec import EventTimeBounds, InvalidMessage, decode_transaction
+from .kafka import message_origin, message_rejected
+from .records import ClassifiedTransaction, RejectedMessage
+
+logger = logging.getLogger(__name__)
+
+
+def classify_batch(
+    messages: list[Message],
+    *,
+    classify: Callable[..., Verdict],
+    received_at: datetime,
+    bounds: EventTimeBounds,
+) -> tuple[list[ClassifiedTransaction], list[RejectedMessage]]:
+    """The messages decoded and judged by ``classify(transaction,
+    shard=partition)``, in order, and the ones that could not be decoded
+    (invalid, or failing in any other way) as dead letters."""
+    classified, dead = [], []
+    for message in messages:
+        try:
+            origin = message_origin(message)
+            transaction = decode_transaction(
+                message.value(), origin, now=received_at, bounds=bounds
+            )
+        except InvalidMessage as error:
+            dead.append(message_rejected(message, str(error), received_at))
+            continue
+        except Exception as error:  # noqa: BLE001 - never stop on input
+            logger.exception("unexpected error decoding a message")
+            reason = f"undecodable: {type(error).__name__}: {error}"
+            dead.append(message_rejected(message, reason, received_at))
+            continue
+        verdict = classify(transaction, shard=origin.partition)
+        classified.append(
+            ClassifiedTransaction(transaction, verdict, origin, received_at)
+        )
+    return classified, dead
