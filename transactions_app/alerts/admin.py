@@ -6,10 +6,12 @@ sent under a lease, and what failed for good with its last error.
 from django.contrib import admin
 
 from ..models import AlertDelivery
+from ..readonly_admin import ReadOnlyAdminMixin
 
 
 @admin.register(AlertDelivery)
-class AlertDeliveryAdmin(admin.ModelAdmin):
+class AlertDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    deletable = False  # the outbox is the record of what was alerted
     list_display = (
         "created_at",
         "transaction",
@@ -26,12 +28,3 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
     search_fields = ("=transaction__transaction_id",)
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in AlertDelivery._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

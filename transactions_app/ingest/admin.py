@@ -5,11 +5,12 @@ from django.contrib import admin, messages
 from django.db import transaction as db_transaction
 
 from ..models import DeadLetter
+from ..readonly_admin import ReadOnlyAdminMixin
 from .tasks import redrive_dead_letters
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(admin.ModelAdmin):
+class DeadLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Rejected messages, with why; re-drive them once the cause is fixed."""
 
     list_display = (
@@ -34,12 +35,6 @@ class DeadLetterAdmin(admin.ModelAdmin):
         "value_preview",
         "truncation",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="truncated")
     def truncation(self, letter):

@@ -8,6 +8,23 @@ from ..models import DeadLetter, Transaction
 
 RESTORE_LIMIT = 500_000
 
+# The columns a stored transaction gives the engine, in the order of
+# ``detection.Transaction``'s fields.
+ENGINE_FIELDS = (
+    "transaction_id",
+    "source",
+    "target",
+    "amount",
+    "currency",
+    "timestamp",
+)
+
+
+def engine_transaction(values) -> detection.Transaction:
+    """A stored transaction as the engine takes it, from its
+    ``ENGINE_FIELDS`` values (a ``values_list`` row)."""
+    return detection.Transaction(*values)
+
 
 def transaction_get(*, transaction_id) -> Transaction | None:
     return Transaction.objects.filter(transaction_id=transaction_id).first()
@@ -24,11 +41,9 @@ def transactions_for_restore(
             kafka_topic=topic, kafka_partition=partition, timestamp__gte=since
         )
         .order_by("-timestamp")
-        .values_list(
-            "transaction_id", "source", "target", "amount", "currency", "timestamp"
-        )[:limit]
+        .values_list(*ENGINE_FIELDS)[:limit]
     )
-    return [detection.Transaction(*row) for row in reversed(rows)]
+    return [engine_transaction(row) for row in reversed(rows)]
 
 
 def dead_letters_by_ids(*, dead_letter_ids) -> list:

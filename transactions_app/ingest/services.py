@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..streaming.deadletters import FittedDeadLetter, fit_dead_letter
 from ..streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
-from .selectors import dead_letters_by_ids
+from .selectors import ENGINE_FIELDS, dead_letters_by_ids
 
 logger = logging.getLogger(__name__)
 
@@ -134,12 +134,7 @@ def _conflict_letter(item: ClassifiedTransaction) -> RejectedMessage:
 
 
 ROW_COLUMNS = (
-    "transaction_id",
-    "source",
-    "target",
-    "amount",
-    "currency",
-    "timestamp",
+    *ENGINE_FIELDS,
     "received_at",
     "outcome",
     "score",
@@ -151,7 +146,7 @@ ROW_COLUMNS = (
     "kafka_offset",
 )
 # The id and what ``_content`` compares; where the row was read.
-CONTENT_COLUMNS = ROW_COLUMNS[:6]
+CONTENT_COLUMNS = ENGINE_FIELDS
 POSITION_COLUMNS = ROW_COLUMNS[-3:]
 
 

@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from ..models import ReviewEvent, ReviewStatus, Transaction
+from ..readonly_admin import ReadOnlyAdminMixin
 from ..rules.services import account_list_add
 from .changelist import (
     CappedCountPaginator,
@@ -47,7 +48,7 @@ class FlaggedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReviewEventInline(admin.TabularInline):
+class ReviewEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The case's audit trail, read-only."""
 
     model = ReviewEvent
@@ -56,15 +57,9 @@ class ReviewEventInline(admin.TabularInline):
     fields = ("at", "actor", "from_status", "to_status", "assignee", "note")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "timestamp",
         "transaction_id",
@@ -109,12 +104,6 @@ class TransactionAdmin(admin.ModelAdmin):
         "block_sources",
         "block_targets",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

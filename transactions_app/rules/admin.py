@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from ..models import AccountListEntry, Backtest, Rule, RuleVersion
+from ..readonly_admin import ReadOnlyAdminMixin
 from ..review import selectors as review_selectors
 from .services import (
     RuleChangeRefused,
@@ -191,7 +192,8 @@ def _announce(model_admin, request, version: RuleVersion) -> None:
     model_admin.message_user(request, text, messages.SUCCESS)
 
 
-class RuleVersionAdmin(admin.ModelAdmin):
+class RuleVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    deletable = False  # versions are the history verdicts point to
     list_display = (
         "rule",
         "number",
@@ -209,15 +211,6 @@ class RuleVersionAdmin(admin.ModelAdmin):
     list_select_related = ("rule", "author", "decided_by")
     actions = ("approve", "reject", "backtest_7_days", "backtest_30_days")
     readonly_fields = [field.name for field in RuleVersion._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Approve the selected versions (put live)")
     def approve(self, request, queryset):
@@ -294,7 +287,7 @@ class AccountListEntryAdmin(admin.ModelAdmin):
             account_list_remove(list_name=entry.list_name, account=entry.account)
 
 
-class BacktestAdmin(admin.ModelAdmin):
+class BacktestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "version",
         "days",
@@ -311,12 +304,6 @@ class BacktestAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     list_select_related = ("version__rule", "requested_by")
     readonly_fields = [field.name for field in Backtest._meta.fields] + ["progress"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register(Rule, RuleAdmin)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from .. import detection
+from ..ingest.selectors import ENGINE_FIELDS, engine_transaction
 from ..models import Backtest, ReviewStatus, Transaction
 from .selectors import ruleset_live
 
@@ -48,21 +49,11 @@ def _replay(backtest: Backtest, rows) -> dict:
     counts = dict(
         processed=0, fired=0, flagged=0, flagged_now=0, confirmed=0, dismissed=0
     )
-    fields = (
-        "transaction_id",
-        "source",
-        "target",
-        "amount",
-        "currency",
-        "timestamp",
-        "outcome",
-        "review_status",
-        "kafka_partition",
-    )
+    fields = (*ENGINE_FIELDS, "outcome", "review_status", "kafka_partition")
     for *values, outcome, review, partition in (
         rows.order_by("timestamp", "id").values_list(*fields).iterator(chunk_size=2000)
     ):
-        verdict = engine.classify(detection.Transaction(*values), shard=partition)
+        verdict = engine.classify(engine_transaction(values), shard=partition)
         counts["processed"] += 1
         counts["fired"] += any(reason.rule == name for reason in verdict.reasons)
         if verdict.is_flagged:

@@ -7,6 +7,8 @@ other rules to act on. The other rules are tuned on the realistic
 producer profile (see ``manage.py evaluate``).
 """
 
+from ..detection import build_rule
+
 DEFAULT_RULES = [
     (
         "amount_threshold",
@@ -120,8 +122,6 @@ def install_default_rules(rule_model, version_model) -> int:
 def default_rules() -> tuple:
     """The default rule set as engine rules (for benchmarks and tools that
     run the engine without a database)."""
-    from ..detection import build_rule
-
     return tuple(
         build_rule(
             kind=kind,
@@ -129,7 +129,7 @@ def default_rules() -> tuple:
             version=1,
             params=params,
             weight=weight,
-            force=force or None,
+            force=force,
             description=description,
         )
         for name, kind, weight, force, params, description in DEFAULT_RULES

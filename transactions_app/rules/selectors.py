@@ -66,6 +66,6 @@ def rule_from_version(version: RuleVersion) -> Rule:
         version=version.number,
         params=version.params,
         weight=version.weight,
-        force=version.force or None,
+        force=version.force,
         description=version.description,
     )

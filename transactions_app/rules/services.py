@@ -24,7 +24,7 @@ def rule_config_check(*, kind: str, name: str, params, weight: int, force: str) 
             version=1,
             params=params,
             weight=weight,
-            force=force or None,
+            force=force,
         )
     except RuleConfigError as error:
         raise RuleChangeRefused(str(error)) from None
