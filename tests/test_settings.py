@@ -6,18 +6,22 @@ import subprocess
 
 import pytest
 
-from tests.fresh_process import run_python
+from tests.fresh_process import LoadedSettings, run_python
+from tests.fresh_process import load_settings as load_fresh_settings
+
+MAIN_SETTINGS = (
+    "DATABASES",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "REDIS_URL",
+    "TRANSACTIONS_TOPIC",
+    "LEGIT_TOPIC",
+    "FRAUD_TOPIC",
+    "DEADLETTER_TOPIC",
+    "TRANSACTIONS_PER_SECOND",
+)
 
 
-def load_settings(**env) -> subprocess.CompletedProcess:
-    code = (
-        "import django; from django.conf import settings; django.setup(); "
-        "print(settings.DATABASES['default']['ENGINE'],"
-        " settings.KAFKA_BOOTSTRAP_SERVERS, settings.REDIS_URL,"
-        " settings.TRANSACTIONS_TOPIC, settings.LEGIT_TOPIC,"
-        " settings.FRAUD_TOPIC, settings.DEADLETTER_TOPIC,"
-        " settings.TRANSACTIONS_PER_SECOND)"
-    )
+def load_settings(**env) -> LoadedSettings:
     without = (
         "SECRET_KEY",
         "DJANGO_DEBUG",
@@ -25,23 +29,26 @@ def load_settings(**env) -> subprocess.CompletedProcess:
         "KAFKA_BOOTSTRAP_SERVERS",
         "REDIS_URL",
     )
-    return run_python(["-c", code], without=without, **env)
+    return load_fresh_settings(MAIN_SETTINGS, without=without, **env)
 
 
 def test_defaults_are_the_original_apps():
     """SQLite, loopback Kafka and Redis, the original topics and 2.0/s."""
     result = load_settings(SECRET_KEY="k")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "django.db.backends.sqlite3",
-        "127.0.0.1:9092",
-        "redis://127.0.0.1:6379/0",
-        "queuing.transactions",
-        "queuing.legit",
-        "queuing.fraud",
-        "queuing.deadletter",
-        "2.0",
-    ]
+    values = result.values
+    assert values.pop("DATABASES")["default"]["ENGINE"] == (
+        "django.db.backends.sqlite3"
+    )
+    assert values == {
+        "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "TRANSACTIONS_TOPIC": "queuing.transactions",
+        "LEGIT_TOPIC": "queuing.legit",
+        "FRAUD_TOPIC": "queuing.fraud",
+        "DEADLETTER_TOPIC": "queuing.deadletter",
+        "TRANSACTIONS_PER_SECOND": 2.0,
+    }
 
 
 def test_environment_overrides_the_defaults():
@@ -53,11 +60,11 @@ def test_environment_overrides_the_defaults():
         TRANSACTIONS_PER_SECOND="50",
     )
     assert result.returncode == 0, result.stderr
-    out = result.stdout.split()
-    assert out[0] == "django.db.backends.postgresql"
-    assert out[1] == "k1:9092,k2:9092"
-    assert out[5] == "alerts.fraud"
-    assert out[7] == "50.0"
+    values = result.values
+    assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert values["KAFKA_BOOTSTRAP_SERVERS"] == "k1:9092,k2:9092"
+    assert values["FRAUD_TOPIC"] == "alerts.fraud"
+    assert values["TRANSACTIONS_PER_SECOND"] == 50.0
 
 
 def test_secret_key_is_required_outside_debug():

@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from tests.fresh_process import ROOT, run_python
+from tests.fresh_process import ROOT, LoadedSettings
+from tests.fresh_process import load_settings as load_fresh_settings
 
 PRINTED = (
     "ALERT_WEBHOOK_URL",
@@ -19,23 +20,26 @@ PRINTED = (
 )
 
 
-def load_settings(**env) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh process with only ``env`` set (plus
-    a secret key), and print the values of ``PRINTED``."""
-    code = (
-        "import django; from django.conf import settings; django.setup(); "
-        f"print(*(repr(getattr(settings, n)) for n in {PRINTED!r}))"
-    )
+def load_settings(**env) -> LoadedSettings:
+    """The settings ``PRINTED`` as a fresh process loads them with only
+    ``env`` set (plus a secret key)."""
     without = ("ALERT_", "REVIEW_", "RETENTION_")
-    return run_python(["-c", code], without=without, **({"SECRET_KEY": "k"} | env))
+    return load_fresh_settings(PRINTED, without=without, **({"SECRET_KEY": "k"} | env))
 
 
 def test_defaults_need_no_webhook():
     result = load_settings()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        *("''", "5.0", "6", "10.0", "24.0", "90", "120.0", "10.0")
-    ]
+    assert result.values == {
+        "ALERT_WEBHOOK_URL": "",
+        "ALERT_WEBHOOK_TIMEOUT": 5.0,
+        "ALERT_WEBHOOK_ATTEMPTS": 6,
+        "ALERT_WEBHOOK_RETRY_SECONDS": 10.0,
+        "REVIEW_SLA_HOURS": 24.0,
+        "RETENTION_DAYS": 90,
+        "ALERT_LEASE_SECONDS": 120.0,
+        "ALERT_DISPATCH_SECONDS": 10.0,
+    }
 
 
 def test_a_webhook_with_its_secret_is_accepted():
@@ -47,22 +51,23 @@ def test_a_webhook_with_its_secret_is_accepted():
         RETENTION_DAYS="30",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "'https://hooks.example.com/fraud'",
-        "2.5",
-        "6",
-        "10.0",
-        "4.0",
-        "30",
-        "120.0",
-        "10.0",
-    ]
+    assert result.values == {
+        "ALERT_WEBHOOK_URL": "https://hooks.example.com/fraud",
+        "ALERT_WEBHOOK_TIMEOUT": 2.5,
+        "ALERT_WEBHOOK_ATTEMPTS": 6,
+        "ALERT_WEBHOOK_RETRY_SECONDS": 10.0,
+        "REVIEW_SLA_HOURS": 4.0,
+        "RETENTION_DAYS": 30,
+        "ALERT_LEASE_SECONDS": 120.0,
+        "ALERT_DISPATCH_SECONDS": 10.0,
+    }
 
 
 def test_the_outbox_lease_and_dispatch_interval_are_read():
     result = load_settings(ALERT_LEASE_SECONDS="5.5", ALERT_DISPATCH_SECONDS="0.5")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-2:] == ["5.5", "0.5"]
+    assert result.values["ALERT_LEASE_SECONDS"] == 5.5
+    assert result.values["ALERT_DISPATCH_SECONDS"] == 0.5
 
 
 def test_the_lease_must_outlast_the_webhook_timeout():

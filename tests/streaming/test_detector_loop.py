@@ -2,12 +2,17 @@
 offsets are committed only after the batch is stored and every result is
 acknowledged. (The real broker is exercised by test_rundetector.)"""
 
-import json
 from datetime import UTC, datetime
 
 import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
+from tests.streaming.fakes import (
+    FakeMessage,
+    InMemoryConsumer,
+    InMemoryProducer,
+    message,
+)
 from transactions_app.detection import default_engine
 from transactions_app.streaming.detector import Detector
 from transactions_app.streaming.kafka import KafkaClientFailed
@@ -16,96 +21,6 @@ from transactions_app.streaming.records import StoredBatch
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TOPICS = DetectorTopics("in", "legit", "fraud", "dead")
-
-
-class FakeMessage:
-    def __init__(self, value, offset, partition=0):
-        self._value, self._offset, self._partition = value, offset, partition
-
-    def error(self):
-        return None
-
-    def value(self):
-        return self._value
-
-    def key(self):
-        return b"k"
-
-    def headers(self):
-        return None
-
-    def topic(self):
-        return "in"
-
-    def partition(self):
-        return self._partition
-
-    def offset(self):
-        return self._offset
-
-    def timestamp(self):
-        return (1, 1767225600000)
-
-
-class InMemoryConsumer:
-    def __init__(self, batches, log):
-        self.batches, self.log = list(batches), log
-        self.committed = []
-        self.stored = {}  # the offsets stored once committed, per partition
-
-    def subscribe(self, topics, on_assign=None, on_revoke=None, on_lost=None):
-        self.log.append(("subscribe", tuple(topics)))
-
-    def consume(self, num_messages, timeout):
-        return self.batches.pop(0) if self.batches else []
-
-    def commit(self, offsets, asynchronous):
-        self.log.append(("commit", [(tp.partition, tp.offset) for tp in offsets]))
-        self.committed.extend(offsets)
-
-    def store_offsets(self, offsets):
-        self.stored |= {tp.partition: tp.offset for tp in offsets}
-
-    def close(self):
-        self.log.append(("close",))
-
-
-class InMemoryProducer:
-    """Acknowledges on flush; refuses everything in the first ``fail``
-    flushes, like a broker that is briefly unavailable."""
-
-    def __init__(self, log, fail=0):
-        self.log, self.fail, self.pending, self.sent = log, fail, [], []
-
-    def produce(self, topic, key, value, on_delivery, headers=None):
-        self.pending.append((topic, key, value, headers, on_delivery))
-
-    def poll(self, timeout=0):
-        pass
-
-    def flush(self, timeout=None):
-        refuse = self.fail > 0
-        for topic, key, value, headers, on_delivery in self.pending:
-            if not refuse:
-                self.sent.append((topic, key, value, headers))
-            on_delivery("broker down" if refuse else None, FakeMessage(value, 0))
-        if self.pending:
-            self.log.append(
-                ("refused" if refuse else "acknowledged", len(self.pending))
-            )
-            self.fail -= 1
-        self.pending = []
-        return 0
-
-
-def message(amount, offset, partition=0):
-    document = {
-        "source": "a1B2c3D4e5F6",
-        "target": "Z9y8X7w6V5u4",
-        "amount": amount,
-        "currency": "EUR",
-    }
-    return FakeMessage(json.dumps(document).encode(), offset, partition)
 
 
 def make_detector(batches, *, store=None, fail_delivery=0):

@@ -5,12 +5,8 @@ and a dead letter refused for its size goes in its minimal form."""
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
-from tests.streaming.test_detector_loop import (
-    FakeMessage,
-    InMemoryProducer,
-    make_detector,
-    message,
-)
+from tests.streaming.fakes import FakeMessage, InMemoryProducer, message
+from tests.streaming.test_detector_loop import make_detector
 from transactions_app.streaming.kafka import KafkaClientFailed
 
 

@@ -5,14 +5,10 @@ commits the batch once or leaves it to be read again. (The real broker is
 exercised by test_output_guarantee.)"""
 
 import pytest
-from confluent_kafka import OFFSET_INVALID, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import OFFSET_INVALID, KafkaError, TopicPartition
 
-from tests.streaming.test_detector_loop import (
-    NOW,
-    TOPICS,
-    InMemoryConsumer,
-    message,
-)
+from tests.streaming.fakes import InMemoryConsumer, TransactionalProducer, message
+from tests.streaming.test_detector_loop import NOW, TOPICS
 from transactions_app.detection import default_engine
 from transactions_app.streaming.delivery import replace_refused
 from transactions_app.streaming.detector import Detector
@@ -20,67 +16,6 @@ from transactions_app.streaming.kafka import KafkaClientFailed
 from transactions_app.streaming.outgoing import Outgoing
 from transactions_app.streaming.ports import EngineDetection
 from transactions_app.streaming.records import StoredBatch
-
-
-class TransactionalProducer:
-    """Messages become visible (``sent``) and offsets committed only when
-    a transaction commits; an abort discards both. ``fail_flushes``
-    refuses every message of the first flushes; ``errors`` maps "offsets"
-    or "commit" to the errors raised by successive calls."""
-
-    def __init__(self, log, *, fail_flushes=0, errors=None):
-        self.log, self.fail_flushes = log, fail_flushes
-        self.errors = {name: list(queue) for name, queue in (errors or {}).items()}
-        self.pending, self.in_transaction, self.sent = [], [], []
-        self.transaction_offsets, self.committed_offsets = [], {}
-
-    def init_transactions(self, timeout):
-        self.log.append(("init_transactions",))
-
-    def begin_transaction(self):
-        self.log.append(("begin",))
-        self.in_transaction, self.transaction_offsets = [], []
-
-    def produce(self, topic, key, value, on_delivery, headers=None):
-        self.pending.append((topic, key, value, headers, on_delivery))
-
-    def poll(self, timeout=0):
-        pass
-
-    def flush(self, timeout=None):
-        refuse = self.fail_flushes > 0
-        for topic, key, value, headers, on_delivery in self.pending:
-            if not refuse:
-                self.in_transaction.append((topic, key, value, headers))
-            on_delivery("broker down" if refuse else None, None)
-        if self.pending:
-            self.log.append(
-                ("refused" if refuse else "acknowledged", len(self.pending))
-            )
-            self.fail_flushes -= refuse
-        self.pending = []
-        return 0
-
-    def send_offsets_to_transaction(self, offsets, group_metadata, timeout):
-        positions = [(tp.partition, tp.offset) for tp in offsets]
-        self.log.append(("offsets", group_metadata, positions))
-        self._fail_maybe("offsets")
-        self.transaction_offsets = offsets
-
-    def commit_transaction(self, timeout):
-        self.log.append(("commit_transaction",))
-        self._fail_maybe("commit")
-        self.sent.extend(self.in_transaction)
-        for tp in self.transaction_offsets:
-            self.committed_offsets[(tp.topic, tp.partition)] = tp.offset
-
-    def abort_transaction(self, timeout):
-        self.log.append(("abort",))
-        self.in_transaction, self.transaction_offsets = [], []
-
-    def _fail_maybe(self, call):
-        if self.errors.get(call):
-            raise KafkaException(self.errors[call].pop(0))
 
 
 class GroupConsumer(InMemoryConsumer):

@@ -1,11 +1,9 @@
-import signal
-import threading
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from transactions_app.pipeline.assembly import build_detector, tune_garbage_collection
 from transactions_app.pipeline.connection import kafka_failures_end_the_command
+from transactions_app.pipeline.signals import stop_on_termination
 from transactions_app.pipeline.startup import verify_detector_startup
 from transactions_app.pipeline.topics import detector_topics
 from transactions_app.streaming.metrics import serve_metrics
@@ -78,9 +76,7 @@ class Command(BaseCommand):
             )
         )
         tune_garbage_collection()
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda *_: detector.signal_shutdown())
+        stop_on_termination(detector)
         self.stderr.write(
             f"detector consuming {settings.TRANSACTIONS_TOPIC} as {group_id}"
         )

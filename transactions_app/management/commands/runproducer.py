@@ -1,5 +1,3 @@
-import signal
-import threading
 import time
 
 from django.conf import settings
@@ -11,6 +9,7 @@ from transactions_app.pipeline.connection import (
     kafka_failures_end_the_command,
     verify_configured_connection,
 )
+from transactions_app.pipeline.signals import stop_on_termination
 from transactions_app.simulation.generator import SeedProfile
 from transactions_app.simulation.producer import ProducerStats, TransactionProducer
 from transactions_app.simulation.realistic import RealisticProfile
@@ -111,9 +110,7 @@ class Command(BaseCommand):
             count=count,
             report=ProgressLine(self.stderr),
         )
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda *_: loop.signal_shutdown())
+        stop_on_termination(loop)
         return loop.run()
 
 
