@@ -124,7 +124,7 @@ def load(rows: int, analyst_ids: list[int]) -> float:
     from django.db import connection
     from django.utils import timezone
 
-    from transactions_app.review.selectors import rule_names
+    from transactions_app.rules.quality import rule_names
 
     started = time.monotonic()
     span = timedelta(days=30).total_seconds()

@@ -79,8 +79,8 @@ def delete_topics(topics) -> None:
 
 
 def producer_loop(topic: str, count: int | None, rate: float | None):
+    from transactions_app.connections import kafka_connection
     from transactions_app.detection.clock import utc_now
-    from transactions_app.pipeline.connection import kafka_connection
     from transactions_app.simulation.producer import TransactionProducer
     from transactions_app.simulation.realistic import RealisticProfile
     from transactions_app.streaming.kafka import create_producer
@@ -152,8 +152,8 @@ def measure_naive(count: int) -> float:
     from channels.layers import get_channel_layer
     from confluent_kafka import Consumer, Producer
 
+    from transactions_app.connections import kafka_connection
     from transactions_app.models import Transaction
-    from transactions_app.pipeline.connection import kafka_connection
 
     client_config = kafka_connection().config()
     topics = fresh_topics()

@@ -17,7 +17,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from transactions_app.pipeline.connection import kafka_connection
+from transactions_app.connections import kafka_connection
 from transactions_app.pipeline.topics import detector_topics, topic_specs
 from transactions_app.streaming.kafka import (
     KafkaConnection,

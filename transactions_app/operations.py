@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from .alerts.selectors import alert_deliveries_unsent
+from .connections import check_redis, kafka_connection
 from .models import DeadLetter, ReviewStatus, Transaction
-from .pipeline.connection import check_redis, kafka_connection
 from .streaming.kafka import create_admin
 
 AWAITING_REVIEW = Gauge(

@@ -9,11 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import stored_transaction
 from transactions_app.models import Rule
-from transactions_app.review.selectors import (
-    review_status_counts,
-    rule_review_stats,
-    rules_with_review_counts,
-)
+from transactions_app.review.selectors import review_status_counts
+from transactions_app.rules.quality import rule_review_stats, rules_with_review_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -153,11 +150,11 @@ def test_the_portable_counts_match_postgresql(decided):
     from collections import Counter
 
     from transactions_app.models import Transaction
-    from transactions_app.review.selectors import (
+    from transactions_app.review.selectors import transactions_where_rule_fired
+    from transactions_app.rules.quality import (
         RULE_STATUS_COUNTS,
         _rule_status_counts_portable,
         _rules_with_review_counts_portable,
-        transactions_where_rule_fired,
     )
 
     with connection.cursor() as cursor:

@@ -19,9 +19,9 @@ from confluent_kafka.admin import (
 from django.db import connection
 
 from tests.streaming.detector_process import ROOT, DetectorProcess, detector_env
+from transactions_app.connections import kafka_connection
 from transactions_app.models import Transaction
 from transactions_app.pipeline.assembly import build_detector
-from transactions_app.pipeline.connection import kafka_connection
 from transactions_app.streaming.kafka import (
     KafkaConnection,
     KafkaSecurityError,

@@ -14,8 +14,8 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 
 from tests.streaming.detector_process import DetectorProcess
+from transactions_app.connections import kafka_connection
 from transactions_app.models import DeadLetter, Transaction
-from transactions_app.pipeline.connection import kafka_connection
 from transactions_app.streaming.codec import MAX_MESSAGE_BYTES
 from transactions_app.streaming.kafka import create_admin
 

@@ -5,7 +5,7 @@ detectors that fail as the real one does)."""
 import pytest
 from django.core.management.base import CommandError
 
-from transactions_app.pipeline.connection import kafka_failures_end_the_command
+from transactions_app.connections import kafka_failures_end_the_command
 from transactions_app.streaming.kafka import KafkaClientFailed
 from transactions_app.streaming.recovery import RecoveringDetector
 

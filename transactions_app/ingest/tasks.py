@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from ..pipeline.connection import kafka_connection
+from ..connections import kafka_connection
 from ..streaming.kafka import create_producer
 from .services import RedriveFailed, dead_letters_redrive, transactions_purge_legit
 

@@ -20,6 +20,7 @@ from django.db import (
     connections,
 )
 
+from ..connections import kafka_connection
 from ..ingest.services import transactions_store_batch
 from ..live_feed.services import live_feed_broadcast
 from ..rules.runtime import LiveDetection
@@ -28,7 +29,6 @@ from ..streaming.codec import EventTimeBounds
 from ..streaming.detector import Detector
 from ..streaming.kafka import create_consumer, create_producer
 from ..streaming.ports import DetectorTopics
-from .connection import kafka_connection
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from ..connections import check_redis, kafka_connection, verify_configured_connection
 from ..streaming.kafka import create_admin
-from .connection import check_redis, kafka_connection, verify_configured_connection
 
 # The setting that names each topic the detector uses.
 TOPIC_SETTINGS = (

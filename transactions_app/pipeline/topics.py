@@ -4,9 +4,9 @@ tutorial app: ``queuing.transactions``, ``queuing.legit``,
 
 from django.conf import settings
 
+from ..connections import kafka_connection
 from ..streaming.kafka import TopicSpec, create_admin, ensure_topics
 from ..streaming.ports import DetectorTopics
-from .connection import kafka_connection
 
 
 def detector_topics() -> DetectorTopics:

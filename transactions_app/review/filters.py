@@ -6,7 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin, messages
 
-from .selectors import reviewers, rule_names, transactions_where_rule_fired
+from ..rules.quality import rule_names
+from .selectors import reviewers, transactions_where_rule_fired
 
 
 class AssigneeFilter(admin.SimpleListFilter):

@@ -1,26 +1,18 @@
-"""Reads of the review: an account's recent activity on the case page,
-who may review, the rule filter's choices, and per-rule precision from the
-analysts' decisions (the statistics page and the rules admin)."""
+"""Reads of the review: an account's recent activity on the case page, who
+may review, the transactions a rule fired on (the rule filter), and the
+review queue by status. (Per-rule precision: ``rules.quality``.)"""
 
-from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, JSONArray, JSONObject
 
-from ..models import ReviewStatus, Rule, Transaction
+from ..models import ReviewStatus, Transaction
 
 
 def account_recent_activity(*, account: str, before, limit: int = 20) -> dict:
@@ -52,95 +44,6 @@ def reviewers():
     )
 
 
-def rule_names() -> list[str]:
-    """Every rule's name: what the rule filter offers (verdicts name rules,
-    and rules are never deleted)."""
-    return list(Rule.objects.order_by("name").values_list("name", flat=True))
-
-
-OPEN_REVIEW_STATUSES = ("new", "in_review", "escalated")
-
-
-def precision(*, confirmed: int, false_positives: int) -> float | None:
-    """Confirmed / (confirmed + false positives): of the cases analysts
-    decided, the share that was fraud; None before any decision."""
-    decided = confirmed + false_positives
-    return confirmed / decided if decided else None
-
-
-def rules_with_review_counts(queryset=None):
-    """Rules annotated with ``confirmed`` and ``false_positives``: how many
-    transactions each fired on were confirmed as fraud or dismissed. One
-    query for the whole list (a subquery per count, answered by the status
-    and ``reasons`` indexes), so the rule list shows precision without a
-    query per row."""
-    queryset = Rule.objects.all() if queryset is None else queryset
-    if connection.vendor != "postgresql":
-        return _rules_with_review_counts_portable(queryset)
-
-    def decided(status):
-        fired = Transaction.objects.filter(
-            review_status=status,
-            reasons__contains=JSONArray(JSONObject(rule=OuterRef("name"))),
-        )
-        counted = fired.order_by().values("review_status").annotate(n=Count("id"))
-        return Coalesce(Subquery(counted.values("n")), 0)
-
-    return queryset.annotate(
-        confirmed=decided(ReviewStatus.CONFIRMED),
-        false_positives=decided(ReviewStatus.FALSE_POSITIVE),
-    )
-
-
-# Each rule once per transaction (DISTINCT inside the lateral join), so the
-# outer count is a plain count(*), which PostgreSQL hashes: measured 185 ms
-# against 315 ms for count(DISTINCT t.id) over 1,000,000 rows.
-RULE_STATUS_COUNTS = """
-SELECT fired.rule, t.review_status, count(*)
-FROM transactions_app_transaction t
-CROSS JOIN LATERAL (
-    SELECT DISTINCT reason ->> 'rule' AS rule
-    FROM jsonb_array_elements(t.reasons) AS reason
-) AS fired
-WHERE t.reasons <> '[]'::jsonb
-GROUP BY 1, 2
-"""
-
-
-def _rule_status_counts_portable():
-    """(rule, review status, 1) for each rule that fired on each
-    transaction, read row by row: the same counts as
-    ``RULE_STATUS_COUNTS`` on databases without ``jsonb`` (SQLite, for a
-    quick look; it reads every transaction that has reasons)."""
-    rows = Transaction.objects.exclude(reasons=[]).values_list(
-        "reasons", "review_status"
-    )
-    for reasons, status in rows.iterator():
-        for rule in {reason.get("rule") for reason in reasons}:
-            yield rule, status, 1
-
-
-def _rules_with_review_counts_portable(queryset):
-    counts = Counter(
-        (rule, status) for rule, status, _ in _rule_status_counts_portable()
-    )
-
-    def decided(status):
-        return Case(
-            *(
-                When(name=rule, then=Value(n))
-                for (rule, counted_status), n in counts.items()
-                if counted_status == status
-            ),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-
-    return queryset.annotate(
-        confirmed=decided("confirmed"), false_positives=decided("false_positive")
-    )
-
-
 def transactions_where_rule_fired(queryset, rule: str):
     """The transactions of ``queryset`` where ``rule`` fired: a containment
     query answered by the GIN index on PostgreSQL, a pass in Python
@@ -155,36 +58,6 @@ def transactions_where_rule_fired(queryset, rule: str):
         if any(reason.get("rule") == rule for reason in reasons)
     ]
     return queryset.filter(pk__in=fired)
-
-
-def rule_review_stats() -> list[dict]:
-    """Per rule (every rule, by name): the transactions it fired on, how
-    many analysts confirmed or dismissed, its precision, and how many are
-    open cases. One pass over the transactions that have reasons
-    (PostgreSQL: the reasons are unnested with ``jsonb_array_elements``)."""
-    by_rule = defaultdict(Counter)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(RULE_STATUS_COUNTS)
-            rows = cursor.fetchall()
-    else:
-        rows = _rule_status_counts_portable()
-    for rule, status, count in rows:
-        by_rule[rule][status] += count
-    names = sorted(set(rule_names()) | set(by_rule))
-    return [_rule_stats(name, by_rule[name]) for name in names]
-
-
-def _rule_stats(name: str, statuses) -> dict:
-    confirmed, dismissed = statuses["confirmed"], statuses["false_positive"]
-    return {
-        "rule": name,
-        "fired": sum(statuses.values()),
-        "confirmed": confirmed,
-        "false_positives": dismissed,
-        "precision": precision(confirmed=confirmed, false_positives=dismissed),
-        "open": sum(statuses[status] for status in OPEN_REVIEW_STATUSES),
-    }
 
 
 def review_status_counts() -> list[tuple[str, int]]:

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .selectors import review_status_counts, rule_review_stats
+from ..rules.quality import rule_review_stats
+from .selectors import review_status_counts
 from .services import transaction_take_next
 
 

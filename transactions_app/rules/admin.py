@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 
 from ..models import AccountListEntry, Backtest, Rule, RuleVersion
 from ..readonly_admin import ReadOnlyAdminMixin
-from ..review import selectors as review_selectors
+from . import quality
 from .services import (
     RuleChangeRefused,
     account_list_add,
@@ -103,11 +103,11 @@ class RuleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         rules = super().get_queryset(request).prefetch_related("versions")
-        return review_selectors.rules_with_review_counts(rules)
+        return quality.rules_with_review_counts(rules)
 
     @admin.display(description="precision (confirmed of decided)")
     def precision(self, rule):
-        value = review_selectors.precision(
+        value = quality.precision(
             confirmed=rule.confirmed, false_positives=rule.false_positives
         )
         if value is None:

@@ -2,7 +2,7 @@ from confluent_kafka import KafkaException
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from transactions_app.pipeline.connection import (
+from transactions_app.connections import (
     kafka_connection,
     kafka_failures_end_the_command,
 )

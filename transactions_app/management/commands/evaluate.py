@@ -6,13 +6,13 @@ import orjson
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from transactions_app.detection import Engine
-from transactions_app.detection.clock import utc_now
-from transactions_app.pipeline.connection import (
+from transactions_app.connections import (
     kafka_connection,
     kafka_failures_end_the_command,
     verify_configured_connection,
 )
+from transactions_app.detection import Engine
+from transactions_app.detection.clock import utc_now
 from transactions_app.pipeline.topics import delete_topics, throwaway_topics
 from transactions_app.rules.selectors import ruleset_live
 from transactions_app.simulation.evaluation import evaluate

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from transactions_app.connections import kafka_failures_end_the_command
 from transactions_app.pipeline.assembly import build_detector, tune_garbage_collection
-from transactions_app.pipeline.connection import kafka_failures_end_the_command
 from transactions_app.pipeline.signals import stop_on_termination
 from transactions_app.pipeline.startup import verify_detector_startup
 from transactions_app.pipeline.topics import detector_topics

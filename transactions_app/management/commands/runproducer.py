@@ -3,12 +3,12 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from transactions_app.detection.clock import utc_now
-from transactions_app.pipeline.connection import (
+from transactions_app.connections import (
     kafka_connection,
     kafka_failures_end_the_command,
     verify_configured_connection,
 )
+from transactions_app.detection.clock import utc_now
 from transactions_app.pipeline.signals import stop_on_termination
 from transactions_app.simulation.generator import SeedProfile
 from transactions_app.simulation.producer import ProducerStats, TransactionProducer

@@ -8,7 +8,7 @@ import redis
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from ..streaming.kafka import (
+from .streaming.kafka import (
     KafkaClientFailed,
     KafkaConnection,
     KafkaSecurityError,
