@@ -24,11 +24,12 @@ export SECRET_KEY ?= local-only-key-never-use-in-production
 export PYTHON := $(PY)
 
 .PHONY: help venv services services-stop services-status topics migrate admin \
-	run test eval bench browser lint audit clean
+	run test test-fast eval bench browser lint audit clean
 
 help:
 	@echo "make run    - set up everything and run web, producer, detector, worker"
 	@echo "make test   - set up and start the services, then run the whole suite"
+	@echo "make test-fast - pure and database tests only (under a minute)"
 	@echo "make services / services-stop / services-status - Kafka, Redis, PostgreSQL"
 	@echo "make eval   - detection quality of the rules in force (labelled scenarios)"
 	@echo "make bench  - benchmarks"
@@ -75,6 +76,12 @@ test: export REDIS_URL = $(TEST_REDIS_URL)
 test: services lint audit browser
 	$(PY) -c "import redis; redis.Redis.from_url('$(REDIS_URL)').flushdb()"
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The quick loop while working: pure and database tests, no Kafka, no
+# browser, no fresh processes (`make test` runs everything).
+test-fast: export REDIS_URL = $(TEST_REDIS_URL)
+test-fast: services
+	$(PY) -m pytest -q -m "not integration and not fresh_process" $(PYTEST_ARGS)
 
 bench: services migrate
 	$(PY) -m benchmarks.engine

@@ -9,6 +9,8 @@ import pytest
 from tests.fresh_process import LoadedSettings, run_python
 from tests.fresh_process import load_settings as load_fresh_settings
 
+pytestmark = pytest.mark.fresh_process
+
 MAIN_SETTINGS = (
     "DATABASES",
     "KAFKA_BOOTSTRAP_SERVERS",

@@ -8,6 +8,8 @@ import pytest
 from tests.fresh_process import ROOT, LoadedSettings
 from tests.fresh_process import load_settings as load_fresh_settings
 
+pytestmark = pytest.mark.fresh_process
+
 PRINTED = (
     "ALERT_WEBHOOK_URL",
     "ALERT_WEBHOOK_TIMEOUT",

@@ -8,7 +8,7 @@ from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from tests.factories import stored_transaction
-from tests.test_services import classified
+from tests.ingest.test_services import classified
 from transactions_app.alerts.services import (
     alert_deliveries_take_due,
     alert_delivery_claim,

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import stored_transaction
-from tests.test_services import classified
+from tests.ingest.test_services import classified
 from tests.webhook_server import SECRET, WebhookServer
 from transactions_app.alerts.services import alert_delivery_claim
 from transactions_app.alerts.tasks import (

@@ -29,7 +29,8 @@ def test_not_before_the_minimum_history():
 def test_history_outlives_the_windows():
     """Typical behaviour is remembered beyond the rule windows."""
     old = [tx("20", t=i * 86400) for i in range(5)]
-    assert run(RULE, old, tx("500", t=10 * 86400)) is not None
+    reason = run(RULE, old, tx("500", t=10 * 86400))
+    assert (reason.observed, reason.threshold) == ("25.0 x typical 20.00", ">= 10 x")
 
 
 def test_factor_must_be_above_one():

@@ -23,7 +23,8 @@ def test_fires_on_the_nth_small_transaction():
 
 def test_the_large_payment_after_the_tests_is_flagged_too():
     smalls = [tx("1.00", t=i) for i in range(4)]
-    assert run(RULE, smalls, tx("750.00", t=20)) is not None
+    reason = run(RULE, smalls, tx("750.00", t=20))
+    assert (reason.observed, reason.threshold) == ("4 transactions below 5", ">= 4")
 
 
 def test_amounts_at_the_limit_are_not_small():

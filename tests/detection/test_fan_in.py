@@ -29,7 +29,8 @@ def test_empty_history_and_old_senders_do_not_fire():
 
 def test_equal_timestamps_count():
     same = [tx(t=7, source=f"S{i}", target="MULE") for i in range(3)]
-    assert run(RULE, same, tx(t=7, source="S9", target="MULE")) is not None
+    reason = run(RULE, same, tx(t=7, source="S9", target="MULE"))
+    assert (reason.observed, reason.threshold) == ("4 distinct sources", ">= 4")
 
 
 NEW_ONLY = FanInRule(
@@ -45,7 +46,8 @@ def test_new_senders_only_ignores_regular_payers():
     current = tx(t=4100, source="R0", target="SHOP")
     assert run(NEW_ONLY, regulars + again, current) is None
     plain = FanInRule(name="f", min_sources=3, window_seconds=3600, weight=1)
-    assert run(plain, regulars + again, current) is not None
+    reason = run(plain, regulars + again, current)
+    assert (reason.observed, reason.threshold) == ("3 distinct sources", ">= 3")
 
 
 def test_new_senders_only_fires_on_first_time_payers():

@@ -24,7 +24,8 @@ def test_fires_when_the_window_total_exceeds():
 
 def test_amounts_outside_the_window_do_not_count():
     assert run(RULE, [tx("900", t=0)], tx("200", t=3600)) is None
-    assert run(RULE, [tx("900", t=0.5)], tx("200", t=3600)) is not None
+    reason = run(RULE, [tx("900", t=0.5)], tx("200", t=3600))
+    assert (reason.observed, reason.threshold) == ("1100.00", "> 1000")
 
 
 def test_late_and_equal_timestamps():

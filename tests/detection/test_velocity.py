@@ -30,7 +30,8 @@ def test_window_edge_is_exclusive_at_the_start():
     outside = [tx(t=0), tx(t=30), tx(t=40)]
     assert run(RULE, outside, tx(t=60)) is None
     inside = [tx(t=0.001), tx(t=30), tx(t=40)]
-    assert run(RULE, inside, tx(t=60)) is not None
+    reason = run(RULE, inside, tx(t=60))
+    assert (reason.observed, reason.threshold) == ("4 transactions", "> 3")
 
 
 def test_equal_timestamps_all_count():

@@ -116,8 +116,7 @@ def dispatch_alerts() -> int:
 def _queue_length() -> int:
     """Messages waiting in the default queue; 0 when it does not exist
     (an empty Redis list) or in eager mode."""
-    from fraudsite.celery import app
-
+    app = send_alert.app  # the Celery app the tasks are bound to
     if app.conf.task_always_eager:
         return 0
     with app.connection_for_read() as connection:
