@@ -4,8 +4,17 @@ the integration tests): they record what the loop did in a shared
 ``log``."""
 
 import json
+from datetime import UTC, datetime
 
 from confluent_kafka import KafkaException
+
+from transactions_app.detection import default_engine
+from transactions_app.streaming.detector import Detector
+from transactions_app.streaming.ports import DetectorTopics, EngineDetection
+from transactions_app.streaming.records import StoredBatch
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+TOPICS = DetectorTopics("in", "legit", "fraud", "dead")
 
 
 class FakeMessage:
@@ -143,3 +152,26 @@ def message(amount, offset, partition=0):
         "currency": "EUR",
     }
     return FakeMessage(json.dumps(document).encode(), offset, partition)
+
+
+def logging_detector(consumer, producer, log, *, store=None, **options) -> Detector:
+    """A detector over ``consumer`` and ``producer`` with the default rules
+    on a fixed clock, that logs each batch stored (unless ``store`` is
+    given) and broadcast, stops once idle, and retries at once."""
+
+    def logged_store(batch, dead):
+        log.append(("stored", len(batch)))
+        return StoredBatch(new=list(batch), conflicts=[])
+
+    return Detector(
+        consumer=consumer,
+        producer=producer,
+        topics=TOPICS,
+        detection=EngineDetection(default_engine(clock=lambda: NOW)),
+        store=store or logged_store,
+        broadcast=lambda rows: log.append(("broadcast", len(rows))),
+        exit_when_idle=0,
+        retry_delay=0.001,
+        now=lambda: NOW,
+        **options,
+    )

@@ -2,47 +2,30 @@
 offsets are committed only after the batch is stored and every result is
 acknowledged. (The real broker is exercised by test_rundetector.)"""
 
-from datetime import UTC, datetime
-
 import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from tests.streaming.fakes import (
+    NOW,
+    TOPICS,
     FakeMessage,
     InMemoryConsumer,
     InMemoryProducer,
+    logging_detector,
     message,
 )
 from transactions_app.detection import default_engine
 from transactions_app.streaming.detector import Detector
 from transactions_app.streaming.kafka import KafkaClientFailed
-from transactions_app.streaming.ports import DetectorTopics, EngineDetection
+from transactions_app.streaming.ports import EngineDetection
 from transactions_app.streaming.records import StoredBatch
-
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-TOPICS = DetectorTopics("in", "legit", "fraud", "dead")
 
 
 def make_detector(batches, *, store=None, fail_delivery=0):
     log = []
     consumer = InMemoryConsumer(batches, log)
     producer = InMemoryProducer(log, fail=fail_delivery)
-
-    def default_store(batch, dead):
-        log.append(("stored", len(batch)))
-        return StoredBatch(new=list(batch), conflicts=[])
-
-    detector = Detector(
-        consumer=consumer,
-        producer=producer,
-        topics=TOPICS,
-        detection=EngineDetection(default_engine(clock=lambda: NOW)),
-        store=store or default_store,
-        broadcast=lambda rows: log.append(("broadcast", len(rows))),
-        exit_when_idle=0,
-        retry_delay=0.001,
-        now=lambda: NOW,
-    )
+    detector = logging_detector(consumer, producer, log, store=store)
     return detector, consumer, producer, log
 
 

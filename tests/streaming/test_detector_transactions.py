@@ -7,15 +7,15 @@ exercised by test_output_guarantee.)"""
 import pytest
 from confluent_kafka import OFFSET_INVALID, KafkaError, TopicPartition
 
-from tests.streaming.fakes import InMemoryConsumer, TransactionalProducer, message
-from tests.streaming.test_detector_loop import NOW, TOPICS
-from transactions_app.detection import default_engine
+from tests.streaming.fakes import (
+    InMemoryConsumer,
+    TransactionalProducer,
+    logging_detector,
+    message,
+)
 from transactions_app.streaming.delivery import replace_refused
-from transactions_app.streaming.detector import Detector
 from transactions_app.streaming.kafka import KafkaClientFailed
 from transactions_app.streaming.outgoing import Outgoing
-from transactions_app.streaming.ports import EngineDetection
-from transactions_app.streaming.records import StoredBatch
 
 
 class GroupConsumer(InMemoryConsumer):
@@ -65,23 +65,7 @@ def run_transactional(batches, **producer_options):
     log = []
     producer = TransactionalProducer(log, **producer_options)
     consumer = GroupConsumer(batches, log, producer)
-
-    def store(batch, dead):
-        log.append(("stored", len(batch)))
-        return StoredBatch(new=list(batch), conflicts=[])
-
-    detector = Detector(
-        consumer=consumer,
-        producer=producer,
-        topics=TOPICS,
-        detection=EngineDetection(default_engine(clock=lambda: NOW)),
-        store=store,
-        broadcast=lambda rows: log.append(("broadcast", len(rows))),
-        exactly_once=True,
-        exit_when_idle=0,
-        retry_delay=0.001,
-        now=lambda: NOW,
-    )
+    detector = logging_detector(consumer, producer, log, exactly_once=True)
     return detector, consumer, producer, log
 
 
