@@ -22,6 +22,16 @@ from statistics import median
 _TIME = itemgetter(0)
 
 
+def insert_in_time_order(entries: list, entry: tuple) -> None:
+    """Add ``entry`` (its time first) to ``entries``, kept sorted by time:
+    appended when it is the newest, as nearly always, else put in place
+    (a late event)."""
+    if not entries or entries[-1][0] <= entry[0]:
+        entries.append(entry)
+    else:
+        insort(entries, entry, key=_TIME)
+
+
 def between(entries: list, start: float, end: float) -> list:
     """The entries (sorted by time, their first item) with ``start < time
     <= end``."""
@@ -142,12 +152,8 @@ class WindowState:
         keep = self.limits.retention + self.limits.lateness
         state = self._touch(self.sources, source, SourceState, shard)
         first_payment = target not in state.counterparties
-        entry = (time, amount, target, key)
         entries = state.entries
-        if not entries or entries[-1][0] <= time:
-            entries.append(entry)
-        else:
-            insort(entries, entry, key=_TIME)
+        insert_in_time_order(entries, (time, amount, target, key))
         amounts = state.amounts
         amounts.append(amount)
         if len(amounts) > AMOUNT_HISTORY:
@@ -160,12 +166,8 @@ class WindowState:
             self._trim(entries, state.last_seen)
 
         incoming = self._touch(self.targets, target, TargetState, shard)
-        entry = (time, source, key, first_payment)
         entries = incoming.entries
-        if not entries or entries[-1][0] <= time:
-            entries.append(entry)
-        else:
-            insort(entries, entry, key=_TIME)
+        insert_in_time_order(entries, (time, source, key, first_payment))
         if time > incoming.last_seen:
             incoming.last_seen = time
         if entries[0][0] <= incoming.last_seen - keep:
