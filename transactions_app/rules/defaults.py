@@ -9,6 +9,9 @@ producer profile (see ``manage.py evaluate``).
 
 from ..detection import build_rule
 
+# What each entry of ``DEFAULT_RULES`` holds, in order.
+DEFAULT_RULE_FIELDS = ("name", "kind", "weight", "force", "params", "description")
+
 DEFAULT_RULES = [
     (
         "amount_threshold",
@@ -123,14 +126,6 @@ def default_rules() -> tuple:
     """The default rule set as engine rules (for benchmarks and tools that
     run the engine without a database)."""
     return tuple(
-        build_rule(
-            kind=kind,
-            name=name,
-            version=1,
-            params=params,
-            weight=weight,
-            force=force,
-            description=description,
-        )
-        for name, kind, weight, force, params, description in DEFAULT_RULES
+        build_rule(version=1, **dict(zip(DEFAULT_RULE_FIELDS, row, strict=True)))
+        for row in DEFAULT_RULES
     )
