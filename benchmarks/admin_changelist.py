@@ -19,6 +19,9 @@ from datetime import timedelta
 
 import django
 
+# The project's modules are imported inside the functions: Django has to
+# be set up first, against the benchmark's own database (``setup_django``).
+
 ANALYSTS = ("ana", "ben", "cho", "dev")
 ACCOUNTS = 200_000
 LOAD_SQL = """

@@ -14,6 +14,7 @@ import gc
 import os
 import time
 from datetime import UTC, datetime
+from uuid import UUID
 
 from transactions_app.detection import Engine, RuleSet, StateLimits
 from transactions_app.detection.engine import original_rule
@@ -46,7 +47,6 @@ def throughput(ruleset: RuleSet, transactions) -> float:
 def memory_for_accounts(accounts: int) -> tuple[float, int]:
     """RSS growth with ``accounts`` distinct sources, each with one recent
     transaction to one of 100,000 targets."""
-    from uuid import UUID
 
     engine = Engine(default_rules(), clock=lambda: START)
     gc.collect()

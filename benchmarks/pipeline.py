@@ -28,6 +28,9 @@ import uuid
 
 import django
 
+# The project's modules are imported inside the functions: Django has to
+# be set up first, against the benchmark's own database (``setup_django``).
+
 # A population in proportion to the rates measured here: with the realistic
 # profile's default 3,000 accounts, 10,000 tx/s would be three transactions
 # a second from every account, and the windows would hold thousands each.

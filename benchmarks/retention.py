@@ -15,6 +15,9 @@ from datetime import timedelta
 
 from benchmarks.pipeline import setup_django
 
+# The project's modules are imported inside the functions: Django has to
+# be set up first, against the benchmark's own database (``setup_django``).
+
 LOAD_SQL = """
 INSERT INTO transactions_app_transaction (
     transaction_id, source, target, amount, currency, timestamp, received_at,
