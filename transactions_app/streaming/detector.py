@@ -64,6 +64,7 @@ from .offsets import (
     store_committed,
 )
 from .ports import Detection, DetectorTopics
+from .progress import Progress
 from .records import ClassifiedTransaction, RejectedMessage
 from .writing import BatchWriter, WriterThread
 
@@ -135,7 +136,6 @@ class Detector:
         self._topics = topics
         self._detection = detection
         self._broadcast = broadcast
-        self._on_batch = on_batch
         self._on_poll = on_poll
         self._waiting = waiting
         self._starved_after = starved_after
@@ -147,7 +147,6 @@ class Detector:
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._exit_when_idle = exit_when_idle
-        self._progress_interval = progress_interval
         self._retry_delay = retry_delay
         self._event_time_bounds = event_time_bounds
         self._clock = clock
@@ -166,10 +165,9 @@ class Detector:
             retry_delay=retry_delay,
         )
         self._last_activity = self._last_delivered = clock()
-        self._last_progress = (clock(), 0)
-        self.processed = 0
-        self.flagged = 0
-        self.dead_letters = 0
+        self._progress = Progress(
+            on_batch=on_batch, interval=progress_interval, clock=clock, now=now
+        )
 
     def run(self) -> None:
         """Subscribe and process batches until asked to stop; then close.
@@ -188,6 +186,19 @@ class Detector:
             self._finish_batch_in_hand()
         finally:
             self._close()
+
+    @property
+    def processed(self) -> int:
+        """Transactions classified and committed so far."""
+        return self._progress.processed
+
+    @property
+    def flagged(self) -> int:
+        return self._progress.flagged
+
+    @property
+    def dead_letters(self) -> int:
+        return self._progress.dead_letters
 
     @property
     def detection(self) -> Detection:
@@ -258,22 +269,9 @@ class Detector:
             self._commit(messages)
         else:
             store_committed(self._consumer, next_offsets(messages))
-        self._report_batch(written.classified, written.dead, started)
+        self._progress.committed(written, started)
         self._broadcast(written.stored.new)
-        self.processed += len(written.classified)
-        self.flagged += sum(item.verdict.is_flagged for item in written.classified)
-        self.dead_letters += len(written.dead)
-        self._log_progress()
         return True
-
-    def _report_batch(self, classified, dead, started) -> None:
-        now = self._now()
-        self._on_batch(
-            outcomes=[item.verdict.outcome.value for item in classified],
-            dead=len(dead),
-            seconds=self._clock() - started,
-            ages=[(now - item.origin.timestamp).total_seconds() for item in classified],
-        )
 
     def _on_assign(self, consumer, partitions) -> None:
         numbers = sorted(tp.partition for tp in partitions)
@@ -289,22 +287,6 @@ class Detector:
             self._stop.set()
         self._dropped = []  # their next owner reads from the committed offsets
         self._detection.partitions_revoked(numbers)
-
-    def _log_progress(self) -> None:
-        """One line every ``progress_interval`` seconds while working."""
-        now = self._clock()
-        since, processed_then = self._last_progress
-        if now - since < self._progress_interval:
-            return
-        rate = (self.processed - processed_then) / (now - since)
-        logger.info(
-            "classified %d (%d flagged, %d dead letters), %.1f/s",
-            self.processed,
-            self.flagged,
-            self.dead_letters,
-            rate,
-        )
-        self._last_progress = (now, self.processed)
 
     def _is_data(self, message: Message) -> bool:
         """True for a message to process; False for an event to skip (logged
