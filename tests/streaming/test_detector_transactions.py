@@ -4,6 +4,8 @@ transaction, the consumer never commits, and whatever goes wrong either
 commits the batch once or leaves it to be read again. (The real broker is
 exercised by test_output_guarantee.)"""
 
+import threading
+
 import pytest
 from confluent_kafka import OFFSET_INVALID, KafkaError, TopicPartition
 
@@ -13,6 +15,7 @@ from tests.streaming.fakes import (
     logging_detector,
     message,
 )
+from transactions_app.streaming import delivery
 from transactions_app.streaming.delivery import replace_refused
 from transactions_app.streaming.kafka import KafkaClientFailed
 from transactions_app.streaming.outgoing import Outgoing
@@ -175,6 +178,38 @@ def test_a_fatal_error_raises_for_new_clients_with_nothing_committed():
     assert producer.sent == []
     assert producer.committed_offsets == {}
     assert log[-2:] == [("abort",), ("close",)]
+
+
+class HangingOffsetsProducer(TransactionalProducer):
+    """``send_offsets_to_transaction`` never returns (until ``release``),
+    as librdkafka's was seen to after a broker restart, past its timeout."""
+
+    def __init__(self, log):
+        super().__init__(log)
+        self.release = threading.Event()
+
+    def send_offsets_to_transaction(self, offsets, group_metadata, timeout):
+        self.log.append(("offsets", group_metadata, "hangs"))
+        self.release.wait(30)
+
+
+def test_a_hung_offsets_call_ends_the_loop_even_while_nothing_arrives(monkeypatch):
+    """The hung call is found while the loop polls beside the writer, not
+    only when a new batch makes it wait for the writer: the consumer, held
+    by that very transaction's pending offsets, may deliver nothing, and the
+    detector would otherwise stay alive and idle for ever."""
+    monkeypatch.setattr(delivery, "STUCK_AFTER", 0.2)
+    log = []
+    producer = HangingOffsetsProducer(log)
+    consumer = GroupConsumer([[message(10.0, 0)]], log, producer)
+    detector = logging_detector(consumer, producer, log, exactly_once=True)
+    try:
+        with pytest.raises(KafkaClientFailed, match="hangs past its timeout"):
+            detector.run()
+    finally:
+        producer.release.set()
+    assert producer.committed_offsets == {}
+    assert log[-1] == ("close",)
 
 
 def test_a_refused_dead_letter_is_replaced_by_its_minimal_form_in_the_new_batch():

@@ -144,9 +144,11 @@ def table_locked(model, mode: str = "ACCESS EXCLUSIVE"):
         locker.rollback()
 
 
-def wait_until_all_committed(kafka, group_id: str, topic: str) -> None:
+def wait_until_all_committed(kafka, group_id: str, topic: str, detector=None) -> None:
     """The detector has committed every message produced so far (a broker
-    just restarted may not answer the question yet: asked again)."""
+    just restarted may not answer the question yet: asked again). On a
+    timeout the error shows what is left and the end of the detector's
+    log, when given its ``detector``."""
 
     def all_committed() -> bool:
         try:
@@ -154,7 +156,13 @@ def wait_until_all_committed(kafka, group_id: str, topic: str) -> None:
         except KafkaException:
             return False
 
-    wait_until(all_committed, 120, "the offsets committed to the end")
+    try:
+        wait_until(all_committed, 120, "the offsets committed to the end")
+    except AssertionError as error:
+        if detector is None:
+            raise
+        tail = "\n".join(detector.output.splitlines()[-60:])
+        raise AssertionError(f"{error}; the detector's log ends:\n{tail}") from None
 
 
 def answers(question, *args) -> bool:
@@ -283,7 +291,7 @@ def test_a_broker_restart_is_survived(settings, kafka_topics, kafka, group_id):
         time.sleep(3)  # the outage
         services("start", "kafka")
         produce_keyed(kafka, kafka_topics.transactions, sent[5_000:])
-        wait_until_all_committed(kafka, group_id, kafka_topics.transactions)
+        wait_until_all_committed(kafka, group_id, kafka_topics.transactions, detector)
         assert detector.terminate() == 0, detector.output
     finally:
         detector.stop()

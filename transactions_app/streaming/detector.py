@@ -227,6 +227,7 @@ class Detector:
                 if self._dropped:
                     self._rewind(self._dropped)
             else:
+                self._raise_if_writer_stuck()
                 self._last_activity = self._clock()  # busy writing, not idle
             return
         self._last_activity = self._last_delivered = self._clock()
@@ -333,18 +334,25 @@ class Detector:
         rewind_to_committed(self._consumer, messages)
 
     def _result_of(self, future: Future):
-        """The writer's result. Raises ``KafkaClientFailed`` when the writer
-        hangs in a producer call past every timeout (the producer is dead;
-        a new one with its transactional id fences it)."""
+        """The writer's result; ``_raise_if_writer_stuck`` while waiting."""
         while True:
             try:
                 return future.result(timeout=1.0)
             except TimeoutError:
-                if self._delivery.stuck():
-                    self._writer_stuck = True
-                    raise KafkaClientFailed(
-                        "producer: a transactional call hangs past its timeout"
-                    ) from None
+                self._raise_if_writer_stuck()
+
+    def _raise_if_writer_stuck(self) -> None:
+        """Raise ``KafkaClientFailed`` when the writer hangs in a producer
+        call past every timeout: the producer is dead (a new one with its
+        transactional id fences it). Checked while the loop waits for the
+        writer and also while it polls beside it, since a consumer waiting
+        for that very transaction's offsets to settle delivers nothing and
+        would otherwise never make the loop wait."""
+        if self._delivery.stuck():
+            self._writer_stuck = True
+            raise KafkaClientFailed(
+                "producer: a transactional call hangs past its timeout"
+            )
 
     def _close(self) -> None:
         self._stop.set()  # a batch still in the writer's hands gives up
