@@ -279,9 +279,11 @@ def test_a_database_outage_pauses_the_detector_without_loss(
     assert kafka.uncommitted(group_id, kafka_topics.transactions, 3) == {}
 
 
-def test_a_broker_restart_is_survived(settings, kafka_topics, kafka, group_id):
+def test_a_broker_restart_is_survived(settings, kafka_topics, kafka, group_id, capsys):
     """Kafka restarts mid-stream: the detector reconnects by itself and
-    every transaction is stored once."""
+    every transaction is stored once. (With transactions, a restart has
+    been seen to hang the offsets call of the transaction in hand: the
+    detector then builds new clients, reported below.)"""
     sent = messages(10_000)
     produce_keyed(kafka, kafka_topics.transactions, sent[:5_000])
     detector = DetectorProcess(settings, "--group-id", group_id)
@@ -290,13 +292,21 @@ def test_a_broker_restart_is_survived(settings, kafka_topics, kafka, group_id):
         services("stop", "kafka")
         time.sleep(3)  # the outage
         services("start", "kafka")
+        back = time.monotonic()
         produce_keyed(kafka, kafka_topics.transactions, sent[5_000:])
         wait_until_all_committed(kafka, group_id, kafka_topics.transactions, detector)
+        caught_up = time.monotonic() - back
         assert detector.terminate() == 0, detector.output
     finally:
         detector.stop()
         services("start", "kafka")
     assert_exactly_once(sent)
+    rebuilds = detector.output.count("building new clients")
+    report(
+        capsys,
+        f"broker restarted (down 3 s): all committed {caught_up:.1f} s after it "
+        f"was back (clients rebuilt {rebuilds} times)",
+    )
 
 
 def test_classification_goes_on_while_redis_is_down(
