@@ -1,7 +1,7 @@
 """The layout holds: which package of ``transactions_app`` may import which
 (docs/architecture.md), no circle between packages, the engine and the
 Kafka loop free of the frameworks above them, and no module grown past
-400 lines. Read from the source, nothing imported."""
+400 lines (tests included). Read from the source, nothing imported."""
 
 import ast
 from pathlib import Path
@@ -127,7 +127,9 @@ def test_the_engine_and_the_loop_import_no_web_framework(part):
 def test_no_module_is_over_400_lines():
     long = {
         str(path.relative_to(ROOT)): lines
-        for path in [*modules(), *(ROOT / "benchmarks").glob("*.py")]
+        for folder in ("transactions_app", "fraudsite", "benchmarks", "tests")
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts
         if (lines := len(path.read_text().splitlines())) > 400
     }
     assert not long

@@ -1,177 +1,28 @@
 """The live page in a real browser: Debian's Chromium driven by Playwright,
-against daphne serving the ASGI app, with a real detector and Kafka."""
+against daphne serving the ASGI app, with a real detector and Kafka: rows,
+text only, filters, access, load, the link to admin."""
 
-import asyncio
-import socket
-import subprocess
-import sys
-import threading
 import time
 import uuid
 
 import pytest
-from channels.layers import get_channel_layer
 
-from tests.streaming.detector_process import ROOT, DetectorProcess, detector_env
-from transactions_app.live_feed.services import LIVE_FEED_GROUP
+from tests.browser.live_page import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    broadcast,
+    counts,
+    feed_item,
+    wait_for_text,
+)
+from tests.streaming.detector_process import DetectorProcess
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("default_rules"),
 ]
-
-ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "a-Long-test-passw0rd"
-# How long Playwright waits for an event before the test fails: a bound on
-# a failure, generous for a loaded machine, never a pause.
-WAIT_MS = 60_000
-
-
-def broadcast(event: dict) -> None:
-    """Send a live feed event through the real Redis channel layer, from a
-    thread of its own (Playwright's sync API owns this thread's loop)."""
-    event = {"type": "transactions.batch"} | event
-    worker = threading.Thread(
-        target=lambda: asyncio.run(
-            get_channel_layer().group_send(LIVE_FEED_GROUP, event)
-        )
-    )
-    worker.start()
-    worker.join(10)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_text(page, selector: str, text: str) -> None:
-    """Wait until the element shows exactly ``text`` (Playwright re-checks
-    on every animation frame: an event, not a pause)."""
-    page.wait_for_function(
-        "([selector, text]) => document.querySelector(selector).textContent === text",
-        arg=[selector, text],
-    )
-
-
-def feed_item(transaction_id: str, outcome: str) -> dict:
-    """A live feed item as the detector broadcasts it."""
-    return {
-        "transaction_id": transaction_id,
-        "source": "s",
-        "target": "t",
-        "amount": "1.00",
-        "currency": "EUR",
-        "timestamp": "2026-11-29T10:00:00+00:00",
-        "outcome": outcome,
-        "score": 0,
-        "reasons": [],
-    }
-
-
-def counts(*outcomes: str) -> dict:
-    tally = {"legit": 0, "review": 0, "fraud": 0}
-    for outcome in outcomes:
-        tally[outcome] += 1
-    return tally
-
-
-@pytest.fixture(autouse=True)
-def orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in this thread; the tests'
-    own database calls are still plain synchronous ones."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-class WebServer:
-    """daphne serving the ASGI app on this test's database and topics."""
-
-    def __init__(self, settings) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = detector_env(settings)
-        self.process = None
-        self.start()
-
-    def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "fraudsite.asgi:application",
-        ]
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 90  # bounds a failure, on a loaded machine
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("daphne did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
-@pytest.fixture
-def server(settings, kafka_topics):
-    web_server = WebServer(settings)
-    yield web_server
-    web_server.stop()
-
-
-@pytest.fixture
-def web(server):
-    return server.url
-
-
-@pytest.fixture
-def page(web, django_user_model):
-    from playwright.sync_api import sync_playwright
-
-    django_user_model.objects.create_user("analyst", password=PASSWORD, is_staff=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(WAIT_MS)
-        page.dialogs = []
-        page.on(
-            "dialog",
-            lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()),
-        )
-        page.goto(web + "/")
-        page.fill("#id_username", "analyst")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#connection-state[data-state=live]")
-        yield page
-        browser.close()
 
 
 def test_rows_appear_as_the_detector_classifies_them(
@@ -366,106 +217,3 @@ def test_a_row_opens_the_transaction_in_admin(page, web, django_user_model):
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/admin/transactions_app/transaction/{row.pk}/change/")
     assert str(row.transaction_id) in page.content()
-
-
-def row_count(page) -> int:
-    return page.evaluate("document.querySelectorAll('#feed-rows tr').length")
-
-
-def test_the_counters_agree_with_the_rows_whatever_the_order(page):
-    """Rows stored before the page connected come in the snapshot and are
-    counted; a later frame adds its own; a frame that carries again a
-    transaction the snapshot had (stored just before the snapshot was read,
-    broadcast after) shows and counts it once."""
-    from tests.factories import stored_transaction
-    from transactions_app.live_feed.services import live_feed_item
-
-    stored = [stored_transaction("legit"), stored_transaction("fraud")]
-    page.reload()
-    wait_for_text(page, "#count-total", "2")
-    assert page.inner_text("#count-flagged") == "1"
-    assert row_count(page) == 2
-
-    broadcast(
-        {"transactions": [feed_item("after", "review")], "counts": counts("review")}
-    )
-    page.wait_for_selector('tr[data-transaction-id="after"]')
-    wait_for_text(page, "#count-total", "3")
-    assert page.inner_text("#count-flagged") == "2"
-
-    overlapping = live_feed_item(stored[1])
-    broadcast(
-        {
-            "transactions": [overlapping, feed_item("also-after", "legit")],
-            "counts": counts("fraud", "legit"),
-        }
-    )
-    page.wait_for_selector('tr[data-transaction-id="also-after"]')
-    wait_for_text(page, "#count-total", "4")
-    assert page.inner_text("#count-flagged") == "2"
-    assert page.inner_text("#fraud-rate") == "25.0%"
-    selector = f'tr[data-transaction-id="{overlapping["transaction_id"]}"]'
-    assert len(page.query_selector_all(selector)) == 1
-    assert row_count(page) == 4
-
-
-def test_the_page_reconnects_by_itself(page, server):
-    """When the server goes away the page says it is reconnecting, and it
-    is live again once the server is back; the new snapshot replaces the
-    rows, and the counters start again from it, so they still agree."""
-    from tests.factories import stored_transaction
-
-    broadcast(
-        {"transactions": [feed_item("not-stored", "legit")], "counts": counts("legit")}
-    )
-    wait_for_text(page, "#count-total", "1")
-    stored = stored_transaction("fraud")
-    server.stop()
-    page.wait_for_selector("#connection-state[data-state^=reconnecting]")
-    server.start()
-    # The page's backoff may have grown to 30 s while daphne was away.
-    page.wait_for_selector("#connection-state[data-state=live]", timeout=2 * WAIT_MS)
-    page.wait_for_selector(f'tr[data-transaction-id="{stored.transaction_id}"]')
-    wait_for_text(page, "#count-flagged", "1")
-    assert page.inner_text("#count-total") == "1"
-    assert row_count(page) == 1
-
-
-def test_xss_payloads_sent_through_kafka_never_reach_the_page(
-    page, settings, kafka_topics, kafka, group_id
-):
-    """Messages whose fields carry script are rejected by validation (they
-    become dead letters); the page shows only the valid message, and nothing
-    executes. (What the page does with such text if it ever arrived is the
-    literal-text test above.)"""
-    from transactions_app.models import DeadLetter
-
-    valid = {
-        "transaction_id": str(uuid.uuid4()),
-        "source": "a1B2c3D4e5F6",
-        "target": "Z9y8X7w6V5u4",
-        "amount": 5.0,
-        "currency": "EUR",
-    }
-    hostile = [
-        valid
-        | {"transaction_id": str(uuid.uuid4()), "source": "<script>alert(1)</script>"},
-        valid
-        | {
-            "transaction_id": str(uuid.uuid4()),
-            "target": "<img src=x onerror=alert(2)>",
-        },
-        valid | {"transaction_id": str(uuid.uuid4()), "currency": "<b>"},
-    ]
-    detector = DetectorProcess(settings, "--group-id", group_id)
-    try:
-        detector.wait_for_output("partitions assigned")
-        kafka.produce(kafka_topics.transactions, [*hostile, valid], key=b"k")
-        page.wait_for_selector(f'tr[data-transaction-id="{valid["transaction_id"]}"]')
-    finally:
-        detector.terminate()
-    assert DeadLetter.objects.count() == 3
-    assert page.query_selector_all("#feed-rows tr") and all(
-        "<" not in row.inner_text() for row in page.query_selector_all("#feed-rows tr")
-    )
-    assert page.dialogs == []

@@ -1,0 +1,56 @@
+"""Fixtures of the live page's browser tests: a daphne server on the
+test's database and topics, and a logged-in Chromium page on it."""
+
+import pytest
+
+from tests.browser.live_page import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    WAIT_MS,
+    WebServer,
+)
+
+
+@pytest.fixture(autouse=True)
+def orm_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; the tests'
+    own database calls are still plain synchronous ones."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def server(settings, kafka_topics):
+    web_server = WebServer(settings)
+    yield web_server
+    web_server.stop()
+
+
+@pytest.fixture
+def web(server):
+    return server.url
+
+
+@pytest.fixture
+def page(web, django_user_model):
+    from playwright.sync_api import sync_playwright
+
+    django_user_model.objects.create_user("analyst", password=PASSWORD, is_staff=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(WAIT_MS)
+        page.dialogs = []
+        page.on(
+            "dialog",
+            lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()),
+        )
+        page.goto(web + "/")
+        page.fill("#id_username", "analyst")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#connection-state[data-state=live]")
+        yield page
+        browser.close()
