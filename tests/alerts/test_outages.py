@@ -17,7 +17,7 @@ from django.db import connection
 
 from tests.factories import stored_transaction
 from tests.streaming.detector_process import DetectorProcess
-from tests.streaming.test_faults import report, services, wait_until
+from tests.streaming.outages import report, services, wait_until
 from tests.test_celery_worker import WorkerProcess
 from tests.webhook_server import SECRET, WebhookServer
 from transactions_app.alerts.tasks import send_alert

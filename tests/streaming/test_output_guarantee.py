@@ -9,8 +9,7 @@ import time
 import pytest
 
 from tests.streaming.detector_process import DetectorProcess
-from tests.streaming.output_topics import routed_counts
-from tests.streaming.test_faults import (
+from tests.streaming.outages import (
     assert_exactly_once,
     messages,
     produce_keyed,
@@ -20,6 +19,7 @@ from tests.streaming.test_faults import (
     table_locked,
     wait_until_all_committed,
 )
+from tests.streaming.output_topics import routed_counts
 from transactions_app.models import Transaction
 
 EXACTLY_ONCE = {"DETECTOR_EXACTLY_ONCE": "true"}

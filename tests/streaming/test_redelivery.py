@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from tests.streaming.detector_process import DetectorProcess
+from tests.streaming.outages import wait_until_all_committed
 from tests.streaming.output_topics import read_to_end
-from tests.streaming.test_faults import wait_until_all_committed
 from transactions_app.models import Transaction
 
 pytestmark = [
