@@ -67,7 +67,7 @@ def test_the_count_stops_at_the_cap(admin_client, monkeypatch):
     """Beyond the cap the list says "more than", and pages end at the cap."""
     from transactions_app.review.admin import TransactionAdmin
 
-    monkeypatch.setattr("transactions_app.admin_changelist.COUNT_CAP", 3)
+    monkeypatch.setattr("transactions_app.review.changelist.COUNT_CAP", 3)
     monkeypatch.setattr(TransactionAdmin, "list_per_page", 2)
     for _ in range(5):
         stored_transaction("legit")

@@ -212,6 +212,22 @@ def test_a_hung_offsets_call_ends_the_loop_even_while_nothing_arrives(monkeypatc
     assert log[-1] == ("close",)
 
 
+def test_a_call_that_keeps_timing_out_ends_the_loop_for_new_clients(monkeypatch):
+    """A retriable error is retried, but not for ever: after a broker
+    restart the coordinator request of a commit was seen to time out again
+    and again. Past ``STUCK_AFTER`` the producer counts as dead, with
+    nothing committed, and new clients take over."""
+    monkeypatch.setattr(delivery, "STUCK_AFTER", 0.2)
+    timeouts = [error(KafkaError._TIMED_OUT, retriable=True)] * 10_000
+    detector, _consumer, producer, _log = run_transactional(
+        [[message(10.0, 0)]], errors={"commit": timeouts}
+    )
+    with pytest.raises(KafkaClientFailed, match="keeps failing after 0 s"):
+        detector.run()
+    assert producer.sent == []
+    assert producer.committed_offsets == {}
+
+
 def test_a_refused_dead_letter_is_replaced_by_its_minimal_form_in_the_new_batch():
     """After an abort the whole batch goes again, in order, with what Kafka
     refused for its size replaced and what it refused for a moment kept."""

@@ -230,7 +230,7 @@ class TransactionalDelivery(Delivery):
         super().close()
 
     def _attempt(self, pending, offsets, group_metadata) -> Outcome:
-        self._call(self._producer.begin_transaction)
+        self._call(self._producer.begin_transaction, give_up_after=STUCK_AFTER)
         self._open = True
         refused = self._produce_all(pending)
         if refused is None:
@@ -240,9 +240,13 @@ class TransactionalDelivery(Delivery):
         self._call(
             lambda: self._producer.send_offsets_to_transaction(
                 offsets, group_metadata, TRANSACTION_CALL_TIMEOUT
-            )
+            ),
+            give_up_after=STUCK_AFTER,
         )
-        self._call(lambda: self._producer.commit_transaction(TRANSACTION_CALL_TIMEOUT))
+        self._call(
+            lambda: self._producer.commit_transaction(TRANSACTION_CALL_TIMEOUT),
+            give_up_after=STUCK_AFTER,
+        )
         self._open = False
         return Outcome.COMMITTED
 
@@ -251,17 +255,29 @@ class TransactionalDelivery(Delivery):
             self._call(
                 lambda: self._producer.abort_transaction(TRANSACTION_CALL_TIMEOUT),
                 stoppable=False,
+                give_up_after=STUCK_AFTER,
             )
             self._open = False
 
-    def _call(self, call: Callable[[], object], *, stoppable: bool = True) -> None:
+    def _call(
+        self,
+        call: Callable[[], object],
+        *,
+        stoppable: bool = True,
+        give_up_after: float | None = None,
+    ) -> None:
         """Make one transactional call, again while Kafka calls its error
         retriable (a coordinator moving, a timeout). Raises ``_Stopped`` if
         asked to stop between attempts, ``KafkaClientFailed`` on a fatal
-        error, and the ``KafkaException`` of any other error. Polls between
-        attempts, so that the error callback reports refused credentials
-        (``KafkaSecurityError``) instead of a timeout retried for ever."""
+        error or when it still fails retriably ``give_up_after`` seconds
+        after the first attempt (seen after a broker restart: a request to
+        the transaction coordinator that times out for ever; new clients
+        get past it), and the ``KafkaException`` of any other error. Polls
+        between attempts, so that the error callback reports refused
+        credentials (``KafkaSecurityError``) instead of a timeout retried
+        for ever."""
         backoff = self._backoff(initial=min(self._retry_delay, 0.5), maximum=5.0)
+        first = time.monotonic()
         while True:
             self._call_started = time.monotonic()
             try:
@@ -271,6 +287,13 @@ class TransactionalDelivery(Delivery):
                 error = self._not_fatal(exception)
                 if not error.retriable() or error.txn_requires_abort():
                     raise
+                if give_up_after is not None and (
+                    time.monotonic() - first > give_up_after
+                ):
+                    raise KafkaClientFailed(
+                        "transactional producer: a call keeps failing after "
+                        f"{give_up_after:.0f} s ({error.str()})"
+                    ) from exception
                 logger.warning("transactional call failed (%s); again", error.str())
             finally:
                 self._call_started = None
