@@ -29,7 +29,7 @@ export PYTHON := $(PY)
 help:
 	@echo "make run    - set up everything and run web, producer, detector, worker"
 	@echo "make test   - set up and start the services, then run the whole suite"
-	@echo "make test-fast - pure and database tests only (under a minute)"
+	@echo "make test-fast - pure and database tests only (no Kafka, no browser)"
 	@echo "make services / services-stop / services-status - Kafka, Redis, PostgreSQL"
 	@echo "make eval   - detection quality of the rules in force (labelled scenarios)"
 	@echo "make bench  - benchmarks"
