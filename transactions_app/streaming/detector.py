@@ -147,7 +147,6 @@ class Detector:
         self._batch_size = batch_size
         self._poll_timeout = poll_timeout
         self._exit_when_idle = exit_when_idle
-        self._retry_delay = retry_delay
         self._event_time_bounds = event_time_bounds
         self._clock = clock
         self._now = now
