@@ -78,10 +78,15 @@ test: services lint audit browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The quick loop while working: pure and database tests, no Kafka, no
-# browser, no fresh processes (`make test` runs everything).
+# browser, no fresh processes (`make test` runs everything), and a tenth of
+# the property tests' examples (tests/properties.py). It needs only
+# PostgreSQL and Redis, so Kafka is neither built nor started for it.
 test-fast: export REDIS_URL = $(TEST_REDIS_URL)
-test-fast: services
-	$(PY) -m pytest -q -m "not integration and not fresh_process" $(PYTEST_ARGS)
+test-fast: venv
+	$(SERVICES) start postgres
+	$(SERVICES) start redis
+	$(PY) -m pytest -q -m "not integration and not fresh_process" \
+		--hypothesis-profile=quick $(PYTEST_ARGS)
 
 bench: services migrate
 	$(PY) -m benchmarks.engine

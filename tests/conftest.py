@@ -17,6 +17,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from tests import properties  # noqa: F401  (registers the quick profile)
 from transactions_app.connections import kafka_connection
 from transactions_app.pipeline.topics import detector_topics, topic_specs
 from transactions_app.streaming.kafka import (
@@ -35,6 +36,16 @@ def pytest_configure(config):
 
     os.environ["SECURE_SSL_REDIRECT"] = "false"
     settings.SECURE_SSL_REDIRECT = False
+    settings.PASSWORD_HASHERS = [FAST_TEST_HASHER, *settings.PASSWORD_HASHERS]
+
+
+# Users the tests create get this hasher: a production one costs about half
+# a second a password by design, which was most of the database tests' time
+# (Django's testing guide advises the same). It is prepended, so passwords
+# hashed the production way still check; a process a test starts keeps only
+# the production hashers, so users it logs in are created with
+# ``tests.browser.live_page.production_password``.
+FAST_TEST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 
 @pytest.fixture

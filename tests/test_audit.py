@@ -16,6 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 VULNERABLE = "fraud-audit-probe"
 
+pytestmark = pytest.mark.fresh_process
+
 
 class OsvHandler(BaseHTTPRequestHandler):
     """Answers OSV queries: one advisory for VULNERABLE below 2.0."""

@@ -142,6 +142,7 @@ def image_tree(tmp_path):
     return app
 
 
+@pytest.mark.fresh_process
 def test_the_copied_files_collect_static_and_pass_the_deploy_check(image_tree):
     """What the image holds is enough: collectstatic (the build step) and
     ``check --deploy`` succeed in it with a production environment."""

@@ -44,7 +44,10 @@ class WebhookServer:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever)
+        # A short poll interval: shutdown() waits up to one of them.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}
+        )
 
     @property
     def url(self) -> str:

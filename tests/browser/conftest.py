@@ -9,6 +9,7 @@ from tests.browser.live_page import (
     PASSWORD,
     WAIT_MS,
     WebServer,
+    production_password,
 )
 
 
@@ -35,7 +36,9 @@ def web(server):
 def page(web, django_user_model):
     from playwright.sync_api import sync_playwright
 
-    django_user_model.objects.create_user("analyst", password=PASSWORD, is_staff=True)
+    analyst = django_user_model(username="analyst", is_staff=True)
+    analyst.password = production_password(PASSWORD)
+    analyst.save()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS

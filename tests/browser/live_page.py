@@ -124,3 +124,15 @@ class WebServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(10)
+
+
+def production_password(raw: str) -> str:
+    """``raw`` hashed by the first hasher production uses, for a user that a
+    server started by the test (with production settings) must log in."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+    from django.utils.module_loading import import_string
+
+    # tests/conftest.py puts the fast hasher before production's list.
+    production_first = import_string(settings.PASSWORD_HASHERS[1])
+    return make_password(raw, hasher=production_first.algorithm)

@@ -3,6 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.properties import examples
 from transactions_app.detection.state import (
     AMOUNT_HISTORY,
     MAX_COUNTERPARTIES,
@@ -32,7 +33,7 @@ def replay(stream, limits=LIMITS):
     return state
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(events, st.integers(0, 500), st.integers(1, 100))
 def test_windows_hold_exactly_the_kept_events_in_range(stream, end, width):
     """A window query returns every recorded event with start < t <= end
@@ -52,7 +53,7 @@ def test_windows_hold_exactly_the_kept_events_in_range(stream, end, width):
         assert got == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(events)
 def test_entries_stay_sorted_and_bounded(stream):
     state = replay(stream)
@@ -69,7 +70,7 @@ def test_entries_stay_sorted_and_bounded(stream):
         assert times == sorted(times)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.integers(min_value=51, max_value=400))
 def test_the_number_of_accounts_is_capped(accounts):
     state = replay([(f"S{i}", f"T{i}", i, 100) for i in range(accounts)])
@@ -107,7 +108,7 @@ def test_memory_stays_flat_over_a_long_stream():
     assert max(len(a.entries) for a in state.targets.values()) <= 6_000 // 777 + 2
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(events)
 def test_discarding_and_recording_again_restores_the_same_windows(stream):
     if not stream:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.properties import examples
 from transactions_app.streaming.codec import (
     ACCOUNT_PATTERN,
     CURRENCY_PATTERN,
@@ -61,19 +62,19 @@ def check(value: bytes) -> None:
     assert tx.timestamp.tzinfo is not None
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(st.binary(max_size=300))
 def test_random_bytes_never_crash_the_decoder(value):
     check(value)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(near_valid)
 def test_near_valid_documents_never_crash_the_decoder(document):
     check(json.dumps(document, allow_nan=True).encode())
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(json_values)
 def test_any_json_never_crashes_the_decoder(document):
     check(json.dumps(document, allow_nan=True).encode())
