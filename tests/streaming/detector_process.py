@@ -7,6 +7,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -76,3 +78,15 @@ class DetectorProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+
+
+@contextmanager
+def assigned_detector(settings, *args: str, **env) -> Iterator[DetectorProcess]:
+    """A detector process that has its partitions, killed on the way out if
+    the test has not ended it already."""
+    detector = DetectorProcess(settings, *args, **env)
+    try:
+        detector.wait_for_output("partitions assigned")
+        yield detector
+    finally:
+        detector.stop()

@@ -157,12 +157,14 @@ def message(amount, offset, partition=0):
 def logging_detector(consumer, producer, log, *, store=None, **options) -> Detector:
     """A detector over ``consumer`` and ``producer`` with the default rules
     on a fixed clock, that logs each batch stored (unless ``store`` is
-    given) and broadcast, stops once idle, and retries at once."""
+    given) and broadcast, stops once idle, and retries at once; ``options``
+    go to ``Detector`` and override those defaults."""
 
     def logged_store(batch, dead):
         log.append(("stored", len(batch)))
         return StoredBatch(new=list(batch), conflicts=[])
 
+    defaults = {"exit_when_idle": 0, "retry_delay": 0.001, "now": lambda: NOW}
     return Detector(
         consumer=consumer,
         producer=producer,
@@ -170,8 +172,5 @@ def logging_detector(consumer, producer, log, *, store=None, **options) -> Detec
         detection=EngineDetection(default_engine(clock=lambda: NOW)),
         store=store or logged_store,
         broadcast=lambda rows: log.append(("broadcast", len(rows))),
-        exit_when_idle=0,
-        retry_delay=0.001,
-        now=lambda: NOW,
-        **options,
+        **(defaults | options),
     )

@@ -6,16 +6,12 @@ with nothing to read (or no statistics yet) is no fault."""
 import pytest
 
 from tests.streaming.fakes import (
-    NOW,
-    TOPICS,
     InMemoryConsumer,
     InMemoryProducer,
+    logging_detector,
     message,
 )
-from transactions_app.detection import default_engine
-from transactions_app.streaming.detector import Detector
 from transactions_app.streaming.kafka import KafkaClientFailed
-from transactions_app.streaming.ports import EngineDetection
 from transactions_app.streaming.records import StoredBatch
 
 
@@ -38,17 +34,15 @@ def scripted_detector(batches, *, waiting):
     """A detector on a clock that only its consumer's polls move."""
     clock, log = [0.0], []
     consumer = ScriptedConsumer(batches, log, clock)
-    detector = Detector(
-        consumer=consumer,
-        producer=InMemoryProducer(log),
-        topics=TOPICS,
-        detection=EngineDetection(default_engine(clock=lambda: NOW)),
+    detector = logging_detector(
+        consumer,
+        InMemoryProducer(log),
+        log,
         store=lambda batch, dead: StoredBatch(new=list(batch), conflicts=[]),
-        broadcast=lambda rows: None,
         waiting=waiting,
         starved_after=60.0,
+        exit_when_idle=None,
         clock=lambda: clock[0],
-        now=lambda: NOW,
     )
     consumer.detector = detector
     return detector, consumer, log

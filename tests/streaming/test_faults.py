@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import connection
 
-from tests.streaming.detector_process import DetectorProcess
+from tests.streaming.detector_process import DetectorProcess, assigned_detector
 from tests.streaming.outages import (
     SteadyProducer,
     answers,
@@ -101,9 +101,7 @@ def test_a_database_outage_pauses_the_detector_without_loss(
 ):
     """PostgreSQL down for 20 s: the detector retries with backoff, commits
     nothing meanwhile, and resumes; every transaction is stored once."""
-    detector = DetectorProcess(settings, "--group-id", group_id)
-    try:
-        detector.wait_for_output("partitions assigned")
+    with assigned_detector(settings, "--group-id", group_id) as detector:
         with stopped("postgres"):
             sent = messages(2_000)
             produce_keyed(kafka, kafka_topics.transactions, sent)
@@ -113,8 +111,6 @@ def test_a_database_outage_pauses_the_detector_without_loss(
         assert sum(uncommitted.values()) == len(sent), "committed while down"
         wait_until_all_committed(kafka, group_id, kafka_topics.transactions)
         assert detector.terminate() == 0, detector.output
-    finally:
-        detector.stop()
     assert "storing a batch failed" in detector.output
     assert_exactly_once(sent)
     assert kafka.uncommitted(group_id, kafka_topics.transactions, 3) == {}
@@ -157,16 +153,12 @@ def test_classification_goes_on_while_redis_is_down(
     sent, but every transaction is classified and stored; the broadcast
     failure is logged. (A detector does not start without Redis: the
     start-up check, tests/pipeline/test_startup.py.)"""
-    detector = DetectorProcess(settings, "--group-id", group_id)
-    try:
-        detector.wait_for_output("partitions assigned")
+    with assigned_detector(settings, "--group-id", group_id) as detector:
         with stopped("redis"):
             sent = messages(500)
             produce_keyed(kafka, kafka_topics.transactions, sent)
             wait_until_all_committed(kafka, group_id, kafka_topics.transactions)
             assert detector.terminate() == 0, detector.output
-    finally:
-        detector.stop()
     assert "live feed broadcast failed" in detector.output
     assert_exactly_once(sent)
 

@@ -348,6 +348,10 @@ def _delete_untouched_legit(pks: list[int]) -> int:
         return cursor.rowcount
 
 
+class RedriveFailed(Exception):
+    """Kafka did not acknowledge every re-driven dead letter."""
+
+
 def dead_letters_redrive(
     *, dead_letter_ids, producer, topic: str, user_id=None, timeout: float = 30.0
 ) -> int:
@@ -375,10 +379,6 @@ def dead_letters_redrive(
         raise RedriveFailed(f"Kafka did not accept: {failures[:3]}")
     dead_letters_mark_redriven(dead_letter_ids=[d.pk for d in letters], user_id=user_id)
     return len(letters)
-
-
-class RedriveFailed(Exception):
-    """Kafka did not acknowledge every re-driven dead letter."""
 
 
 def _original_headers(letter) -> list[tuple[str, bytes]]:

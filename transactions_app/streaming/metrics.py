@@ -73,19 +73,23 @@ def record_statistics(stats_json: str) -> None:
             lag = partition_lag(numbers)
             if partition != "-1" and lag >= 0:
                 lags[(topic, partition)] = lag
+    _replace_lag(lags)
+
+
+def forget_lag() -> None:
+    """Drop the lag reported so far (a new consumer reports its own)."""
+    _replace_lag({})
+
+
+def _replace_lag(lags: dict[tuple[str, str], int]) -> None:
+    """Make ``lags`` the whole of the lag gauge: partitions not in it lose
+    their label, so none lingers after it moved to another consumer."""
     for gone in _lag_by_partition.keys() - lags.keys():
         LAG.remove(*gone)
     for (topic, partition), lag in lags.items():
         LAG.labels(topic, partition).set(lag)
     _lag_by_partition.clear()
     _lag_by_partition.update(lags)
-
-
-def forget_lag() -> None:
-    """Drop the lag reported so far (a new consumer reports its own)."""
-    for gone in list(_lag_by_partition):
-        LAG.remove(*gone)
-    _lag_by_partition.clear()
 
 
 def partition_lag(numbers: dict) -> int:
