@@ -138,11 +138,8 @@ def test_a_broker_restart_is_survived(settings, kafka_topics, kafka, group_id, c
         detector.stop()
         services("start", "kafka")
     assert_exactly_once(sent)
-    rebuilds = detector.output.count("building new clients")
-    report(
-        capsys,
-        f"broker restarted (down 3 s): all committed {caught_up:.1f} s after it "
-        f"was back (clients rebuilt {rebuilds} times)",
+    report_catch_up(
+        capsys, detector, "broker restarted (down 3 s): all committed", caught_up
     )
 
 
@@ -220,11 +217,22 @@ def test_a_broker_outage_past_the_session_timeout_with_a_batch_in_hand(
         detector.stop()
         services("start", "kafka")
     assert_exactly_once(sent)
+    report_catch_up(
+        capsys,
+        detector,
+        f"{'static' if membership else 'dynamic'} membership, "
+        f"{len(sent)} produced at 200/s, broker down 12 s with a batch on a "
+        "locked table: all stored once",
+        caught_up,
+    )
+
+
+def report_catch_up(capsys, detector, what: str, caught_up: float) -> None:
+    """Print how long after the broker's return ``what`` was true, and how
+    often the detector had to build new clients to get there."""
     rebuilds = detector.output.count("building new clients")
     report(
         capsys,
-        f"{'static' if membership else 'dynamic'} membership, "
-        f"{len(sent)} produced at 200/s, broker down 12 s with a batch on a "
-        f"locked table: all stored once {caught_up:.1f} s after the broker "
-        f"was back (clients rebuilt {rebuilds} times)",
+        f"{what} {caught_up:.1f} s after the broker was back "
+        f"(clients rebuilt {rebuilds} times)",
     )
