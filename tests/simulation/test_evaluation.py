@@ -5,7 +5,14 @@ import re
 import pytest
 from django.core.management import call_command
 
-from transactions_app.simulation.evaluation import evaluate
+from transactions_app.simulation.evaluation import (
+    DEAD_LETTER,
+    Judged,
+    average_precision,
+    dataset_report,
+    evaluate,
+    side_by_side,
+)
 
 
 def test_metrics_follow_their_definitions():
@@ -29,6 +36,51 @@ def test_metrics_follow_their_definitions():
     assert report.false_positive_rate == 0.5
     assert "warmup" not in report.confusion
     assert report.confusion["legit"]["review"] == 1
+
+
+@pytest.mark.parametrize(
+    "scored, expected",
+    [
+        ([(3, True), (2, True), (1, False)], 1.0),
+        # recall 1/2 at precision 1, then 2/2 at precision 2/3
+        ([(3, True), (2, False), (1, True)], 0.5 + 0.5 * 2 / 3),
+        # a tie is one threshold: both or neither
+        ([(1, True), (1, False)], 0.5),
+        ([(5, False), (0, True), (0, False), (0, False)], 0.25),
+        ([(1, False)], 0.0),
+    ],
+)
+def test_average_precision_is_the_step_area_over_distinct_scores(scored, expected):
+    assert average_precision(scored) == pytest.approx(expected)
+
+
+def test_dataset_figures_count_cases_dead_letters_and_false_positive_rules():
+    """A case is caught by any of its transactions; a fraud without a case
+    is one of its own; a dead letter is not flagged; the rules that fired
+    on legitimate transactions are counted."""
+    report = dataset_report(
+        "rules",
+        [
+            Judged("f1", True, "c1", "fraud", 100, ("amount_threshold",)),
+            Judged("f2", True, "c1", "legit"),
+            Judged("f3", True, "", "review", 50, ("velocity",)),
+            Judged("f4", True, "", DEAD_LETTER),
+            Judged("l1", False, "", "review", 60, ("velocity", "fan_in")),
+            Judged("l2", False, "", "legit"),
+            Judged("l3", False, "", "legit"),
+            Judged("l4", False, "", "legit"),
+        ],
+    )
+    assert (report.fraud, report.fraud_flagged, report.recall) == (4, 2, 0.5)
+    assert (len(report.cases), len(report.caught)) == (3, 2)
+    assert report.precision == pytest.approx(2 / 3)
+    assert report.false_positive_rate == 0.25
+    assert report.false_positive_rules == {"velocity": 1, "fan_in": 1}
+    assert report.confusion[("fraud", DEAD_LETTER)] == 1
+    assert "| legit | 3 | 1 | 0 | 0 |" in report.confusion_text()
+    table = side_by_side([report, dataset_report("none", [])])
+    assert "| | rules | none |" in table
+    assert "| false-positive rate | 25.00% | 0.00% |" in table
 
 
 @pytest.mark.integration

@@ -1,6 +1,7 @@
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import orjson
 from django.conf import settings
@@ -11,32 +12,50 @@ from transactions_app.connections import (
     kafka_failures_end_the_command,
     verify_configured_connection,
 )
-from transactions_app.detection import Engine
+from transactions_app.detection import Engine, RuleSet, original_rule
 from transactions_app.detection.clock import utc_now
 from transactions_app.pipeline.topics import delete_topics, throwaway_topics
 from transactions_app.rules.selectors import ruleset_live
-from transactions_app.simulation.evaluation import evaluate
+from transactions_app.simulation.datasets import (
+    DatasetError,
+    newest_timestamp,
+    read_labels,
+    read_messages,
+)
+from transactions_app.simulation.evaluation import (
+    DEAD_LETTER,
+    Judged,
+    dataset_report,
+    evaluate,
+    side_by_side,
+)
 from transactions_app.simulation.generator import EPISODE_HEADER, LABEL_HEADER
 from transactions_app.simulation.producer import TransactionProducer
 from transactions_app.simulation.realistic import RealisticProfile
-from transactions_app.streaming.detector import Detector
+from transactions_app.simulation.replay import (
+    ReplayIncomplete,
+    detect_all,
+    produce_messages,
+)
 from transactions_app.streaming.kafka import (
     create_consumer,
     create_producer,
 )
 from transactions_app.streaming.ports import EngineDetection
-from transactions_app.streaming.records import StoredBatch
 
 # How long reading the labels back may make no progress before it fails.
 STALL_SECONDS = 60.0
+# What every dataset is also measured with, for comparison.
+TUTORIAL = RuleSet(rules=(original_rule(),))
 
 
 class Command(BaseCommand):
     help = (
         "Measure detection quality: send the realistic profile's labelled "
-        "scenarios through Kafka and the real detector loop with the rules in "
-        "force, then print per-scenario recall, precision and the confusion "
-        "matrix. Uses throwaway topics and stores nothing."
+        "scenarios (or, with --dataset and --labels, a labelled file of your "
+        "own) through Kafka and the real detector loop with the rules in "
+        "force, then print recall, precision, the false-positive rate and "
+        "the confusion matrix. Uses throwaway topics and stores nothing."
     )
 
     def add_arguments(self, parser):
@@ -62,11 +81,44 @@ class Command(BaseCommand):
             default=0.02,
             help="Share of measured transactions in fraud scenarios (default 0.02).",
         )
+        parser.add_argument(
+            "--dataset",
+            type=Path,
+            help="Messages to replay instead: JSON lines in the wire format, "
+            "each with a transaction_id (gzip when the name ends in .gz).",
+        )
+        parser.add_argument(
+            "--labels",
+            type=Path,
+            help="With --dataset: CSV transaction_id,is_fraud[,case].",
+        )
+        parser.add_argument(
+            "--drop-field",
+            action="append",
+            default=[],
+            metavar="FIELD",
+            help="With --dataset: leave this field out of every message "
+            "(repeatable), to measure without an optional field.",
+        )
+        parser.add_argument(
+            "--shift-to-now",
+            action="store_true",
+            help="With --dataset: move every event time by one offset so the "
+            "newest is now (by default event times are sent as they are).",
+        )
 
     def handle(self, *args, **options):
+        if (options["dataset"] is None) != (options["labels"] is None):
+            raise CommandError("--dataset and --labels go together")
         with kafka_failures_end_the_command():
             verify_configured_connection()
-            self._evaluate(**options)
+            try:
+                if options["dataset"] is not None:
+                    self._evaluate_dataset(**options)
+                else:
+                    self._evaluate(**options)
+            except (DatasetError, ReplayIncomplete) as error:
+                raise CommandError(str(error)) from error
 
     def _evaluate(self, *, count, warmup, seed, fraud_share, **options):
         connection = kafka_connection()
@@ -75,19 +127,57 @@ class Command(BaseCommand):
             started = time.monotonic()
             total = count + warmup
             self._produce(connection, topics, total, seed, warmup, fraud_share)
-            verdicts = self._detect(connection, topics, total)
+            ruleset = ruleset_live()
+            verdicts = self._detect(connection, topics, total, ruleset)
             labels = self._labels(connection, topics.transactions, total)
             elapsed = time.monotonic() - started
         finally:
             delete_topics(topics)
         report = evaluate(
-            (label, episode, verdicts[tid]) for tid, (label, episode) in labels.items()
+            (label, episode, verdicts[tid].outcome.value)
+            for tid, (label, episode) in labels.items()
         )
         self.stdout.write(report.as_text())
         self.stdout.write(
             f"\n{len(labels)} transactions ({warmup} warm-up) through Kafka and the "
-            f"detector in {elapsed:.1f} s; rules: "
-            + ", ".join(f"{name} v{v}" for name, v in sorted(self._versions.items()))
+            f"detector in {elapsed:.1f} s; rules: {_versions(ruleset)}"
+        )
+
+    def _evaluate_dataset(self, *, dataset, labels, drop_field, shift_to_now, **_):
+        """Replay the file through Kafka, then run a detector with the rules
+        in force and one with the tutorial's rule alone over the same
+        messages, and print their figures side by side."""
+        truth = read_labels(labels)
+        shift = _shift_to_now(dataset) if shift_to_now else None
+        messages = read_messages(dataset, drop_fields=tuple(drop_field), shift=shift)
+        connection = kafka_connection()
+        topics = throwaway_topics(f"evaluate.{uuid.uuid4().hex[:8]}")
+        try:
+            started = time.monotonic()
+            producer = create_producer(connection=connection)
+            total = produce_messages(producer, topics.transactions, messages)
+            live, tutorial = ruleset_live(), RuleSet(rules=(original_rule(),))
+            reports = [
+                dataset_report(
+                    title,
+                    _judged(truth, self._detect(connection, topics, total, rules)),
+                )
+                for title, rules in (
+                    ("rules in force", live),
+                    ("tutorial rule", tutorial),
+                )
+            ]
+            elapsed = time.monotonic() - started
+        finally:
+            delete_topics(topics)
+        times = f"shifted by {shift}" if shift else "as in the file"
+        self.stdout.write(side_by_side(reports))
+        for report in reports:
+            self.stdout.write("\n" + report.confusion_text())
+        self.stdout.write(
+            f"\n{total} messages of {dataset} ({len(truth)} labelled, event times "
+            f"{times}) through Kafka and two detectors in {elapsed:.1f} s; rules "
+            f"in force: {_versions(live)}"
         )
 
     def _produce(self, connection, topics, total, seed, warmup, fraud_share):
@@ -107,40 +197,20 @@ class Command(BaseCommand):
             count=total,
         ).run()
 
-    def _detect(self, connection, topics, total: int) -> dict:
-        """Run a detector over the ``total`` messages produced; it stops
-        once it has judged them all (not after an idle spell, which a slow
-        start on a busy machine would pass for the end)."""
-        verdicts = {}
-        read = [0]
-
-        def keep(batch, dead):
-            for item in batch:
-                verdicts[str(item.transaction.transaction_id)] = (
-                    item.verdict.outcome.value
-                )
-            read[0] += len(batch) + len(dead)
-            if read[0] >= total:
-                detector.signal_shutdown()  # this batch still completes
-            return StoredBatch(new=list(batch), conflicts=[])
-
-        ruleset = ruleset_live()
-        self._versions = ruleset.versions
-        detector = Detector(
+    def _detect(self, connection, topics, total: int, ruleset: RuleSet) -> dict:
+        """Each transaction's verdict from a detector with ``ruleset`` over
+        the ``total`` messages on ``topics``; a group of its own, so every
+        ruleset reads the same messages from the start."""
+        return detect_all(
             consumer=create_consumer(
-                connection=connection, group_id=f"{topics.transactions}.detector"
+                connection=connection,
+                group_id=f"{topics.transactions}.{uuid.uuid4().hex[:8]}",
             ),
             producer=create_producer(connection=connection),
             topics=topics,
             detection=EngineDetection(Engine(ruleset, clock=utc_now)),
-            store=keep,
-            broadcast=lambda rows: None,
-            batch_size=2000,
+            total=total,
         )
-        detector.run()
-        if read[0] < total:
-            raise CommandError(f"the detector stopped after {read[0]} of {total}")
-        return verdicts
 
     def _labels(self, connection, topic, total: int) -> dict:
         """Ground truth, read back from the input topic's headers: all
@@ -171,3 +241,43 @@ class Command(BaseCommand):
 
 def _transaction_id(value: bytes) -> str:
     return orjson.loads(value)["transaction_id"]
+
+
+def _versions(ruleset: RuleSet) -> str:
+    return ", ".join(f"{name} v{v}" for name, v in sorted(ruleset.versions.items()))
+
+
+def _shift_to_now(dataset: Path) -> timedelta:
+    newest = newest_timestamp(dataset)
+    if newest is None:
+        raise CommandError(f"{dataset}: no timestamp to shift to now")
+    return utc_now() - newest
+
+
+def _judged(truth: dict, verdicts: dict) -> list[Judged]:
+    """Every labelled transaction with its verdict; one never judged (a
+    dead letter) counts as not flagged. A verdict for a transaction the
+    labels do not name is an error: the files do not match."""
+    unlabelled = verdicts.keys() - truth.keys()
+    if unlabelled:
+        raise CommandError(
+            f"{len(unlabelled)} transactions have no label, e.g. {min(unlabelled)}"
+        )
+    judged = []
+    for tid, label in truth.items():
+        verdict = verdicts.get(tid)
+        if verdict is None:
+            judged.append(Judged(tid, label.is_fraud, label.case, DEAD_LETTER))
+            continue
+        rules = tuple(reason.rule for reason in verdict.reasons)
+        judged.append(
+            Judged(
+                tid,
+                label.is_fraud,
+                label.case,
+                verdict.outcome.value,
+                verdict.score,
+                rules,
+            )
+        )
+    return judged
