@@ -4,28 +4,19 @@ losing an alert that was lost or interrupted before it."""
 import uuid
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from tests.factories import NOW
+from tests.migrations import migrate, migrated_back_to
 
 BEFORE = [("transactions_app", "0013_dead_letter_truncation")]
 AFTER = [("transactions_app", "0014_alert_outbox")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def old_apps(transactional_db):
-    apps = migrate(BEFORE)
-    yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    with migrated_back_to(BEFORE) as apps:
+        yield apps
 
 
 def old_fraud(apps, *, alerted: bool):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from tests.factories import NOW, engine_transaction
 from transactions_app.detection import Engine, RuleSet
 from transactions_app.detection.rules import Context
-from transactions_app.detection.state import WindowState
+from transactions_app.detection.state import WindowState, hour_of
 
 
 def at(seconds: float):
@@ -30,6 +30,7 @@ def run(rule, history, current, *, lists=None):
             time=past.timestamp.timestamp(),
             amount=float(past.amount),
             key=past.transaction_id.int,
+            currency=past.currency,
         )
     context = Context(
         transaction=current,
@@ -39,6 +40,8 @@ def run(rule, history, current, *, lists=None):
         target=state.target(current.target),
         lists=lists or {},
         now=NOW,
+        hour=hour_of(current.timestamp.timestamp()),
+        population=state.population.get(current.currency),
     )
     return rule.evaluate(context)
 

@@ -68,4 +68,8 @@ def test_every_rule_type_lists_its_parameters():
         "amount_anomaly",
         "account_list",
         "currency_allow_list",
+        "amount_baseline",
+        "amount_spree",
+        "unusual_hour",
+        "new_receiver",
     }

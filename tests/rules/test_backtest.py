@@ -9,7 +9,11 @@ from django.utils import timezone
 from tests.factories import stored_transaction
 from transactions_app.models import Backtest, Rule, Transaction
 from transactions_app.rules.backtest import backtest_run
-from transactions_app.rules.services import backtest_request, rule_version_propose
+from transactions_app.rules.services import (
+    backtest_request,
+    rule_create,
+    rule_version_propose,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -62,9 +66,18 @@ def test_a_stricter_draft_is_measured_against_the_last_days(
 def test_a_looser_draft_fires_less_and_the_other_rules_still_count(
     history, admin_user, settings
 ):
-    """At 970 the draft fires on 980 only; 950 is still flagged, by the
-    anomaly rule (over 8 times the source's median of its earlier amounts),
-    because the whole rule set is replayed with the draft in place."""
+    """At 970 the draft fires on 980 only; 950 is still flagged, by an
+    anomaly rule live beside it (over 8 times the source's median of its
+    earlier amounts), because the whole rule set is replayed with the draft
+    in place."""
+    settings.RULES_FOUR_EYES = False
+    rule_create(
+        name="anomaly",
+        kind="amount_anomaly",
+        author=admin_user,
+        params={"factor": 8, "min_history": 5},
+        weight=50,
+    )
     settings.RULES_FOUR_EYES = True
     backtest = Backtest.objects.create(version=draft("970", admin_user), days=30)
     result = backtest_run(backtest_id=backtest.pk)

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from .rules import AmountThresholdRule, Context, Rule
-from .state import StateLimits, WindowState
+from .state import StateLimits, WindowState, hour_of
 from .types import Outcome, Transaction, Verdict
 
 SEVERITY = {Outcome.LEGIT: 0, Outcome.REVIEW: 1, Outcome.FRAUD: 2}
@@ -107,7 +107,12 @@ class Engine:
         state = self.state
         source = state.sources.get(transaction.source)
         if source is not None and source.contains(key, time):
-            state.discard(source=transaction.source, target=transaction.target, key=key)
+            state.discard(
+                source=transaction.source,
+                target=transaction.target,
+                key=key,
+                currency=transaction.currency,
+            )
         context = self._context
         context.transaction = transaction
         context.time = time
@@ -116,6 +121,8 @@ class Engine:
         context.target = state.targets.get(transaction.target)
         context.lists = ruleset.lists
         context.now = self.clock()
+        context.hour = hour_of(time)
+        context.population = state.population.get(transaction.currency)
         reasons = []
         for rule in ruleset.rules:
             reason = rule.evaluate(context)
@@ -128,6 +135,7 @@ class Engine:
             amount=amount,
             key=key,
             shard=shard,
+            currency=transaction.currency,
         )
         return self._verdict(ruleset, reasons)
 
@@ -155,6 +163,7 @@ class Engine:
             amount=float(transaction.amount),
             key=key,
             shard=shard,
+            currency=transaction.currency,
         )
 
     @staticmethod

@@ -2,8 +2,11 @@
 
 For every source account the state keeps the transactions it sent within
 the retention period (the longest rule window plus an allowance for late
-events), the last amounts it sent, and the counterparties it paid. For
-every target account it keeps who paid it within the retention period.
+events), its baselines (the last amounts it sent, the hours it pays at),
+and the counterparties it paid. For every target account it keeps who paid
+it within the retention period, when it was first seen and how many
+payments it received. For every currency it keeps the population's
+baselines, the cold start for accounts without history of their own.
 
 Times are event times in seconds since the epoch. Entries stay sorted by
 time, so events that arrive out of order land in their place. Memory is
@@ -17,7 +20,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
-from statistics import median
+
+from .baselines import PAYER_AMOUNTS, AmountProfile, HourProfile, PopulationBaseline
 
 _TIME = itemgetter(0)
 
@@ -40,26 +44,40 @@ def between(entries: list, start: float, end: float) -> list:
     return entries[low:high]
 
 
-AMOUNT_HISTORY = 50
+AMOUNT_HISTORY = PAYER_AMOUNTS
 MAX_COUNTERPARTIES = 200
+
+
+def hour_of(time: float) -> int:
+    """The hour of the day (UTC) of an event time in epoch seconds."""
+    return int(time // 3600) % 24
 
 
 class SourceState:
     """What one source account did recently.
 
     ``entries`` holds ``(time, amount, target, transaction key)`` tuples
-    sorted by time; ``amounts`` the last ``AMOUNT_HISTORY`` amounts in
-    arrival order; ``counterparties`` maps each target paid to the last time
-    it was paid and the key of the transaction that first paid it;
-    ``count`` is every transaction seen from this account while its state
-    lived.
+    sorted by time; ``amounts`` profiles the last ``AMOUNT_HISTORY``
+    amounts, ``hours`` the hours of day it pays at; ``counterparties`` maps
+    each target paid to the last time it was paid and the key of the
+    transaction that first paid it; ``count`` is every transaction seen from
+    this account while its state lived.
     """
 
-    __slots__ = ("entries", "amounts", "counterparties", "count", "last_seen", "shard")
+    __slots__ = (
+        "entries",
+        "amounts",
+        "hours",
+        "counterparties",
+        "count",
+        "last_seen",
+        "shard",
+    )
 
     def __init__(self, shard: int | None) -> None:
         self.entries: list[tuple[float, float, str, int]] = []
-        self.amounts: list[float] = []
+        self.amounts = AmountProfile(AMOUNT_HISTORY)
+        self.hours = HourProfile()
         self.counterparties: dict[str, tuple[float, int]] = {}
         self.count = 0
         self.last_seen = float("-inf")
@@ -72,7 +90,7 @@ class SourceState:
 
     def typical_amount(self) -> float | None:
         """The median of the recent amounts, or None without history."""
-        return median(self.amounts) if self.amounts else None
+        return self.amounts.median()
 
     def contains(self, key: int, time: float) -> bool:
         """Whether the transaction ``key`` at ``time`` is recorded (only
@@ -85,12 +103,17 @@ class SourceState:
 
 class TargetState:
     """Who paid one target account recently: ``(time, source, key, new)``,
-    where ``new`` says the payment was the source's first to this target."""
+    where ``new`` says the payment was the source's first to this target;
+    ``first_seen`` is the event time of its first payment received and
+    ``count`` every payment received while its state lived (together, how
+    established a receiver it is)."""
 
-    __slots__ = ("entries", "last_seen", "shard")
+    __slots__ = ("entries", "first_seen", "count", "last_seen", "shard")
 
     def __init__(self, shard: int | None) -> None:
         self.entries: list[tuple[float, str, int, bool]] = []
+        self.first_seen = float("inf")
+        self.count = 0
         self.last_seen = float("-inf")
         self.shard = shard
 
@@ -124,6 +147,7 @@ class WindowState:
         self.limits = limits or StateLimits()
         self.sources: dict[str, SourceState] = {}
         self.targets: dict[str, TargetState] = {}
+        self.population: dict[str, PopulationBaseline] = {}
         self.watermark = float("-inf")
         self._records_since_sweep = 0
 
@@ -142,8 +166,10 @@ class WindowState:
         amount: float,
         key: int,
         shard: int | None = None,
+        currency: str | None = None,
     ) -> None:
-        """Add one transaction to both accounts' state.
+        """Add one transaction to both accounts' state, and to the
+        population of its ``currency`` when given.
 
         This runs for every transaction, so it is written for speed: entries
         are appended when in order (the common case) and trimmed only when
@@ -154,10 +180,9 @@ class WindowState:
         first_payment = target not in state.counterparties
         entries = state.entries
         insert_in_time_order(entries, (time, amount, target, key))
-        amounts = state.amounts
-        amounts.append(amount)
-        if len(amounts) > AMOUNT_HISTORY:
-            del amounts[0]
+        hour = hour_of(time)
+        state.amounts.add(amount)
+        state.hours.add(hour)
         self._remember_counterparty(state, target, time, key)
         state.count += 1
         if time > state.last_seen:
@@ -168,35 +193,48 @@ class WindowState:
         incoming = self._touch(self.targets, target, TargetState, shard)
         entries = incoming.entries
         insert_in_time_order(entries, (time, source, key, first_payment))
+        incoming.count += 1
+        if time < incoming.first_seen:
+            incoming.first_seen = time
         if time > incoming.last_seen:
             incoming.last_seen = time
         if entries[0][0] <= incoming.last_seen - keep:
             self._trim(entries, incoming.last_seen)
 
+        if currency is not None:
+            population = self.population.get(currency)
+            if population is None:
+                population = self.population[currency] = PopulationBaseline()
+            population.record(amount, hour)
         if time > self.watermark:
             self.watermark = time
         self._records_since_sweep += 1
         if self._records_since_sweep >= 1000:
             self.sweep()
 
-    def discard(self, *, source: str, target: str, key: int) -> None:
+    def discard(
+        self, *, source: str, target: str, key: int, currency: str | None = None
+    ) -> None:
         """Remove a transaction recorded before (a redelivered message is
         classified again and must not count twice)."""
         state = self.sources.get(source)
         if state is not None:
             removed = [entry for entry in state.entries if entry[3] == key]
             if removed:
+                time, amount = removed[0][0], removed[0][1]
                 state.entries = [e for e in state.entries if e[3] != key]
                 state.count -= 1
-                amount = removed[0][1]
-                if amount in state.amounts:
-                    index = len(state.amounts) - 1 - state.amounts[::-1].index(amount)
-                    del state.amounts[index]
+                state.amounts.discard(amount)
+                state.hours.discard(hour_of(time))
+                if (population := self.population.get(currency)) is not None:
+                    population.discard(amount, hour_of(time))
             if state.counterparties.get(target, (0, None))[1] == key:
                 del state.counterparties[target]
         incoming = self.targets.get(target)
         if incoming is not None:
-            incoming.entries = [e for e in incoming.entries if e[2] != key]
+            kept = [e for e in incoming.entries if e[2] != key]
+            incoming.count -= len(incoming.entries) - len(kept)
+            incoming.entries = kept
 
     def forget(self, shards: Iterable[int]) -> None:
         """Drop the state of accounts last seen on these shards (partitions

@@ -11,12 +11,15 @@ parameters, its ``kind`` and its ``evaluate``; then its entry in
 
 from .account_list import AccountListRule
 from .amount_anomaly import AmountAnomalyRule
+from .amount_baseline import AmountBaselineRule
+from .amount_spree import AmountSpreeRule
 from .amount_threshold import AmountThresholdRule
 from .base import Context, Rule, RuleConfigError, WindowedRule
 from .card_testing import CardTestingRule
 from .currency_allow_list import CurrencyAllowListRule
 from .fan_in import FanInRule
 from .new_counterparty import NewCounterpartyRule
+from .new_receiver import NewReceiverRule
 from .registry import (
     COMMON_FIELDS,
     RULE_TYPES,
@@ -25,6 +28,7 @@ from .registry import (
     rule_type,
 )
 from .sum_in_window import SumInWindowRule
+from .unusual_hour import UnusualHourRule
 from .velocity import VelocityRule
 
 __all__ = [
@@ -32,15 +36,19 @@ __all__ = [
     "RULE_TYPES",
     "AccountListRule",
     "AmountAnomalyRule",
+    "AmountBaselineRule",
+    "AmountSpreeRule",
     "AmountThresholdRule",
     "CardTestingRule",
     "Context",
     "CurrencyAllowListRule",
     "FanInRule",
     "NewCounterpartyRule",
+    "NewReceiverRule",
     "Rule",
     "RuleConfigError",
     "SumInWindowRule",
+    "UnusualHourRule",
     "VelocityRule",
     "WindowedRule",
     "build_rule",

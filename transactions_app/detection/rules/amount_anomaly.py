@@ -31,8 +31,6 @@ class AmountAnomalyRule(Rule):
         source = context.source
         if source is None or len(source.amounts) < self.min_history:
             return None
-        if context.amount < self.factor * min(source.amounts):
-            return None  # below factor x the smallest, so below factor x median
         typical = source.typical_amount()
         if context.amount < self.factor * typical:
             return None

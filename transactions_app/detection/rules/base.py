@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from ..baselines import PopulationBaseline
 from ..state import SourceState, TargetState
 from ..types import Outcome, Reason, Transaction
 
@@ -32,9 +33,10 @@ class RuleConfigError(ValueError):
 
 @dataclass(slots=True)
 class Context:
-    """What a rule may look at: the transaction, its time and amount as
-    plain numbers, the source's and target's state before this transaction,
-    the account lists, and the current time."""
+    """What a rule may look at: the transaction, its time, amount and hour
+    of day (UTC) as plain numbers, the source's and target's state and the
+    baselines of all accounts in its currency before this transaction, the
+    account lists, and the current time."""
 
     transaction: Transaction
     time: float
@@ -43,6 +45,8 @@ class Context:
     target: TargetState | None
     lists: dict[str, frozenset[str]]
     now: datetime
+    hour: int = 0
+    population: PopulationBaseline | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,6 +123,11 @@ def require(condition: bool, message: str) -> None:
     """Raise ``RuleConfigError(message)`` unless ``condition``."""
     if not condition:
         raise RuleConfigError(message)
+
+
+def is_number(value) -> bool:
+    """Whether ``value`` is an int or a float (a bool is neither here)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def positive_window(seconds) -> None:

@@ -7,13 +7,17 @@ from dataclasses import fields
 from ..types import Outcome
 from .account_list import AccountListRule
 from .amount_anomaly import AmountAnomalyRule
+from .amount_baseline import AmountBaselineRule
+from .amount_spree import AmountSpreeRule
 from .amount_threshold import AmountThresholdRule
 from .base import Rule, RuleConfigError
 from .card_testing import CardTestingRule
 from .currency_allow_list import CurrencyAllowListRule
 from .fan_in import FanInRule
 from .new_counterparty import NewCounterpartyRule
+from .new_receiver import NewReceiverRule
 from .sum_in_window import SumInWindowRule
+from .unusual_hour import UnusualHourRule
 from .velocity import VelocityRule
 
 RULE_TYPES: dict[str, type[Rule]] = {
@@ -28,6 +32,10 @@ RULE_TYPES: dict[str, type[Rule]] = {
         AmountAnomalyRule,
         AccountListRule,
         CurrencyAllowListRule,
+        AmountBaselineRule,
+        AmountSpreeRule,
+        UnusualHourRule,
+        NewReceiverRule,
     )
 }
 COMMON_FIELDS = {"name", "version", "weight", "force", "description"}

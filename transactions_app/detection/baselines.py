@@ -1,0 +1,135 @@
+"""What is normal for an account, and for all accounts in a currency: the
+baselines that rules compare a transaction with, so thresholds follow each
+account's own scale instead of one number for everyone.
+
+Every baseline is bounded: an amount profile keeps its last ``size``
+amounts (float32), an hour profile 24 counts halved once they pass a cap
+(older habits fade), a receiver's rate one smoothed number. So an account
+costs the same memory whether it made ten payments or ten million.
+"""
+
+from array import array
+from bisect import bisect_left, insort
+
+PAYER_AMOUNTS = 48
+POPULATION_AMOUNTS = 1024
+HOUR_CAP = 2000  # counts are halved past this many, so habits can change
+DAY = 86400.0
+
+
+class AmountProfile:
+    """The last ``size`` amounts, in arrival order and sorted, for robust
+    statistics: the median, and the share of amounts below a value."""
+
+    __slots__ = ("_recent", "_sorted", "_size", "_next")
+
+    def __init__(self, size: int = PAYER_AMOUNTS) -> None:
+        self._recent = array("f")
+        self._sorted = array("f")
+        self._size = size
+        self._next = 0  # where the oldest amount sits once the ring is full
+
+    def __len__(self) -> int:
+        return len(self._sorted)
+
+    def add(self, amount: float) -> None:
+        stored = array("f", [amount])[0]  # the value as float32 keeps it
+        if len(self._recent) < self._size:
+            self._recent.append(stored)
+        else:
+            oldest = self._recent[self._next]
+            self._recent[self._next] = stored
+            self._next = (self._next + 1) % self._size
+            del self._sorted[bisect_left(self._sorted, oldest)]
+        insort(self._sorted, stored)
+
+    def discard(self, amount: float) -> None:
+        """Take one occurrence of ``amount`` back out (a redelivered
+        transaction is judged again and must count once)."""
+        stored = array("f", [amount])[0]
+        at = bisect_left(self._sorted, stored)
+        if at == len(self._sorted) or self._sorted[at] != stored:
+            return
+        del self._sorted[at]
+        ring = list(self._recent)
+        ring = ring[self._next :] + ring[: self._next]  # oldest first
+        ring.reverse()
+        ring.remove(stored)  # the newest occurrence
+        ring.reverse()
+        self._recent, self._next = array("f", ring), 0
+
+    def median(self) -> float | None:
+        values = self._sorted
+        if not values:
+            return None
+        middle = len(values) // 2
+        if len(values) % 2:
+            return float(values[middle])
+        return (values[middle - 1] + values[middle]) / 2
+
+    def share_below(self, amount: float) -> float:
+        """The share of the kept amounts strictly below ``amount`` (0 with
+        none kept): 0.97 means above 97% of them."""
+        values = self._sorted
+        return bisect_left(values, amount) / len(values) if values else 0.0
+
+    def quantile(self, share: float) -> float | None:
+        """The smallest kept amount with at least ``share`` of the amounts
+        at or below it."""
+        values = self._sorted
+        if not values:
+            return None
+        index = min(len(values), max(1, round(share * len(values)))) - 1
+        return float(values[index])
+
+
+class HourProfile:
+    """How often an account (or a population) paid at each hour of the day
+    (UTC), with older habits fading: past ``HOUR_CAP`` payments every count
+    is halved."""
+
+    __slots__ = ("_counts", "total")
+
+    def __init__(self) -> None:
+        self._counts = array("I", bytes(4 * 24))
+        self.total = 0
+
+    def add(self, hour: int) -> None:
+        self._counts[hour] += 1
+        self.total += 1
+        if self.total > HOUR_CAP:
+            for index in range(24):
+                self._counts[index] //= 2
+            self.total = sum(self._counts)
+
+    def discard(self, hour: int) -> None:
+        if self._counts[hour]:
+            self._counts[hour] -= 1
+            self.total -= 1
+
+    def share_near(self, hour: int, spread: int = 1) -> float:
+        """The share of payments within ``spread`` hours of ``hour`` (the
+        hours wrap around midnight); 0 with no payment yet."""
+        if not self.total:
+            return 0.0
+        near = sum(self._counts[(hour + d) % 24] for d in range(-spread, spread + 1))
+        return near / self.total
+
+
+class PopulationBaseline:
+    """What is normal for every account paying in one currency: the cold
+    start for accounts with too little history of their own."""
+
+    __slots__ = ("amounts", "hours")
+
+    def __init__(self) -> None:
+        self.amounts = AmountProfile(POPULATION_AMOUNTS)
+        self.hours = HourProfile()
+
+    def record(self, amount: float, hour: int) -> None:
+        self.amounts.add(amount)
+        self.hours.add(hour)
+
+    def discard(self, amount: float, hour: int) -> None:
+        self.amounts.discard(amount)
+        self.hours.discard(hour)
