@@ -2,9 +2,12 @@
 last payments), and against its currency's population for a payer too new
 to have a history."""
 
+import uuid
+
 import pytest
 
-from tests.detection.context import run, tx
+from tests.detection.context import at, run, tx
+from tests.factories import engine_transaction
 from transactions_app.detection import AmountBaselineRule, RuleConfigError
 
 RULE = AmountBaselineRule(
@@ -41,8 +44,28 @@ def test_a_payer_whose_large_payments_are_usual_is_not_flagged():
 
 
 def population(count: int) -> list:
-    """``count`` payments of 10.00 to 59.00 EUR from many payers."""
-    return [tx(f"{10 + i % 50}.00", t=i, source=f"P{i}") for i in range(count)]
+    """``count`` payments of 10.00 to 59.00 EUR from many payers, all of
+    them in the population's sample (one transaction id in four), and as
+    many that are not (a 5000.00 each, which would move the median)."""
+    sampled = [
+        engine_transaction(
+            f"{10 + i % 50}.00",
+            source=f"P{i}",
+            timestamp=at(i),
+            transaction_id=uuid.UUID(int=4 * i),
+        )
+        for i in range(count)
+    ]
+    unsampled = [
+        engine_transaction(
+            "5000.00",
+            source=f"Q{i}",
+            timestamp=at(i),
+            transaction_id=uuid.UUID(int=4 * i + 1),
+        )
+        for i in range(count)
+    ]
+    return sampled + unsampled
 
 
 def test_a_new_payer_is_compared_with_its_currency_population():

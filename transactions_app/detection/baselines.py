@@ -13,6 +13,8 @@ from bisect import bisect_left, insort
 
 PAYER_AMOUNTS = 48
 POPULATION_AMOUNTS = 1024
+POPULATION_SAMPLING = 4  # a power of two
+SAMPLING_MASK = POPULATION_SAMPLING - 1
 HOUR_CAP = 2000  # counts are halved past this many, so habits can change
 DAY = 86400.0
 
@@ -33,15 +35,20 @@ class AmountProfile:
         return len(self._sorted)
 
     def add(self, amount: float) -> None:
-        stored = array("f", [amount])[0]  # the value as float32 keeps it
-        if len(self._recent) < self._size:
-            self._recent.append(stored)
+        """Keep ``amount`` (as float32: 7 significant digits are plenty for
+        medians and shares), dropping the oldest once ``size`` are kept.
+        Inserting the unrounded value keeps the sorted copy sorted: only
+        values equal to its rounding can lie between the two."""
+        recent = self._recent
+        if len(recent) < self._size:
+            recent.append(amount)
         else:
-            oldest = self._recent[self._next]
-            self._recent[self._next] = stored
-            self._next = (self._next + 1) % self._size
+            at = self._next
+            oldest = recent[at]  # as stored, so found exactly below
+            recent[at] = amount
+            self._next = at + 1 if at + 1 < self._size else 0
             del self._sorted[bisect_left(self._sorted, oldest)]
-        insort(self._sorted, stored)
+        insort(self._sorted, amount)
 
     def discard(self, amount: float) -> None:
         """Take one occurrence of ``amount`` back out (a redelivered
@@ -118,7 +125,9 @@ class HourProfile:
 
 class PopulationBaseline:
     """What is normal for every account paying in one currency: the cold
-    start for accounts with too little history of their own."""
+    start for accounts with too little history of their own. It samples
+    one transaction in ``POPULATION_SAMPLING`` by transaction id (the same
+    ones whatever the order or a redelivery, and cheap on the hot path)."""
 
     __slots__ = ("amounts", "hours")
 
@@ -126,10 +135,12 @@ class PopulationBaseline:
         self.amounts = AmountProfile(POPULATION_AMOUNTS)
         self.hours = HourProfile()
 
-    def record(self, amount: float, hour: int) -> None:
-        self.amounts.add(amount)
-        self.hours.add(hour)
+    def record(self, amount: float, hour: int, key: int) -> None:
+        if not key & SAMPLING_MASK:
+            self.amounts.add(amount)
+            self.hours.add(hour)
 
-    def discard(self, amount: float, hour: int) -> None:
-        self.amounts.discard(amount)
-        self.hours.discard(hour)
+    def discard(self, amount: float, hour: int, key: int) -> None:
+        if not key & SAMPLING_MASK:
+            self.amounts.discard(amount)
+            self.hours.discard(hour)

@@ -180,7 +180,7 @@ class WindowState:
         first_payment = target not in state.counterparties
         entries = state.entries
         insert_in_time_order(entries, (time, amount, target, key))
-        hour = hour_of(time)
+        hour = int(time // 3600) % 24  # hour_of, inline on the hot path
         state.amounts.add(amount)
         state.hours.add(hour)
         self._remember_counterparty(state, target, time, key)
@@ -205,7 +205,7 @@ class WindowState:
             population = self.population.get(currency)
             if population is None:
                 population = self.population[currency] = PopulationBaseline()
-            population.record(amount, hour)
+            population.record(amount, hour, key)
         if time > self.watermark:
             self.watermark = time
         self._records_since_sweep += 1
@@ -227,7 +227,7 @@ class WindowState:
                 state.amounts.discard(amount)
                 state.hours.discard(hour_of(time))
                 if (population := self.population.get(currency)) is not None:
-                    population.discard(amount, hour_of(time))
+                    population.discard(amount, hour_of(time), key)
             if state.counterparties.get(target, (0, None))[1] == key:
                 del state.counterparties[target]
         incoming = self.targets.get(target)

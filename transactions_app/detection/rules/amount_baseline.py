@@ -7,8 +7,8 @@ from ..baselines import AmountProfile
 from ..types import Reason
 from .base import Context, Rule, is_number, money, positive_count, require
 
-# How many payments the population of a currency needs before it serves as
-# the baseline of payers without history of their own.
+# How many sampled payments the population of a currency needs before it
+# serves as the baseline of payers without history of their own.
 POPULATION_MIN_HISTORY = 200
 
 

@@ -43,10 +43,13 @@ class AmountSpreeRule(WindowedRule):
         recent = self._recent(source, context)
         if len(recent) + 1 < self.min_count:
             return None
-        count = 1 + sum(
-            unusual_amount(amounts, e[1], self.factor, self.above_share) is not None
-            for e in recent
+        # The same test as unusual_amount, against the median found above.
+        floor, share, below = (
+            self.factor * typical,
+            self.above_share,
+            amounts.share_below,
         )
+        count = 1 + sum(1 for e in recent if e[1] >= floor and below(e[1]) >= share)
         if count < self.min_count:
             return None
         return self._reason(
