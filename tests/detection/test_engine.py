@@ -7,10 +7,14 @@ from tests.detection.context import engine, tx
 from tests.factories import NOW
 from transactions_app.detection import (
     AccountListRule,
+    AmountSpreeRule,
     AmountThresholdRule,
+    FanInRule,
     Outcome,
     OutcomeBands,
+    StateLimits,
     VelocityRule,
+    WindowState,
     default_engine,
 )
 
@@ -125,3 +129,17 @@ def test_forgetting_a_shard_drops_its_accounts():
     detector.forget([0])
     assert detector.state.source("A") is None
     assert detector.state.source("B") is not None
+
+
+def test_each_side_keeps_only_what_its_rules_look_at():
+    """A day-long window over payers does not make every shop keep a day of
+    its customers: target entries follow the rules over targets only."""
+    spree = AmountSpreeRule(name="s", min_count=2, window_seconds=86400, weight=1)
+    fan_in = FanInRule(name="f", min_sources=3, window_seconds=1800, weight=1)
+    limits = engine(spree, fan_in).state.limits
+    assert (limits.retention, limits.target_retention) == (86400, 3600)
+    shop = WindowState(StateLimits(retention=86400, target_retention=60))
+    for i in range(100):
+        shop.record(source=f"S{i}", target="SHOP", time=i * 10.0, amount=5.0, key=i)
+    assert len(shop.target("SHOP").entries) <= (60 + 300) / 10 + 1
+    assert len(shop.source("S0").entries) == 1

@@ -91,7 +91,11 @@ def test_memory_stays_flat_over_a_long_stream():
     """A million events over ten thousand accounts, far longer than the
     retention: entries per account stay within the window."""
     limits = StateLimits(
-        retention=60.0, lateness=0.0, idle_ttl=600.0, max_accounts=100_000
+        retention=60.0,
+        target_retention=60.0,
+        lateness=0.0,
+        idle_ttl=600.0,
+        max_accounts=100_000,
     )
     state = WindowState(limits)
     for i in range(200_000):

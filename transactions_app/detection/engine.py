@@ -2,7 +2,7 @@
 scores, maps the total to an outcome, then records the transaction."""
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -43,6 +43,7 @@ class RuleSet:
     lists: dict[str, frozenset[str]] = field(default_factory=dict)
     versions: dict[str, int] = field(init=False, compare=False)
     longest_window: float = field(init=False, compare=False)
+    longest_target_window: float = field(init=False, compare=False)
     nothing_fired: Verdict = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -51,6 +52,8 @@ class RuleSet:
         object.__setattr__(self, "versions", versions)
         longest = max((rule.window for rule in self.rules), default=0.0)
         object.__setattr__(self, "longest_window", longest)
+        target = max((rule.target_window for rule in self.rules), default=0.0)
+        object.__setattr__(self, "longest_target_window", target)
         # The verdict when no rule fires, shared: verdicts are immutable.
         legit = Verdict(self.bands.outcome_for(0), 0, (), versions)
         object.__setattr__(self, "nothing_fired", legit)
@@ -82,12 +85,13 @@ class Engine:
         windowed state is kept."""
         self.ruleset = ruleset
         limits = self.state.limits
-        if ruleset.longest_window > limits.retention:
-            self.state.limits = StateLimits(
-                retention=ruleset.longest_window,
-                lateness=limits.lateness,
-                idle_ttl=max(limits.idle_ttl, ruleset.longest_window),
-                max_accounts=limits.max_accounts,
+        source, target = ruleset.longest_window, ruleset.longest_target_window
+        if source > limits.retention or target > limits.target_retention:
+            self.state.limits = replace(
+                limits,
+                retention=max(limits.retention, source),
+                target_retention=max(limits.target_retention, target),
+                idle_ttl=max(limits.idle_ttl, source, target),
             )
 
     def classify(

@@ -126,9 +126,12 @@ class TargetState:
 class StateLimits:
     """How much the state keeps.
 
-    ``retention``: seconds of entries kept behind an account's newest event
-    (at least the longest rule window). ``lateness``: how far behind an
-    account's newest event a late event may be and still be counted.
+    ``retention``: seconds of entries kept behind a source account's newest
+    event (at least the longest rule window over sources);
+    ``target_retention`` the same for target accounts (a shop paid
+    thousands of times a day keeps only what its rules look at).
+    ``lateness``: how far behind an account's newest event a late event may
+    be and still be counted.
     ``idle_ttl``: seconds of event time after which an idle account's state
     is dropped. ``max_accounts``: most source (and, separately, target)
     accounts kept.
@@ -136,6 +139,7 @@ class StateLimits:
 
     retention: float = 3600.0
     lateness: float = 300.0
+    target_retention: float = 3600.0
     idle_ttl: float = 30 * 86400.0
     max_accounts: int = 2_000_000
 
@@ -175,7 +179,8 @@ class WindowState:
         are appended when in order (the common case) and trimmed only when
         the oldest one has left the retention.
         """
-        keep = self.limits.retention + self.limits.lateness
+        limits = self.limits
+        keep = limits.retention + limits.lateness
         state = self._touch(self.sources, source, SourceState, shard)
         first_payment = target not in state.counterparties
         entries = state.entries
@@ -188,7 +193,7 @@ class WindowState:
         if time > state.last_seen:
             state.last_seen = time
         if entries[0][0] <= state.last_seen - keep:
-            self._trim(entries, state.last_seen)
+            self._trim(entries, state.last_seen - keep)
 
         incoming = self._touch(self.targets, target, TargetState, shard)
         entries = incoming.entries
@@ -198,8 +203,9 @@ class WindowState:
             incoming.first_seen = time
         if time > incoming.last_seen:
             incoming.last_seen = time
+        keep = limits.target_retention + limits.lateness
         if entries[0][0] <= incoming.last_seen - keep:
-            self._trim(entries, incoming.last_seen)
+            self._trim(entries, incoming.last_seen - keep)
 
         if currency is not None:
             population = self.population.get(currency)
@@ -269,9 +275,9 @@ class WindowState:
         table[account] = state
         return state
 
-    def _trim(self, entries: list, newest: float) -> None:
-        limits = self.limits
-        horizon = newest - limits.retention - limits.lateness
+    @staticmethod
+    def _trim(entries: list, horizon: float) -> None:
+        """Drop the entries at or before ``horizon``."""
         if entries and entries[0][0] <= horizon:
             del entries[: bisect_right(entries, horizon, key=_TIME)]
 

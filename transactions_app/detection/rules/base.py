@@ -75,7 +75,13 @@ class Rule:
 
     @property
     def window(self) -> float:
-        """The longest window this rule looks back over, in seconds."""
+        """The longest window this rule looks back over a source account's
+        transactions, in seconds (how long the state keeps them)."""
+        return 0.0
+
+    @property
+    def target_window(self) -> float:
+        """The same over a target account's payments received."""
         return 0.0
 
     def evaluate(self, context: Context) -> Reason | None:

@@ -25,6 +25,14 @@ class FanInRule(WindowedRule):
         positive_count(self.min_sources, "min_sources")
         require(self.min_sources >= 2, "min_sources must be at least 2")
 
+    @property
+    def window(self) -> float:
+        return 0.0  # it looks at the target's payments, not the source's
+
+    @property
+    def target_window(self) -> float:
+        return float(self.window_seconds)
+
     def evaluate(self, context: Context) -> Reason | None:
         if context.target is None:
             return None
