@@ -1,6 +1,6 @@
 """Migration 0015: an installation made with the earlier default rules gets
-the rules relative to each payer's history, and the two fixed-amount rules
-are switched off only where nobody changed them."""
+the rules relative to each payer's history; the two fixed-amount rules are
+switched off, and fan-in revised, only where nobody changed them."""
 
 import pytest
 
@@ -35,11 +35,16 @@ def live_versions(apps) -> dict:
 
 
 def test_untouched_defaults_are_switched_off_and_edited_ones_kept(old_apps):
-    versions = old_apps.get_model("transactions_app", "RuleVersion").objects
-    versions.filter(rule__name__in=["amount_baseline", "amount_spree"]).delete()
     old_apps.get_model("transactions_app", "Rule").objects.filter(
-        name__in=["amount_baseline", "amount_spree"]
+        name__in=["amount_baseline", "amount_spree", "fan_in"]
     ).delete()
+    old_rule(
+        old_apps,
+        "fan_in",
+        "fan_in",
+        {"min_sources": 6, "window_seconds": 1800, "new_senders_only": True},
+        weight=60,
+    )
     old_rule(
         old_apps, "amount_anomaly", "amount_anomaly", {"factor": 8, "min_history": 5}
     )
@@ -49,8 +54,17 @@ def test_untouched_defaults_are_switched_off_and_edited_ones_kept(old_apps):
         "new_counterparty",
         {"min_amount": "2000", "min_history": 3},  # edited by its users
     )
-    live = live_versions(migrate(AFTER))
+    apps = migrate(AFTER)
+    live = live_versions(apps)
     assert live["amount_anomaly"] == (2, False)
+    assert live["fan_in"] == (2, True)
+    fan_in = apps.get_model("transactions_app", "RuleVersion").objects.get(
+        rule__name="fan_in", status="live"
+    )
+    assert (fan_in.params["established_after_seconds"], fan_in.weight) == (
+        7 * 86400,
+        60,
+    )
     assert live["new_counterparty"] == (1, True)
     assert live["amount_baseline"] == (1, True)
     assert live["amount_spree"] == (1, True)

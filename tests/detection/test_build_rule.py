@@ -57,6 +57,8 @@ def test_every_rule_type_lists_its_parameters():
         "min_sources",
         "window_seconds",
         "new_senders_only",
+        "established_after_seconds",
+        "jump_factor",
     ]
     assert set(RULE_TYPES) == {
         "amount_threshold",

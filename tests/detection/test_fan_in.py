@@ -54,3 +54,48 @@ def test_new_senders_only_fires_on_first_time_payers():
     first_timers = [tx(t=i, source=f"N{i}", target="MULE") for i in range(2)]
     reason = run(NEW_ONLY, first_timers, tx(t=5, source="N9", target="MULE"))
     assert reason.observed == "3 distinct new sources"
+
+
+RELATIVE = FanInRule(
+    name="fan_in",
+    min_sources=3,
+    window_seconds=3600,
+    weight=60,
+    new_senders_only=True,
+    established_after_seconds=86400,
+    jump_factor=3,
+)
+DAY = 86400
+
+
+def shop_customers(days: int, per_hour: int) -> list:
+    """A shop paid by ``per_hour`` new customers an hour for ``days``."""
+    return [
+        tx(t=-days * DAY + h * 3600 + i, source=f"C{h}-{i}", target="SHOP")
+        for h in range(days * 24)
+        for i in range(per_hour)
+    ]
+
+
+def test_an_established_shop_paid_by_its_usual_new_customers_is_not_a_mule():
+    history = shop_customers(days=3, per_hour=4)
+    usual_hour = [tx(t=3000 + i, source=f"N{i}", target="SHOP") for i in range(3)]
+    assert (
+        run(RELATIVE, history + usual_hour, tx(t=3500, source="N9", target="SHOP"))
+        is None
+    )
+
+
+def test_an_established_receiver_whose_payers_jump_is_flagged_and_says_so():
+    history = shop_customers(days=3, per_hour=1)
+    rush = [tx(t=3000 + i, source=f"N{i}", target="SHOP") for i in range(3)]
+    reason = run(RELATIVE, history + rush, tx(t=3500, source="N9", target="SHOP"))
+    assert reason.observed.startswith("4 distinct new sources, 4 payments against")
+    assert "usual 1.0 in a window this long" in reason.observed
+    assert reason.threshold == ">= 3 and >= 3x its usual payments"
+
+
+def test_a_receiver_newer_than_the_establishment_age_fires_on_its_count():
+    young = [tx(t=i, source=f"N{i}", target="MULE") for i in range(2)]
+    reason = run(RELATIVE, young, tx(t=5, source="N9", target="MULE"))
+    assert reason.observed == "3 distinct new sources"

@@ -1,26 +1,35 @@
 """The default rules measured on traffic we did not write: the rules that
-follow each payer's own history go live, and the two whose fixed amounts
+follow each payer's own history go live; the two whose fixed amounts
 flagged thousands of honest card payments (``amount_anomaly``,
-``new_counterparty``) are switched off where they are still the default
-first version nobody changed. A rule someone edited is left as it is."""
+``new_counterparty``) are switched off, and ``fan_in`` learns to tell an
+established shop from a mule, where each is still the default first
+version nobody changed. A rule someone edited is left as it is."""
 
 from django.db import migrations
 from django.utils import timezone
 
-from transactions_app.rules.defaults import install_default_rules
+from transactions_app.rules.defaults import DEFAULT_RULES, install_default_rules
 
-RETIRED_DEFAULTS = {
+# The first default version of each revised rule, as migration 0003 of an
+# earlier release installed it: (params, weight).
+EARLIER_DEFAULTS = {
     "amount_anomaly": ({"factor": 8, "min_history": 5}, 50),
     "new_counterparty": ({"min_amount": "500", "min_history": 3}, 50),
+    "fan_in": (
+        {"min_sources": 6, "window_seconds": 1800, "new_senders_only": True},
+        60,
+    ),
 }
-NOTE = "Off by default: replaced by rules relative to each payer's history"
+SWITCHED_OFF = "Off by default: replaced by rules relative to each payer's history"
+REVISED = "Default revised: an established receiver is judged against its own rate"
 
 
 def revise_default_rules(apps, schema_editor):
     Rule = apps.get_model("transactions_app", "Rule")
     RuleVersion = apps.get_model("transactions_app", "RuleVersion")
     install_default_rules(Rule, RuleVersion)
-    for name, (params, weight) in RETIRED_DEFAULTS.items():
+    current = {row[0]: row for row in DEFAULT_RULES}
+    for name, (params, weight) in EARLIER_DEFAULTS.items():
         live = RuleVersion.objects.filter(rule__name=name, status="live").first()
         untouched = (
             live is not None
@@ -29,24 +38,35 @@ def revise_default_rules(apps, schema_editor):
             and live.weight == weight
             and live.enabled
         )
-        if untouched:
-            _switch_off(RuleVersion, live)
+        if not untouched:
+            continue
+        if name in current:
+            _, _, new_weight, _, new_params, description = current[name]
+            fields = dict(params=new_params, weight=new_weight, enabled=True)
+            _replace(RuleVersion, live, note=REVISED, description=description, **fields)
+        else:
+            _replace(RuleVersion, live, note=SWITCHED_OFF, enabled=False)
 
 
-def _switch_off(RuleVersion, live) -> None:
+def _replace(RuleVersion, live, *, note: str, **fields) -> None:
+    """Put a new version of ``live``'s rule in force, with ``fields``
+    changed, the old one retired."""
     live.status = "retired"
     live.save(update_fields=["status", "updated_at"])
-    RuleVersion.objects.create(
-        rule=live.rule,
-        number=live.number + 1,
+    values = dict(
         params=live.params,
         weight=live.weight,
         force=live.force,
-        enabled=False,
+        enabled=live.enabled,
         description=live.description,
+    )
+    RuleVersion.objects.create(
+        rule=live.rule,
+        number=live.number + 1,
         status="live",
-        note=NOTE,
+        note=note,
         decided_at=timezone.now(),
+        **(values | fields),
     )
 
 

@@ -57,9 +57,17 @@ DEFAULT_RULES = [
         "fan_in",
         60,
         "",
-        {"min_sources": 6, "window_seconds": 1800, "new_senders_only": True},
+        {
+            "min_sources": 6,
+            "window_seconds": 1800,
+            "new_senders_only": True,
+            "established_after_seconds": 7 * 86400,
+            "jump_factor": 3,
+        },
         "A target paid within half an hour by six or more distinct sources "
-        "paying it for the first time.",
+        "paying it for the first time; for a receiver known for a week or "
+        "more, only when that is also three times its usual number of "
+        "payments in half an hour.",
     ),
     (
         "amount_baseline",

@@ -3,7 +3,14 @@
 from dataclasses import dataclass
 
 from ..types import Reason
-from .base import Context, WindowedRule, positive_count, require
+from .base import (
+    Context,
+    WindowedRule,
+    is_number,
+    positive_count,
+    positive_window,
+    require,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -12,18 +19,30 @@ class FanInRule(WindowedRule):
     sources within ``window_seconds``: the money-mule pattern. With
     ``new_senders_only`` only sources paying the target for the first time
     count, so a popular shop paid by its regulars does not look like a
-    mule."""
+    mule. With ``established_after_seconds``, a target first seen at least
+    that long ago is an established receiver, and fires only when its
+    payments in the window are also at least ``jump_factor`` times its own
+    usual number for a window that long (a shop paid by its usual stream of
+    new customers is not a mule; a shop account suddenly used as one is)."""
 
     kind = "fan_in"
 
     min_sources: int
     window_seconds: float
     new_senders_only: bool = False
+    established_after_seconds: float | None = None
+    jump_factor: float = 3.0
 
     def __post_init__(self) -> None:
         WindowedRule.__post_init__(self)
         positive_count(self.min_sources, "min_sources")
         require(self.min_sources >= 2, "min_sources must be at least 2")
+        if self.established_after_seconds is not None:
+            positive_window(self.established_after_seconds)
+        require(
+            is_number(self.jump_factor) and self.jump_factor >= 1,
+            "jump_factor must be a number of at least 1",
+        )
 
     @property
     def window(self) -> float:
@@ -48,8 +67,26 @@ class FanInRule(WindowedRule):
         if len(senders) < self.min_sources:
             return None
         which = "new " if self.new_senders_only else ""
-        return self._reason(
-            f"{len(senders)} distinct {which}sources",
-            f">= {self.min_sources}",
-            self.window_seconds,
-        )
+        observed = f"{len(senders)} distinct {which}sources"
+        threshold = f">= {self.min_sources}"
+        if self._established(context.target, context.time):
+            usual = self._usual_payments(context.target, context.time, len(recent))
+            if len(recent) + 1 < self.jump_factor * usual:
+                return None
+            observed += (
+                f", {len(recent) + 1} payments against this established "
+                f"receiver's usual {usual:.1f} in a window this long"
+            )
+            threshold += f" and >= {self.jump_factor}x its usual payments"
+        return self._reason(observed, threshold, self.window_seconds)
+
+    def _established(self, target, time: float) -> bool:
+        after = self.established_after_seconds
+        return after is not None and target.first_seen <= time - after
+
+    def _usual_payments(self, target, time: float, in_window: int) -> float:
+        """Payments the target received per ``window_seconds`` before this
+        window, over the time it has been known."""
+        known_for = max(time - self.window_seconds - target.first_seen, 1.0)
+        before = max(target.count - in_window, 0)
+        return before * self.window_seconds / known_for
