@@ -99,3 +99,10 @@ def test_a_receiver_newer_than_the_establishment_age_fires_on_its_count():
     young = [tx(t=i, source=f"N{i}", target="MULE") for i in range(2)]
     reason = run(RELATIVE, young, tx(t=5, source="N9", target="MULE"))
     assert reason.observed == "3 distinct new sources"
+
+
+def test_a_known_merchant_is_never_taken_for_a_mule():
+    senders = [tx(t=i, source=f"S{i}", target="SHOP") for i in range(3)]
+    current = tx(t=10, source="S9", target="SHOP")
+    assert run(RULE, senders, current, lists={"merchant": frozenset({"SHOP"})}) is None
+    assert run(RULE, senders, current) is not None

@@ -47,3 +47,10 @@ def test_with_an_amount_factor_small_first_payments_pass():
 def test_configurations_that_cannot_work_are_refused(params, message):
     with pytest.raises(RuleConfigError, match=message):
         NewReceiverRule(name="n", weight=1, **params)
+
+
+def test_a_known_merchant_is_never_a_new_receiver():
+    merchants = {"merchant": frozenset({"SHOP"})}
+    current = tx("50.00", t=100, target="SHOP")
+    assert run(RULE, [], current, lists=merchants) is None
+    assert run(RULE, [], current, lists={"watch": frozenset({"SHOP"})}) is not None

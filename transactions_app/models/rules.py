@@ -78,11 +78,14 @@ class RuleVersion(models.Model):
 
 
 class AccountListEntry(models.Model):
-    """An account on a list that rules consult (``block``, ``watch``)."""
+    """An account on a list that rules consult (``block``, ``watch``, and
+    ``merchant``: receivers known to be shops or otherwise trusted, never
+    taken for a new receiver or a mule)."""
 
     class ListName(models.TextChoices):
         BLOCK = "block", "Block list"
         WATCH = "watch", "Watch list"
+        MERCHANT = "merchant", "Known merchants"
 
     list_name = models.CharField("list", max_length=16, choices=ListName.choices)
     account = models.CharField(

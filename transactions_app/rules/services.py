@@ -5,7 +5,7 @@ from django.db import transaction as db_transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ..detection import RuleConfigError, build_rule
+from ..detection import ACCOUNT_PATTERN, RuleConfigError, build_rule
 from ..models import AccountListEntry, Backtest, Rule, RuleVersion
 from .tasks import run_backtest
 
@@ -136,6 +136,44 @@ def account_list_add(*, list_name: str, account: str, added_by, note: str = ""):
         defaults={"added_by": added_by, "note": note},
     )
     return entry
+
+
+class AccountImportRefused(ValueError):
+    """A file of accounts that cannot be imported; the text names the line.
+    Nothing of it was imported."""
+
+
+@db_transaction.atomic
+def account_list_import(*, list_name: str, rows, added_by=None) -> tuple[int, int]:
+    """Put every ``(line, account, note)`` of ``rows`` on ``list_name`` in
+    one transaction: all or, at the first account id that could never
+    match a transaction, none (``AccountImportRefused``). Accounts already
+    on the list are kept as they are. Returns (added, already there)."""
+    if list_name not in AccountListEntry.ListName.values:
+        raise AccountImportRefused(
+            f"unknown list {list_name!r}; known: "
+            + ", ".join(AccountListEntry.ListName.values)
+        )
+    entries = {}
+    for line, account, note in rows:
+        if not ACCOUNT_PATTERN.fullmatch(account):
+            raise AccountImportRefused(
+                f"line {line}: {account[:80]!r} is not an account id (1-64 "
+                "letters, digits, '_', '.', ':' or '-', starting with a letter "
+                "or digit)"
+            )
+        entries.setdefault(account, note[:200])
+    present = set(
+        AccountListEntry.objects.filter(
+            list_name=list_name, account__in=list(entries)
+        ).values_list("account", flat=True)
+    )
+    AccountListEntry.objects.bulk_create(
+        AccountListEntry(list_name=list_name, account=a, note=n, added_by=added_by)
+        for a, n in entries.items()
+        if a not in present
+    )
+    return len(entries) - len(present), len(present)
 
 
 def account_list_remove(*, list_name: str, account: str) -> bool:

@@ -25,6 +25,16 @@ from ..types import Outcome, Reason, Transaction
 
 # The longest window a rule may look back over.
 MAX_WINDOW_SECONDS = 31 * 86400
+# The account list of receivers known to be merchants or otherwise trusted
+# (admin → Account lists, or ``manage.py importaccounts``): the rules for
+# newly active receivers and mules leave them alone.
+KNOWN_MERCHANTS = "merchant"
+
+
+def known_merchant(context: "Context") -> bool:
+    """Whether the transaction's receiver is on the merchant list."""
+    merchants = context.lists.get(KNOWN_MERCHANTS)
+    return merchants is not None and context.transaction.target in merchants
 
 
 class RuleConfigError(ValueError):

@@ -7,6 +7,7 @@ from .base import (
     Context,
     WindowedRule,
     is_number,
+    known_merchant,
     positive_count,
     positive_window,
     require,
@@ -23,7 +24,8 @@ class FanInRule(WindowedRule):
     that long ago is an established receiver, and fires only when its
     payments in the window are also at least ``jump_factor`` times its own
     usual number for a window that long (a shop paid by its usual stream of
-    new customers is not a mule; a shop account suddenly used as one is)."""
+    new customers is not a mule; a shop account suddenly used as one is).
+    A receiver on the merchant list is never taken for a mule."""
 
     kind = "fan_in"
 
@@ -53,7 +55,7 @@ class FanInRule(WindowedRule):
         return float(self.window_seconds)
 
     def evaluate(self, context: Context) -> Reason | None:
-        if context.target is None:
+        if context.target is None or known_merchant(context):
             return None
         recent = self._recent(context.target, context)
         if len(recent) + 1 < self.min_sources:

@@ -4,7 +4,7 @@ newly active account, as a mule is, rather than an established shop."""
 from dataclasses import dataclass
 
 from ..types import Reason
-from .base import Context, Rule, is_number, require
+from .base import Context, Rule, is_number, known_merchant, require
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -13,7 +13,8 @@ class NewReceiverRule(Rule):
     ``max_payments`` payments before, from anyone, as far as the detector
     remembers (a receiver idle past the state's time-to-live is new again).
     ``min_amount_factor`` above 0 also asks the amount to be at least that
-    many times the payer's median, so small first purchases pass."""
+    many times the payer's median, so small first purchases pass. A
+    receiver on the merchant list is never new."""
 
     kind = "new_receiver"
 
@@ -36,6 +37,8 @@ class NewReceiverRule(Rule):
     def evaluate(self, context: Context) -> Reason | None:
         tx, source, target = context.transaction, context.source, context.target
         if source is not None and tx.target in source.counterparties:
+            return None
+        if known_merchant(context):
             return None
         received = target.count if target is not None else 0
         if received > self.max_payments:
