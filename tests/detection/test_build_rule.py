@@ -74,4 +74,5 @@ def test_every_rule_type_lists_its_parameters():
         "amount_spree",
         "unusual_hour",
         "new_receiver",
+        "velocity_baseline",
     }

@@ -61,7 +61,8 @@ class SourceState:
     amounts, ``hours`` the hours of day it pays at; ``counterparties`` maps
     each target paid to the last time it was paid and the key of the
     transaction that first paid it; ``count`` is every transaction seen from
-    this account while its state lived.
+    this account while its state lived, ``first_seen`` the event time of the
+    first of them (together, its usual rate).
     """
 
     __slots__ = (
@@ -70,6 +71,7 @@ class SourceState:
         "hours",
         "counterparties",
         "count",
+        "first_seen",
         "last_seen",
         "shard",
     )
@@ -80,6 +82,7 @@ class SourceState:
         self.hours = HourProfile()
         self.counterparties: dict[str, tuple[float, int]] = {}
         self.count = 0
+        self.first_seen = float("inf")
         self.last_seen = float("-inf")
         self.shard = shard
 
@@ -190,6 +193,8 @@ class WindowState:
         state.hours.add(hour)
         self._remember_counterparty(state, target, time, key)
         state.count += 1
+        if time < state.first_seen:
+            state.first_seen = time
         if time > state.last_seen:
             state.last_seen = time
         if entries[0][0] <= state.last_seen - keep:

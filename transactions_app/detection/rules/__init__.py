@@ -30,6 +30,7 @@ from .registry import (
 from .sum_in_window import SumInWindowRule
 from .unusual_hour import UnusualHourRule
 from .velocity import VelocityRule
+from .velocity_baseline import VelocityBaselineRule
 
 __all__ = [
     "COMMON_FIELDS",
@@ -49,6 +50,7 @@ __all__ = [
     "RuleConfigError",
     "SumInWindowRule",
     "UnusualHourRule",
+    "VelocityBaselineRule",
     "VelocityRule",
     "WindowedRule",
     "build_rule",

@@ -19,6 +19,7 @@ from .new_receiver import NewReceiverRule
 from .sum_in_window import SumInWindowRule
 from .unusual_hour import UnusualHourRule
 from .velocity import VelocityRule
+from .velocity_baseline import VelocityBaselineRule
 
 RULE_TYPES: dict[str, type[Rule]] = {
     rule_type.kind: rule_type
@@ -36,6 +37,7 @@ RULE_TYPES: dict[str, type[Rule]] = {
         AmountSpreeRule,
         UnusualHourRule,
         NewReceiverRule,
+        VelocityBaselineRule,
     )
 }
 COMMON_FIELDS = {"name", "version", "weight", "force", "description"}
