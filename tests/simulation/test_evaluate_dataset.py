@@ -58,12 +58,14 @@ def test_a_labelled_file_is_measured_beside_the_tutorial_rule(tmp_path, capsys):
         (message(303, "card-5", -5), 1, "c-c"),  # invalid: a dead letter
     ]
     dataset, labels = write_dataset(tmp_path, legit + fraud)
+    plot = tmp_path / "quality.png"
     call_command(
         "evaluate",
         dataset=dataset,
         labels=labels,
         drop_field=["merchant_category"],
         shift_to_now=True,
+        plot=plot,
     )
     out = capsys.readouterr().out
     assert "| | rules in force | tutorial rule |" in out
@@ -75,6 +77,8 @@ def test_a_labelled_file_is_measured_beside_the_tutorial_rule(tmp_path, capsys):
     assert "| fraud | 1 | 0 | 2 | 1 |" in tutorial
     assert "| legit | 200 | 0 | 0 | 0 |" in tutorial
     assert "204 messages" in out and "event times shifted by" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plot.stat().st_size > 20_000  # two panels drawn, not an empty canvas
 
 
 def test_messages_without_labels_are_an_error(tmp_path):
@@ -86,6 +90,8 @@ def test_messages_without_labels_are_an_error(tmp_path):
         call_command("evaluate", dataset=dataset, labels=labels)
 
 
-def test_a_dataset_needs_its_labels():
+def test_a_dataset_needs_its_labels_and_a_plot_its_dataset():
     with pytest.raises(CommandError, match="--dataset and --labels go together"):
         call_command("evaluate", dataset="somewhere.jsonl")
+    with pytest.raises(CommandError, match="--plot goes with --dataset"):
+        call_command("evaluate", plot="quality.png")

@@ -11,6 +11,7 @@ from transactions_app.simulation.evaluation import (
     average_precision,
     dataset_report,
     evaluate,
+    precision_recall_curve,
     side_by_side,
 )
 
@@ -52,6 +53,12 @@ def test_metrics_follow_their_definitions():
 )
 def test_average_precision_is_the_step_area_over_distinct_scores(scored, expected):
     assert average_precision(scored) == pytest.approx(expected)
+
+
+def test_the_curve_has_a_point_per_distinct_score_highest_first():
+    curve = precision_recall_curve([(3, True), (1, True), (3, False), (0, False)])
+    assert curve == [(3, 0.5, 0.5), (1, 1.0, 2 / 3), (0, 1.0, 0.5)]
+    assert precision_recall_curve([(1, False)]) == []
 
 
 def test_dataset_figures_count_cases_dead_letters_and_false_positive_rules():

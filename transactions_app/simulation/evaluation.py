@@ -151,6 +151,7 @@ class DatasetReport:
     confusion: Counter = field(default_factory=Counter)
     false_positive_rules: Counter = field(default_factory=Counter)
     average_precision: float = 0.0
+    scored: list = field(default_factory=list, repr=False)  # (score, is_fraud)
 
     @property
     def precision(self) -> float:
@@ -207,25 +208,37 @@ def dataset_report(title: str, judged: Iterable[Judged]) -> DatasetReport:
                 report.legit_flagged += 1
                 report.false_positive_rules.update(item.rules)
     report.average_precision = average_precision(scored)
+    report.scored = scored
     return report
+
+
+def precision_recall_curve(scored: list[tuple[float, bool]]) -> list[tuple]:
+    """``(threshold, recall, precision)`` for each distinct score, highest
+    first: flagging everything scored at or above the threshold.
+    Transactions with equal scores are taken together, as a threshold
+    cannot part them. Empty without fraud."""
+    positives = sum(is_fraud for _, is_fraud in scored)
+    if not positives:
+        return []
+    by_score: dict[float, list[int]] = defaultdict(lambda: [0, 0])
+    for score, is_fraud in scored:
+        by_score[score][0 if is_fraud else 1] += 1
+    points, true, false = [], 0, 0
+    for score in sorted(by_score, reverse=True):
+        fraud, legit = by_score[score]
+        true, false = true + fraud, false + legit
+        points.append((score, true / positives, true / (true + false)))
+    return points
 
 
 def average_precision(scored: list[tuple[float, bool]]) -> float:
     """The area under the precision-recall curve of ranking by score, as a
-    step function over the distinct scores (transactions with equal scores
-    are taken together, as a threshold cannot part them): the sum over
-    thresholds of the recall gained times the precision there."""
-    positives = sum(is_fraud for _, is_fraud in scored)
-    if not positives:
-        return 0.0
-    by_score: dict[float, list[int]] = defaultdict(lambda: [0, 0])
-    for score, is_fraud in scored:
-        by_score[score][0 if is_fraud else 1] += 1
-    area = true = false = 0
-    for score in sorted(by_score, reverse=True):
-        fraud, legit = by_score[score]
-        true, false = true + fraud, false + legit
-        area += (fraud / positives) * (true / (true + false))
+    step function over the distinct scores: the sum over thresholds of the
+    recall gained times the precision there."""
+    area, last_recall = 0.0, 0.0
+    for _score, recall, precision in precision_recall_curve(scored):
+        area += (recall - last_recall) * precision
+        last_recall = recall
     return area
 
 

@@ -101,6 +101,14 @@ class Command(BaseCommand):
             "(repeatable), to measure without an optional field.",
         )
         parser.add_argument(
+            "--plot",
+            type=Path,
+            metavar="FILE.png",
+            help="With --dataset: draw the precision-recall curves and the "
+            "score distributions of fraud and legit into this PNG (needs "
+            "matplotlib).",
+        )
+        parser.add_argument(
             "--shift-to-now",
             action="store_true",
             help="With --dataset: move every event time by one offset so the "
@@ -110,6 +118,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if (options["dataset"] is None) != (options["labels"] is None):
             raise CommandError("--dataset and --labels go together")
+        if options["plot"] is not None and options["dataset"] is None:
+            raise CommandError("--plot goes with --dataset")
         with kafka_failures_end_the_command():
             verify_configured_connection()
             try:
@@ -143,7 +153,9 @@ class Command(BaseCommand):
             f"detector in {elapsed:.1f} s; rules: {_versions(ruleset)}"
         )
 
-    def _evaluate_dataset(self, *, dataset, labels, drop_field, shift_to_now, **_):
+    def _evaluate_dataset(
+        self, *, dataset, labels, drop_field, shift_to_now, plot, **_
+    ):
         """Replay the file through Kafka, then run a detector with the rules
         in force and one with the tutorial's rule alone over the same
         messages, and print their figures side by side."""
@@ -174,6 +186,9 @@ class Command(BaseCommand):
         self.stdout.write(side_by_side(reports))
         for report in reports:
             self.stdout.write("\n" + report.confusion_text())
+        if plot is not None:
+            _plot(reports, plot)
+            self.stdout.write(f"\nPlotted to {plot}")
         self.stdout.write(
             f"\n{total} messages of {dataset} ({len(truth)} labelled, event times "
             f"{times}) through Kafka and two detectors in {elapsed:.1f} s; rules "
@@ -241,6 +256,18 @@ class Command(BaseCommand):
 
 def _transaction_id(value: bytes) -> str:
     return orjson.loads(value)["transaction_id"]
+
+
+def _plot(reports, path: Path) -> None:
+    # Imported here, not above: matplotlib is optional (development
+    # requirements), and only --plot needs it.
+    try:
+        from transactions_app.simulation.plots import plot_quality
+    except ImportError as error:
+        raise CommandError(
+            f"--plot needs matplotlib ({error}); pip install matplotlib"
+        ) from None
+    plot_quality(reports, path)
 
 
 def _versions(ruleset: RuleSet) -> str:
