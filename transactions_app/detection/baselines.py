@@ -23,13 +23,14 @@ class AmountProfile:
     """The last ``size`` amounts, in arrival order and sorted, for robust
     statistics: the median, and the share of amounts below a value."""
 
-    __slots__ = ("_recent", "_sorted", "_size", "_next")
+    __slots__ = ("_recent", "_sorted", "_size", "_next", "_median")
 
     def __init__(self, size: int = PAYER_AMOUNTS) -> None:
         self._recent = array("f")
         self._sorted = array("f")
         self._size = size
         self._next = 0  # where the oldest amount sits once the ring is full
+        self._median: float | None = None  # cached: several rules ask
 
     def __len__(self) -> int:
         return len(self._sorted)
@@ -49,6 +50,7 @@ class AmountProfile:
             self._next = at + 1 if at + 1 < self._size else 0
             del self._sorted[bisect_left(self._sorted, oldest)]
         insort(self._sorted, amount)
+        self._median = None
 
     def discard(self, amount: float) -> None:
         """Take one occurrence of ``amount`` back out (a redelivered
@@ -58,6 +60,7 @@ class AmountProfile:
         if at == len(self._sorted) or self._sorted[at] != stored:
             return
         del self._sorted[at]
+        self._median = None
         ring = list(self._recent)
         ring = ring[self._next :] + ring[: self._next]  # oldest first
         ring.reverse()
@@ -66,13 +69,17 @@ class AmountProfile:
         self._recent, self._next = array("f", ring), 0
 
     def median(self) -> float | None:
+        if self._median is not None:
+            return self._median
         values = self._sorted
         if not values:
             return None
         middle = len(values) // 2
         if len(values) % 2:
-            return float(values[middle])
-        return (values[middle - 1] + values[middle]) / 2
+            self._median = float(values[middle])
+        else:
+            self._median = (values[middle - 1] + values[middle]) / 2
+        return self._median
 
     def share_below(self, amount: float) -> float:
         """The share of the kept amounts strictly below ``amount`` (0 with
@@ -135,12 +142,16 @@ class PopulationBaseline:
         self.amounts = AmountProfile(POPULATION_AMOUNTS)
         self.hours = HourProfile()
 
-    def record(self, amount: float, hour: int, key: int) -> None:
-        if not key & SAMPLING_MASK:
-            self.amounts.add(amount)
-            self.hours.add(hour)
+    def record(self, amount: float, hour: int) -> None:
+        """Add a sampled transaction (``sampled(key)``)."""
+        self.amounts.add(amount)
+        self.hours.add(hour)
 
-    def discard(self, amount: float, hour: int, key: int) -> None:
-        if not key & SAMPLING_MASK:
-            self.amounts.discard(amount)
-            self.hours.discard(hour)
+    def discard(self, amount: float, hour: int) -> None:
+        self.amounts.discard(amount)
+        self.hours.discard(hour)
+
+
+def sampled(key: int) -> bool:
+    """Whether the transaction with this key is in its population's sample."""
+    return not key & SAMPLING_MASK

@@ -21,7 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 
-from .baselines import PAYER_AMOUNTS, AmountProfile, HourProfile, PopulationBaseline
+from .baselines import (
+    PAYER_AMOUNTS,
+    SAMPLING_MASK,
+    AmountProfile,
+    HourProfile,
+    PopulationBaseline,
+    sampled,
+)
 
 _TIME = itemgetter(0)
 
@@ -212,11 +219,11 @@ class WindowState:
         if entries[0][0] <= incoming.last_seen - keep:
             self._trim(entries, incoming.last_seen - keep)
 
-        if currency is not None:
+        if currency is not None and not key & SAMPLING_MASK:  # sampled(key)
             population = self.population.get(currency)
             if population is None:
                 population = self.population[currency] = PopulationBaseline()
-            population.record(amount, hour, key)
+            population.record(amount, hour)
         if time > self.watermark:
             self.watermark = time
         self._records_since_sweep += 1
@@ -237,8 +244,9 @@ class WindowState:
                 state.count -= 1
                 state.amounts.discard(amount)
                 state.hours.discard(hour_of(time))
-                if (population := self.population.get(currency)) is not None:
-                    population.discard(amount, hour_of(time), key)
+                population = self.population.get(currency)
+                if population is not None and sampled(key):
+                    population.discard(amount, hour_of(time))
             if state.counterparties.get(target, (0, None))[1] == key:
                 del state.counterparties[target]
         incoming = self.targets.get(target)
