@@ -94,7 +94,10 @@ def test_the_population_is_per_currency():
         ({"factor": 0.5}, "factor must be a number of at least 1"),
         ({"factor": 5, "above_share": 1}, "above_share must be a share"),
         ({"factor": 5, "min_history": 0}, "min_history must be a whole number"),
-        ({"factor": 5, "population_above_share": 0}, "above_share must be a share"),
+        (
+            {"factor": 5, "population_above_share": 0},
+            "population_above_share must be a share",
+        ),
     ],
 )
 def test_configurations_that_cannot_work_are_refused(params, message):

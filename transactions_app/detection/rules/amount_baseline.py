@@ -27,14 +27,16 @@ def unusual_amount(
     return typical
 
 
-def check_factor_and_share(factor, above_share) -> None:
+def check_factor_and_share(factor, share, share_name: str = "above_share") -> None:
+    """Raise ``RuleConfigError`` naming the parameter unless ``factor`` is
+    at least 1 and ``share`` strictly between 0 and 1."""
     require(
         is_number(factor) and factor >= 1,
         "factor must be a number of at least 1",
     )
     require(
-        is_number(above_share) and 0 < above_share < 1,
-        "above_share must be a share between 0 and 1, such as 0.95",
+        is_number(share) and 0 < share < 1,
+        f"{share_name} must be a share between 0 and 1, such as 0.95",
     )
 
 
@@ -58,7 +60,9 @@ class AmountBaselineRule(Rule):
         check_factor_and_share(self.factor, self.above_share)
         positive_count(self.min_history, "min_history")
         if self.population_above_share is not None:
-            check_factor_and_share(self.factor, self.population_above_share)
+            check_factor_and_share(
+                self.factor, self.population_above_share, "population_above_share"
+            )
 
     def evaluate(self, context: Context) -> Reason | None:
         source = context.source
