@@ -17,7 +17,7 @@ FIXED_AMOUNTS = {"amount_threshold", "sum_in_window", "card_testing"}
 SCALE = 650
 
 
-def stream(count: int = 30_000):
+def stream(count: int = 12_000):
     profile = RealisticProfile(
         seed=3, start=datetime(2026, 1, 1, tzinfo=UTC), fraud_share=0.05
     )
