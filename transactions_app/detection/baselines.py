@@ -4,8 +4,9 @@ account's own scale instead of one number for everyone.
 
 Every baseline is bounded: an amount profile keeps its last ``size``
 amounts (float32), an hour profile 24 counts halved once they pass a cap
-(older habits fade), a receiver's rate one smoothed number. So an account
-costs the same memory whether it made ten payments or ten million.
+(older habits fade). So an account costs the same memory whether it made
+ten payments or ten million. (A receiver's first sighting and count live
+on its ``TargetState``.)
 """
 
 from array import array
@@ -16,7 +17,6 @@ POPULATION_AMOUNTS = 1024
 POPULATION_SAMPLING = 4  # a power of two
 SAMPLING_MASK = POPULATION_SAMPLING - 1
 HOUR_CAP = 2000  # counts are halved past this many, so habits can change
-DAY = 86400.0
 
 
 class AmountProfile:

@@ -117,7 +117,7 @@ def newest_timestamp(path: Path) -> datetime | None:
     with _reading(path) as lines:
         for number, line in enumerate(lines, start=1):
             stamp = _document(path, number, line).get("timestamp")
-            if line.strip() and stamp is not None:
+            if stamp is not None:
                 moment = _moment(path, number, stamp)
                 newest = moment if newest is None else max(newest, moment)
     return newest
