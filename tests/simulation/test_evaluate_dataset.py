@@ -11,6 +11,8 @@ import orjson
 import pytest
 from django.core.management import CommandError, call_command
 
+from transactions_app.streaming.kafka import MAX_MESSAGE_BYTES
+
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
@@ -87,6 +89,17 @@ def test_messages_without_labels_are_an_error(tmp_path):
     )
     labels.write_text("transaction_id,is_fraud\n" + str(uuid.UUID(int=0)) + ",0\n")
     with pytest.raises(CommandError, match="2 transactions have no label"):
+        call_command("evaluate", dataset=dataset, labels=labels)
+
+
+def test_a_message_too_large_for_kafka_is_named(tmp_path):
+    """A line larger than the producer may send (2 MiB, the brokers' limit)
+    stops the replay with its transaction id, not a traceback."""
+    huge = message(1, "card-1", 20, note="x" * MAX_MESSAGE_BYTES)
+    dataset, labels = write_dataset(tmp_path, [(huge, 0, "")])
+    with pytest.raises(
+        CommandError, match=f"refused transaction {huge['transaction_id']}"
+    ):
         call_command("evaluate", dataset=dataset, labels=labels)
 
 

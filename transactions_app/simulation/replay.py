@@ -5,6 +5,8 @@ it has read them all."""
 
 from collections.abc import Iterable
 
+from confluent_kafka import KafkaException
+
 from ..detection import Verdict
 from ..streaming.detector import Detector
 from ..streaming.kafka import produce_when_room
@@ -22,13 +24,19 @@ def produce_messages(producer, topic: str, messages: Iterable[DatasetMessage]) -
     producers do; returns how many once Kafka acknowledged every one."""
     failures, sent = [], 0
     for message in messages:
-        produce_when_room(
-            producer,
-            topic,
-            key=message.key,
-            value=message.value,
-            on_delivery=lambda error, _m: error and failures.append(error),
-        )
+        try:
+            produce_when_room(
+                producer,
+                topic,
+                key=message.key,
+                value=message.value,
+                on_delivery=lambda error, _m: error and failures.append(error),
+            )
+        except KafkaException as error:  # too large for the producer, say
+            raise ReplayIncomplete(
+                f"Kafka refused transaction {message.transaction_id}: "
+                f"{error.args[0].str() if error.args else error}"
+            ) from None
         sent += 1
     if producer.flush(60.0) or failures:
         raise ReplayIncomplete(f"Kafka did not accept every message: {failures[:3]}")
