@@ -1,7 +1,9 @@
 """Fan-in: a target receives from at least N distinct sources in a window."""
 
+import pytest
+
 from tests.detection.context import run, tx
-from transactions_app.detection import FanInRule
+from transactions_app.detection import FanInRule, RuleConfigError
 
 RULE = FanInRule(name="fan_in", min_sources=4, window_seconds=3600, weight=60)
 
@@ -106,3 +108,14 @@ def test_a_known_merchant_is_never_taken_for_a_mule():
     current = tx(t=10, source="S9", target="SHOP")
     assert run(RULE, senders, current, lists={"merchant": frozenset({"SHOP"})}) is None
     assert run(RULE, senders, current) is not None
+
+
+def test_a_non_positive_establishment_age_is_refused_by_name():
+    with pytest.raises(RuleConfigError, match="established_after_seconds must be"):
+        FanInRule(
+            name="f",
+            weight=1,
+            min_sources=3,
+            window_seconds=60,
+            established_after_seconds=0,
+        )

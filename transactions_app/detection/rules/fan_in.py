@@ -9,7 +9,6 @@ from .base import (
     is_number,
     known_merchant,
     positive_count,
-    positive_window,
     require,
 )
 
@@ -39,8 +38,11 @@ class FanInRule(WindowedRule):
         WindowedRule.__post_init__(self)
         positive_count(self.min_sources, "min_sources")
         require(self.min_sources >= 2, "min_sources must be at least 2")
-        if self.established_after_seconds is not None:
-            positive_window(self.established_after_seconds)
+        after = self.established_after_seconds
+        require(
+            after is None or (is_number(after) and after > 0),
+            "established_after_seconds must be a positive number of seconds",
+        )
         require(
             is_number(self.jump_factor) and self.jump_factor >= 1,
             "jump_factor must be a number of at least 1",
