@@ -18,8 +18,10 @@ so accounts have history as in a long-running system) are left out.
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 OUTCOMES = ("legit", "review", "fraud")
+FLAGGED = ("review", "fraud")  # put in front of an analyst
 
 
 @dataclass
@@ -130,7 +132,7 @@ class Judged:
 
     @property
     def flagged(self) -> bool:
-        return self.outcome in ("review", "fraud")
+        return self.outcome in FLAGGED
 
 
 @dataclass
@@ -142,16 +144,34 @@ class DatasetReport:
     where the outcome bands are drawn."""
 
     title: str
-    legit: int = 0
-    fraud: int = 0
-    legit_flagged: int = 0
-    fraud_flagged: int = 0
     cases: set = field(default_factory=set)
     caught: set = field(default_factory=set)
-    confusion: Counter = field(default_factory=Counter)
+    confusion: Counter = field(default_factory=Counter)  # (label, outcome)
     false_positive_rules: Counter = field(default_factory=Counter)
-    average_precision: float = 0.0
     scored: list = field(default_factory=list, repr=False)  # (score, is_fraud)
+
+    @property
+    def fraud(self) -> int:
+        return sum(n for (label, _), n in self.confusion.items() if label == "fraud")
+
+    @property
+    def legit(self) -> int:
+        return sum(n for (label, _), n in self.confusion.items() if label == "legit")
+
+    @property
+    def fraud_flagged(self) -> int:
+        return self._flagged("fraud")
+
+    @property
+    def legit_flagged(self) -> int:
+        return self._flagged("legit")
+
+    def _flagged(self, label: str) -> int:
+        return sum(self.confusion[(label, outcome)] for outcome in FLAGGED)
+
+    @cached_property
+    def average_precision(self) -> float:
+        return average_precision(self.scored)
 
     @property
     def precision(self) -> float:
@@ -190,25 +210,18 @@ class DatasetReport:
 
 def dataset_report(title: str, judged: Iterable[Judged]) -> DatasetReport:
     """The figures of ``judged``, every labelled transaction once."""
-    report, scored = DatasetReport(title), []
+    report = DatasetReport(title)
     for item in judged:
         label = "fraud" if item.is_fraud else "legit"
         report.confusion[(label, item.outcome)] += 1
-        scored.append((item.score, item.is_fraud))
+        report.scored.append((item.score, item.is_fraud))
         if item.is_fraud:
             case = item.case or item.transaction_id
-            report.fraud += 1
             report.cases.add(case)
             if item.flagged:
-                report.fraud_flagged += 1
                 report.caught.add(case)
-        else:
-            report.legit += 1
-            if item.flagged:
-                report.legit_flagged += 1
-                report.false_positive_rules.update(item.rules)
-    report.average_precision = average_precision(scored)
-    report.scored = scored
+        elif item.flagged:
+            report.false_positive_rules.update(item.rules)
     return report
 
 
