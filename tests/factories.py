@@ -19,8 +19,10 @@ def engine_transaction(
     target: str = TARGET,
     timestamp: datetime = NOW,
     transaction_id: uuid.UUID | None = None,
+    **enrichment: str,
 ) -> detection.Transaction:
-    """A detection engine input value."""
+    """A detection engine input value; ``enrichment`` sets optional fields
+    such as ``merchant_category``."""
     return detection.Transaction(
         transaction_id=transaction_id or uuid.uuid4(),
         source=source,
@@ -28,6 +30,7 @@ def engine_transaction(
         amount=Decimal(amount),
         currency=currency,
         timestamp=timestamp,
+        **enrichment,
     )
 
 

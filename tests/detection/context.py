@@ -14,9 +14,16 @@ def at(seconds: float):
     return NOW + timedelta(seconds=seconds)
 
 
-def tx(amount="10.00", *, t=0.0, source="S1", target="T1", currency="EUR"):
+def tx(
+    amount="10.00", *, t=0.0, source="S1", target="T1", currency="EUR", **enrichment
+):
     return engine_transaction(
-        amount, currency=currency, source=source, target=target, timestamp=at(t)
+        amount,
+        currency=currency,
+        source=source,
+        target=target,
+        timestamp=at(t),
+        **enrichment,
     )
 
 
@@ -31,6 +38,7 @@ def run(rule, history, current, *, lists=None):
             amount=float(past.amount),
             key=past.transaction_id.int,
             currency=past.currency,
+            attributes=past.attributes(),
         )
     context = Context(
         transaction=current,

@@ -75,4 +75,5 @@ def test_every_rule_type_lists_its_parameters():
         "unusual_hour",
         "new_receiver",
         "velocity_baseline",
+        "unusual_attribute",
     }

@@ -1,12 +1,14 @@
 """Storing classified transactions: one row per transaction id, always."""
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from tests.factories import NOW, engine_transaction
 from transactions_app.detection import Outcome, Reason, Verdict
+from transactions_app.ingest.selectors import transactions_for_restore
 from transactions_app.ingest.services import transactions_store_batch
 from transactions_app.models import DeadLetter
 from transactions_app.models import Transaction as TransactionRow
@@ -16,13 +18,21 @@ pytestmark = pytest.mark.django_db
 
 
 def classified(
-    amount="10.00", *, transaction_id=None, outcome=Outcome.LEGIT, offset=0
+    amount="10.00",
+    *,
+    transaction_id=None,
+    outcome=Outcome.LEGIT,
+    offset=0,
+    **enrichment,
 ) -> ClassifiedTransaction:
     reasons = ()
     if outcome is Outcome.FRAUD:
         reasons = (Reason("amount_threshold", 1, f"{amount} EUR", ">= 900 EUR", 100),)
+    transaction = engine_transaction(
+        amount, transaction_id=transaction_id, **enrichment
+    )
     return ClassifiedTransaction(
-        transaction=engine_transaction(amount, transaction_id=transaction_id),
+        transaction=transaction,
         verdict=Verdict(outcome, 100 if outcome is Outcome.FRAUD else 0, reasons),
         origin=MessageOrigin("queuing.transactions", 1, offset, NOW),
         received_at=NOW,
@@ -128,3 +138,56 @@ def test_a_batch_read_again_from_its_own_position_is_no_repeat():
     transactions_store_batch(classified=[item])
     again = transactions_store_batch(classified=[item])
     assert (again.new, again.conflicts, again.repeats) == ([], [], [])
+
+
+ENRICHMENT = {
+    "merchant_category": "grocery_pos",
+    "channel": "online",
+    "country": "NL",
+    "device_id": "device-1",
+    "ip": "2001:db8::7",
+}
+
+
+def test_enrichment_fields_are_stored_and_restored_as_they_came():
+    """An enriched transaction and a plain one come back from the database
+    as the engine took them: absent fields absent, not empty."""
+    enriched, plain = classified(offset=0, **ENRICHMENT), classified(offset=1)
+    transactions_store_batch(classified=[enriched, plain])
+    row = TransactionRow.objects.get(transaction_id=enriched.transaction.transaction_id)
+    assert (row.merchant_category, row.channel, row.country) == (
+        "grocery_pos",
+        "online",
+        "NL",
+    )
+    assert (row.device_id, row.ip) == ("device-1", "2001:db8::7")
+    restored = transactions_for_restore(
+        topic="queuing.transactions", partition=1, since=NOW - timedelta(days=1)
+    )
+    assert sorted(restored, key=lambda tx: tx.transaction_id) == sorted(
+        [enriched.transaction, plain.transaction], key=lambda tx: tx.transaction_id
+    )
+
+
+def test_an_enriched_redelivery_from_another_position_is_a_repeat():
+    first = classified(offset=0, **ENRICHMENT)
+    transactions_store_batch(classified=[first])
+    again = classified(
+        offset=5, transaction_id=first.transaction.transaction_id, **ENRICHMENT
+    )
+    stored = transactions_store_batch(classified=[again])
+    assert (stored.new, stored.conflicts, stored.repeats) == ([], [], [again])
+
+
+def test_a_reused_id_differing_only_in_an_enrichment_field_is_a_conflict():
+    first = classified(offset=0, **ENRICHMENT)
+    transactions_store_batch(classified=[first])
+    other = classified(
+        offset=5,
+        transaction_id=first.transaction.transaction_id,
+        **ENRICHMENT | {"merchant_category": "shopping_net"},
+    )
+    stored = transactions_store_batch(classified=[other])
+    assert stored.new == []
+    assert len(stored.conflicts) == 1
+    assert "different content" in stored.conflicts[0].error

@@ -140,6 +140,7 @@ def test_default_rules_are_live_with_the_original_rule():
         "amount_spree",
         "amount_spree_large",
         "sum_in_window",
+        "new_merchant_category",
         "block_list",
         "watch_list",
         "currency_allow_list",

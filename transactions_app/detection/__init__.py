@@ -21,6 +21,7 @@ from .rules import (
     Rule,
     RuleConfigError,
     SumInWindowRule,
+    UnusualAttributeRule,
     UnusualHourRule,
     VelocityBaselineRule,
     VelocityRule,
@@ -28,10 +29,20 @@ from .rules import (
     rule_parameters,
 )
 from .state import StateLimits, WindowState
-from .types import ACCOUNT_PATTERN, Outcome, Reason, Transaction, Verdict
+from .types import (
+    ACCOUNT_PATTERN,
+    CHANNELS,
+    ENRICHMENT_FIELDS,
+    Outcome,
+    Reason,
+    Transaction,
+    Verdict,
+)
 
 __all__ = [
     "ACCOUNT_PATTERN",
+    "CHANNELS",
+    "ENRICHMENT_FIELDS",
     "RULE_TYPES",
     "AccountListRule",
     "AmountAnomalyRule",
@@ -53,6 +64,7 @@ __all__ = [
     "StateLimits",
     "SumInWindowRule",
     "Transaction",
+    "UnusualAttributeRule",
     "UnusualHourRule",
     "Verdict",
     "VelocityBaselineRule",

@@ -4,8 +4,9 @@ account's own scale instead of one number for everyone.
 
 Every baseline is bounded: an amount profile keeps its last ``size``
 amounts (float32), an hour profile 24 counts halved once they pass a cap
-(older habits fade). So an account costs the same memory whether it made
-ten payments or ten million. (A receiver's first sighting and count live
+(older habits fade), an attribute profile 16 values per enrichment field.
+So an account costs the same memory whether it made ten payments or ten
+million. (A receiver's first sighting and count live
 on its ``TargetState``.)
 """
 
@@ -17,6 +18,7 @@ POPULATION_AMOUNTS = 1024
 POPULATION_SAMPLING = 4  # a power of two
 SAMPLING_MASK = POPULATION_SAMPLING - 1
 HOUR_CAP = 2000  # counts are halved past this many, so habits can change
+ATTRIBUTE_VALUES = 16  # distinct values remembered per enrichment field
 
 
 class AmountProfile:
@@ -128,6 +130,58 @@ class HourProfile:
             return 0.0
         near = sum(self._counts[(hour + d) % 24] for d in range(-spread, spread + 1))
         return near / self.total
+
+
+class AttributeProfile:
+    """The values of the enrichment fields (merchant category, channel,
+    country, device, IP) an account's payments carried: for each field the
+    last ``ATTRIBUTE_VALUES`` distinct values used, with how often, and how
+    many payments carried the field at all.
+
+    Created only for an account whose payments carry such fields, so the
+    tutorial's four-field traffic costs nothing here. The least recently
+    used value goes first once a field has ``ATTRIBUTE_VALUES``: an account
+    that uses many values (a rotating IP) saturates instead of growing.
+    """
+
+    __slots__ = ("_values", "_payments")
+
+    def __init__(self) -> None:
+        self._values: dict[str, dict[str, int]] = {}
+        self._payments: dict[str, int] = {}
+
+    def add(self, attributes) -> None:
+        """Count one payment's ``(field, value)`` pairs."""
+        for name, value in attributes:
+            values = self._values.setdefault(name, {})
+            values[value] = values.pop(value, 0) + 1  # now most recently used
+            if len(values) > ATTRIBUTE_VALUES:
+                del values[next(iter(values))]
+            self._payments[name] = self._payments.get(name, 0) + 1
+
+    def discard(self, attributes) -> None:
+        """Take one payment's pairs back out (a redelivery counts once)."""
+        for name, value in attributes:
+            values = self._values.get(name, {})
+            if value in values:
+                values[value] -= 1
+                if not values[value]:
+                    del values[value]
+                self._payments[name] -= 1
+
+    def payments(self, name: str) -> int:
+        """How many payments carried the field ``name``."""
+        return self._payments.get(name, 0)
+
+    def uses(self, name: str, value: str) -> int:
+        """How many of those payments had ``value`` (0 for a value new, or
+        long unused, to this account)."""
+        return self._values.get(name, {}).get(value, 0)
+
+    def known(self, name: str) -> list[str]:
+        """The values of ``name`` remembered, most used first."""
+        values = self._values.get(name, {})
+        return sorted(values, key=values.__getitem__, reverse=True)
 
 
 class PopulationBaseline:

@@ -116,6 +116,7 @@ class Engine:
                 target=transaction.target,
                 key=key,
                 currency=transaction.currency,
+                attributes=transaction.attributes(),
             )
         context = self._context
         context.transaction = transaction
@@ -140,6 +141,7 @@ class Engine:
             key=key,
             shard=shard,
             currency=transaction.currency,
+            attributes=transaction.attributes(),
         )
         return self._verdict(ruleset, reasons)
 
@@ -168,6 +170,7 @@ class Engine:
             key=key,
             shard=shard,
             currency=transaction.currency,
+            attributes=transaction.attributes(),
         )
 
     @staticmethod

@@ -25,6 +25,7 @@ from .baselines import (
     PAYER_AMOUNTS,
     SAMPLING_MASK,
     AmountProfile,
+    AttributeProfile,
     HourProfile,
     PopulationBaseline,
     sampled,
@@ -69,13 +70,15 @@ class SourceState:
     each target paid to the last time it was paid and the key of the
     transaction that first paid it; ``count`` is every transaction seen from
     this account while its state lived, ``first_seen`` the event time of the
-    first of them (together, its usual rate).
+    first of them (together, its usual rate); ``attributes`` profiles the
+    enrichment fields its payments carried (None while none did).
     """
 
     __slots__ = (
         "entries",
         "amounts",
         "hours",
+        "attributes",
         "counterparties",
         "count",
         "first_seen",
@@ -87,6 +90,7 @@ class SourceState:
         self.entries: list[tuple[float, float, str, int]] = []
         self.amounts = AmountProfile(AMOUNT_HISTORY)
         self.hours = HourProfile()
+        self.attributes: AttributeProfile | None = None
         self.counterparties: dict[str, tuple[float, int]] = {}
         self.count = 0
         self.first_seen = float("inf")
@@ -181,9 +185,11 @@ class WindowState:
         key: int,
         shard: int | None = None,
         currency: str | None = None,
+        attributes: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Add one transaction to both accounts' state, and to the
-        population of its ``currency`` when given.
+        population of its ``currency`` when given; ``attributes`` are its
+        enrichment fields (``Transaction.attributes()``).
 
         This runs for every transaction, so it is written for speed: entries
         are appended when in order (the common case) and trimmed only when
@@ -198,6 +204,10 @@ class WindowState:
         hour = int(time // 3600) % 24  # hour_of, inline on the hot path
         state.amounts.add(amount)
         state.hours.add(hour)
+        if attributes:
+            if state.attributes is None:
+                state.attributes = AttributeProfile()
+            state.attributes.add(attributes)
         self._remember_counterparty(state, target, time, key)
         state.count += 1
         if time < state.first_seen:
@@ -231,7 +241,13 @@ class WindowState:
             self.sweep()
 
     def discard(
-        self, *, source: str, target: str, key: int, currency: str | None = None
+        self,
+        *,
+        source: str,
+        target: str,
+        key: int,
+        currency: str | None = None,
+        attributes: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Remove a transaction recorded before (a redelivered message is
         classified again and must not count twice)."""
@@ -244,6 +260,8 @@ class WindowState:
                 state.count -= 1
                 state.amounts.discard(amount)
                 state.hours.discard(hour_of(time))
+                if attributes and state.attributes is not None:
+                    state.attributes.discard(attributes)
                 population = self.population.get(currency)
                 if population is not None and sampled(key):
                     population.discard(amount, hour_of(time))

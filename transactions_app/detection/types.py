@@ -13,6 +13,25 @@ from decimal import Decimal
 ACCOUNT_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]{0,63}")
 
 
+# The optional fields a message may carry beyond the tutorial's four and
+# the id and time: what was bought (a merchant category code or name), how
+# it was paid (``CHANNELS``), the ISO 3166 country, the payer's device and
+# IP address. Rules may use them; a message without them is classified by
+# the rest.
+ENRICHMENT_FIELDS = ("merchant_category", "channel", "country", "device_id", "ip")
+CHANNELS = (
+    "card_present",
+    "online",
+    "contactless",
+    "atm",
+    "transfer",
+    "direct_debit",
+    "cash_in",
+    "cash_out",
+    "wallet",
+)
+
+
 class Outcome(enum.StrEnum):
     """What the platform concludes about a transaction.
 
@@ -43,6 +62,30 @@ class Transaction:
     amount: Decimal
     currency: str
     timestamp: datetime
+    # The optional enrichment fields (``ENRICHMENT_FIELDS``): None when the
+    # producer did not send them, as in the tutorial's format.
+    merchant_category: str | None = None
+    channel: str | None = None
+    country: str | None = None
+    device_id: str | None = None
+    ip: str | None = None
+
+    def attributes(self) -> tuple[tuple[str, str], ...]:
+        """The enrichment fields this transaction carries, as ``(field,
+        value)`` pairs: empty for a message in the tutorial's format."""
+        if (
+            self.merchant_category is None
+            and self.channel is None
+            and self.country is None
+            and self.device_id is None
+            and self.ip is None
+        ):
+            return ()
+        return tuple(
+            (name, value)
+            for name in ENRICHMENT_FIELDS
+            if (value := getattr(self, name)) is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,13 +17,26 @@ ENGINE_FIELDS = (
     "amount",
     "currency",
     "timestamp",
+    *detection.ENRICHMENT_FIELDS,
 )
+_BASE_FIELDS = len(ENGINE_FIELDS) - len(detection.ENRICHMENT_FIELDS)
 
 
 def engine_transaction(values) -> detection.Transaction:
     """A stored transaction as the engine takes it, from its
-    ``ENGINE_FIELDS`` values (a ``values_list`` row)."""
-    return detection.Transaction(*values)
+    ``ENGINE_FIELDS`` values (a ``values_list`` row): an enrichment field
+    stored empty is one the message did not carry."""
+    base, enrichment = values[:_BASE_FIELDS], values[_BASE_FIELDS:]
+    return detection.Transaction(*base, *(value or None for value in enrichment))
+
+
+def stored_enrichment(transaction: detection.Transaction) -> tuple:
+    """The enrichment fields as the columns store them (empty, the IP
+    null, when absent): the inverse of ``engine_transaction``."""
+    return tuple(
+        getattr(transaction, name) or ("" if name != "ip" else None)
+        for name in detection.ENRICHMENT_FIELDS
+    )
 
 
 def transaction_get(*, transaction_id) -> Transaction | None:

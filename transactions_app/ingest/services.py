@@ -13,6 +13,7 @@ from django.db import transaction as db_transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from .. import detection
 from ..alerts.services import alert_deliveries_create
 from ..alerts.tasks import send_alerts
 from ..detection import Outcome
@@ -24,7 +25,12 @@ from ..models import (
 )
 from ..streaming.deadletters import FittedDeadLetter, fit_dead_letter
 from ..streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
-from .selectors import ENGINE_FIELDS, dead_letters_by_ids
+from .selectors import (
+    ENGINE_FIELDS,
+    dead_letters_by_ids,
+    engine_transaction,
+    stored_enrichment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +98,10 @@ def _first_per_transaction_id(classified: Sequence[ClassifiedTransaction]):
     return unique, conflicts, repeats
 
 
-def _content(item: ClassifiedTransaction) -> tuple:
-    tx = item.transaction
-    return (tx.source, tx.target, tx.amount, tx.currency, tx.timestamp)
+def _content(item: ClassifiedTransaction) -> detection.Transaction:
+    """What must match for two messages to be the same transaction: every
+    field (the id included, which is the same anyway)."""
+    return item.transaction
 
 
 def _position(item: ClassifiedTransaction) -> tuple:
@@ -107,8 +114,9 @@ def _compare_with_stored(items: list[ClassifiedTransaction]) -> tuple[list, list
     position (repeats). The rest were stored from this very position."""
     if not items:
         return [], []
+    width = len(CONTENT_COLUMNS)
     stored = {
-        row[0]: (row[1:6], row[6:])
+        row[0]: (engine_transaction(row[:width]), row[width:])
         for row in Transaction.objects.filter(
             transaction_id__in=[item.transaction.transaction_id for item in items]
         ).values_list(*CONTENT_COLUMNS, *POSITION_COLUMNS)
@@ -160,6 +168,7 @@ def _row(item: ClassifiedTransaction) -> tuple:
         tx.amount,
         tx.currency,
         tx.timestamp,
+        *stored_enrichment(tx),
         item.received_at,
         verdict.outcome.value,
         verdict.score,

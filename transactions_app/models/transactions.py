@@ -38,6 +38,23 @@ class Transaction(models.Model):
     timestamp = models.DateTimeField(
         db_index=True, help_text="Event time, as sent by the producer."
     )
+    # The optional enrichment fields: empty (the IP null) when the message
+    # did not carry them.
+    merchant_category = models.CharField(
+        max_length=64, blank=True, default="", help_text="What was bought."
+    )
+    channel = models.CharField(
+        max_length=16, blank=True, default="", help_text="How it was paid."
+    )
+    country = models.CharField(
+        max_length=2, blank=True, default="", help_text="ISO 3166 country code."
+    )
+    device_id = models.CharField(
+        max_length=64, blank=True, default="", help_text="The payer's device."
+    )
+    ip = models.GenericIPAddressField(
+        null=True, blank=True, help_text="The payer's IP address."
+    )
     received_at = models.DateTimeField(
         help_text="When the detector read the message from Kafka."
     )

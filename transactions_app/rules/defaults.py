@@ -113,6 +113,16 @@ DEFAULT_RULES = [
         "payer's median and above 95% of its last payments.",
     ),
     (
+        "new_merchant_category",
+        "unusual_attribute",
+        20,
+        "",
+        {"field": "merchant_category", "min_history": 10},
+        "A merchant category the payer has not bought in before, after ten "
+        "payments that carried one (only for messages with a "
+        "merchant_category).",
+    ),
+    (
         "block_list",
         "account_list",
         0,

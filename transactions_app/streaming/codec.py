@@ -5,10 +5,13 @@ The format is the original tutorial app's JSON object::
     {"source": "...", "target": "...", "amount": 12.5, "currency": "EUR"}
 
 plus two optional fields our producer adds: ``transaction_id`` (a UUID) and
-``timestamp`` (ISO 8601, UTC). Unknown fields are ignored so that newer
+``timestamp`` (ISO 8601, UTC), and the optional enrichment fields
+(``merchant_category``, ``channel``, ``country``, ``device_id``, ``ip``),
+each validated when present. Unknown fields are ignored so that newer
 producers do not break older detectors.
 """
 
+import ipaddress
 import re
 import uuid
 from dataclasses import dataclass
@@ -17,12 +20,22 @@ from decimal import Decimal, InvalidOperation
 
 import orjson
 
-from ..detection import ACCOUNT_PATTERN, Transaction, Verdict
+from ..detection import (
+    ACCOUNT_PATTERN,
+    CHANNELS,
+    ENRICHMENT_FIELDS,
+    Transaction,
+    Verdict,
+)
 from .records import MessageOrigin
 
 MAX_AMOUNT = Decimal("1000000000.00")
 MAX_MESSAGE_BYTES = 64 * 1024
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
+COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
+# A merchant category or a device id: the account ids' alphabet, 1-64.
+LABEL_PATTERN = ACCOUNT_PATTERN
+MAX_IP_CHARACTERS = 45  # the longest text form of an IPv6 address
 REQUIRED_FIELDS = ("source", "target", "amount", "currency")
 
 
@@ -70,7 +83,70 @@ def decode_transaction(
         amount=_amount(document["amount"]),
         currency=_currency(document["currency"]),
         timestamp=_timestamp(document, origin, now, bounds),
+        **_enrichment(document),
     )
+
+
+def _enrichment(document: dict) -> dict[str, str]:
+    """The enrichment fields present in ``document`` (null counts as
+    absent), each validated: a bad one makes the message invalid rather
+    than be dropped silently."""
+    present = {}
+    for name in ENRICHMENT_FIELDS:
+        value = document.get(name)
+        if value is not None:
+            present[name] = _ENRICHMENT_CHECKS[name](value)
+    return present
+
+
+def _label(name: str):
+    def check(value: object) -> str:
+        if not isinstance(value, str) or not LABEL_PATTERN.fullmatch(value):
+            raise InvalidMessage(
+                f"{name} must be 1-64 characters of letters, digits, '_', '.',"
+                f" ':' or '-', starting with a letter or digit; got "
+                f"{_preview(value)}"
+            )
+        return value
+
+    return check
+
+
+def _channel(value: object) -> str:
+    if value not in CHANNELS:
+        raise InvalidMessage(
+            f"channel must be one of {', '.join(CHANNELS)}; got {_preview(value)}"
+        )
+    return value
+
+
+def _country(value: object) -> str:
+    if not isinstance(value, str) or not COUNTRY_PATTERN.fullmatch(value):
+        raise InvalidMessage(
+            "country must be an ISO 3166 code of two capital letters, "
+            f"got {_preview(value)}"
+        )
+    return value
+
+
+def _ip(value: object) -> str:
+    """The address in its canonical text form (so one address is one value
+    however it was written)."""
+    if isinstance(value, str) and len(value) <= MAX_IP_CHARACTERS:
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            pass
+    raise InvalidMessage(f"ip must be an IPv4 or IPv6 address, got {_preview(value)}")
+
+
+_ENRICHMENT_CHECKS = {
+    "merchant_category": _label("merchant_category"),
+    "channel": _channel,
+    "country": _country,
+    "device_id": _label("device_id"),
+    "ip": _ip,
+}
 
 
 def _parse_json_object(value: bytes | None) -> dict:
@@ -212,8 +288,8 @@ def _preview(value: object, limit: int = 60) -> str:
 
 def transaction_to_dict(transaction: Transaction) -> dict:
     """The wire form of a transaction: the original four fields plus the
-    id and the event time."""
-    return {
+    id and the event time, and the enrichment fields it carries."""
+    document = {
         "transaction_id": str(transaction.transaction_id),
         "source": transaction.source,
         "target": transaction.target,
@@ -221,6 +297,8 @@ def transaction_to_dict(transaction: Transaction) -> dict:
         "currency": transaction.currency,
         "timestamp": transaction.timestamp.isoformat().replace("+00:00", "Z"),
     }
+    document.update(transaction.attributes())
+    return document
 
 
 def encode_transaction(transaction: Transaction) -> bytes:

@@ -28,6 +28,7 @@ from .registry import (
     rule_type,
 )
 from .sum_in_window import SumInWindowRule
+from .unusual_attribute import UnusualAttributeRule
 from .unusual_hour import UnusualHourRule
 from .velocity import VelocityRule
 from .velocity_baseline import VelocityBaselineRule
@@ -49,6 +50,7 @@ __all__ = [
     "Rule",
     "RuleConfigError",
     "SumInWindowRule",
+    "UnusualAttributeRule",
     "UnusualHourRule",
     "VelocityBaselineRule",
     "VelocityRule",

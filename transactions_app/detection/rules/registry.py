@@ -17,6 +17,7 @@ from .fan_in import FanInRule
 from .new_counterparty import NewCounterpartyRule
 from .new_receiver import NewReceiverRule
 from .sum_in_window import SumInWindowRule
+from .unusual_attribute import UnusualAttributeRule
 from .unusual_hour import UnusualHourRule
 from .velocity import VelocityRule
 from .velocity_baseline import VelocityBaselineRule
@@ -38,6 +39,7 @@ RULE_TYPES: dict[str, type[Rule]] = {
         UnusualHourRule,
         NewReceiverRule,
         VelocityBaselineRule,
+        UnusualAttributeRule,
     )
 }
 COMMON_FIELDS = {"name", "version", "weight", "force", "description"}
