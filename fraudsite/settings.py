@@ -308,6 +308,11 @@ DETECTION_REVIEW_SCORE = env_int(
 RULES_FOUR_EYES = env_bool("RULES_FOUR_EYES", True)
 RULES_RELOAD_SECONDS = env_float("RULES_RELOAD_SECONDS", 2.0, above=0)
 DETECTION_RESTORE_SECONDS = env_float("DETECTION_RESTORE_SECONDS", 86400.0, minimum=0)
+# How many days before the restored transactions the accounts' baselines
+# (amounts, hours, age, counts, receivers paid) are read back from; 0: none.
+DETECTION_BASELINE_DAYS = env_float(
+    "DETECTION_BASELINE_DAYS", 90.0, minimum=0, maximum=3650, why="at most ten years"
+)
 # How far an event time may lie ahead of, or behind, both the message's
 # Kafka time and the detector's clock (a replay of older history needs a
 # larger EVENT_TIME_MAX_BEHIND_SECONDS; a live stream can use smaller ones,

@@ -2,12 +2,19 @@
 set that cannot be built never replaces the last good one."""
 
 import logging
+from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 
 from tests.detection.context import tx
+from tests.detection.history import DAY, habitual_stream
+from tests.factories import NOW
+from tests.ingest.test_selectors import store
+from transactions_app.detection import Engine
 from transactions_app.models import Rule, RuleVersion
-from transactions_app.rules.runtime import LiveDetection
+from transactions_app.rules.runtime import LOOKUP_PAUSE, LiveDetection
+from transactions_app.rules.selectors import ruleset_live
 from transactions_app.rules.services import account_list_add
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +74,93 @@ def test_a_broken_stored_rule_keeps_the_last_good_rule_set(caplog):
     assert detection.engine.ruleset is before
     assert "keeping the last good" in caplog.text
     assert "window must be" in caplog.text
+
+
+RESTART = NOW - timedelta(hours=12)
+
+
+def restarted_detection(baseline_days: float, clock=None) -> LiveDetection:
+    return LiveDetection(
+        topic="queuing.transactions",
+        reload_interval=2.0,
+        restore_seconds=DAY,
+        baseline_seconds=baseline_days * DAY,
+        clock=clock or FakeClock(),
+        now=lambda: RESTART,
+    )
+
+
+@pytest.mark.parametrize("baseline_days", [90, 0])
+def test_a_restart_restores_the_baselines_from_the_database(baseline_days):
+    """Twenty days of habitual payments stored; a detector assigned the
+    partition half-way through the last day judges the rest, in batches,
+    as one that never stopped would, when it reads the accounts' older
+    history back (payers' medians, receivers' age and counts): those of
+    the replayed day at once, the others (idle that day) with their first
+    batch. Without (0 days) it does not: shops look new, medians are lost."""
+    stream = habitual_stream()
+    store([tx for tx in stream if tx.timestamp < RESTART])
+    uninterrupted = Engine(ruleset_live(), clock=lambda: NOW)
+    expected = [uninterrupted.classify(tx) for tx in stream][-len(after(stream)) :]
+    detection = restarted_detection(baseline_days)
+    detection.partitions_assigned([0])
+    assert (verdicts_in_batches(detection, after(stream)) == expected) is (
+        baseline_days > 0
+    )
+
+
+def test_new_accounts_are_looked_up_once(
+    django_assert_num_queries,
+):
+    stream = habitual_stream()
+    store([tx for tx in stream if tx.timestamp < RESTART])
+    detection = restarted_detection(90)
+    detection.partitions_assigned([0])
+    first, *rest = after(stream)
+    verdicts_in_batches(detection, [first])
+    with django_assert_num_queries(0):
+        detection.prepare([(first, 0)])  # known now: nothing to read
+    brand_new = tx(source="never-seen", t=1)
+    with django_assert_num_queries(5):  # payer: 4 reads, receiver: 1
+        detection.prepare([(brand_new, 0)])
+
+
+def test_while_the_database_fails_new_accounts_are_judged_without_history(
+    monkeypatch, caplog
+):
+    """The detector goes on classifying; it tries again after a pause."""
+    clock = FakeClock()
+    detection = restarted_detection(90, clock)
+    detection.partitions_assigned([0])
+    calls = []
+
+    def database_away(**query):
+        calls.append(query)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(
+        "transactions_app.rules.runtime.account_histories", database_away
+    )
+    with caplog.at_level(logging.WARNING):
+        detection.prepare([(tx(source="new1"), 0)])
+    assert "judging without them for 30 s" in caplog.text
+    detection.prepare([(tx(source="new2"), 0)])
+    assert len(calls) == 1  # paused
+    clock.now = LOOKUP_PAUSE + 0.1
+    detection.prepare([(tx(source="new3"), 0)])
+    assert len(calls) == 2
+    assert detection.classify(tx(source="new3"), shard=0).outcome == "legit"
+
+
+def verdicts_in_batches(detection: LiveDetection, transactions, size: int = 10):
+    """What the detector loop does: ``prepare`` each batch, then judge it."""
+    verdicts = []
+    for start in range(0, len(transactions), size):
+        batch = transactions[start : start + size]
+        detection.prepare([(transaction, 0) for transaction in batch])
+        verdicts += [detection.classify(transaction, shard=0) for transaction in batch]
+    return verdicts
+
+
+def after(stream) -> list:
+    return [tx for tx in stream if tx.timestamp >= RESTART]

@@ -28,7 +28,7 @@ from .rules import (
     build_rule,
     rule_parameters,
 )
-from .state import StateLimits, WindowState
+from .state import PayerHistory, ReceiverHistory, StateLimits, WindowState
 from .types import (
     ACCOUNT_PATTERN,
     CHANNELS,
@@ -57,7 +57,9 @@ __all__ = [
     "NewReceiverRule",
     "Outcome",
     "OutcomeBands",
+    "PayerHistory",
     "Reason",
+    "ReceiverHistory",
     "Rule",
     "RuleConfigError",
     "RuleSet",

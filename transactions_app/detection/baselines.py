@@ -118,6 +118,17 @@ class HourProfile:
                 self._counts[index] //= 2
             self.total = sum(self._counts)
 
+    def restore(self, counts) -> None:
+        """Add earlier counts (24, one per hour of the day), fading them as
+        ``add`` would have."""
+        for hour, count in enumerate(counts):
+            self._counts[hour] += count
+        self.total += sum(counts)
+        while self.total > HOUR_CAP:
+            for index in range(24):
+                self._counts[index] //= 2
+            self.total = sum(self._counts)
+
     def discard(self, hour: int) -> None:
         if self._counts[hour]:
             self._counts[hour] -= 1

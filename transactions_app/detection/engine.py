@@ -7,7 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from .rules import AmountThresholdRule, Context, Rule
-from .state import StateLimits, WindowState, hour_of
+from .state import (
+    PayerHistory,
+    ReceiverHistory,
+    StateLimits,
+    WindowState,
+    hour_of,
+)
 from .types import Outcome, Transaction, Verdict
 
 SEVERITY = {Outcome.LEGIT: 0, Outcome.REVIEW: 1, Outcome.FRAUD: 2}
@@ -156,6 +162,19 @@ class Engine:
             if source is not None and source.contains(key, time):
                 continue
             self._record(transaction, time, key, shard)
+
+    def restore_history(
+        self,
+        payers: dict[str, PayerHistory],
+        receivers: dict[str, ReceiverHistory],
+        *,
+        shard: int | None = None,
+        populations: dict[str, tuple[tuple[float, int], ...]] | None = None,
+    ) -> None:
+        """Give accounts, and currencies, the baselines of their older
+        history (before the transactions ``restore`` then replays): see
+        ``WindowState.restore_history``."""
+        self.state.restore_history(payers, receivers, shard, populations)
 
     def forget(self, shards: Iterable[int]) -> None:
         """Drop the state of accounts last seen on these shards."""

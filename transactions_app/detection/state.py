@@ -137,6 +137,33 @@ class TargetState:
 
 
 @dataclass(frozen=True, slots=True)
+class PayerHistory:
+    """What a payer's baselines were built from before the transactions a
+    restore replays: the event times of its first and last payments and
+    how many it made, its last amounts (oldest first), its payments per
+    hour of the day (24 counts), and the receivers it paid with the last
+    time it paid each (oldest first). Read from stored transactions after
+    a restart."""
+
+    first_seen: float
+    last_seen: float
+    count: int
+    amounts: tuple[float, ...] = ()
+    hours: tuple[int, ...] = (0,) * 24
+    counterparties: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiverHistory:
+    """A receiver's first and last payments received and how many it
+    received, before the transactions a restore replays."""
+
+    first_seen: float
+    last_seen: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class StateLimits:
     """How much the state keeps.
 
@@ -272,6 +299,45 @@ class WindowState:
             kept = [e for e in incoming.entries if e[2] != key]
             incoming.count -= len(incoming.entries) - len(kept)
             incoming.entries = kept
+
+    def restore_history(
+        self,
+        payers: dict[str, PayerHistory],
+        receivers: dict[str, ReceiverHistory],
+        shard: int | None = None,
+        populations: dict[str, tuple[tuple[float, int], ...]] | None = None,
+    ) -> None:
+        """Give accounts the baselines their older history built, before
+        the recent transactions are replayed on top (``record``), so a
+        restart does not make every payer a stranger and every shop a new
+        receiver. A payer already in the state keeps what it has (its live
+        state is exact); a receiver, paid from several shards, takes the
+        earlier first sighting and the larger count. ``populations`` gives
+        a currency without a population yet its sampled ``(amount, hour)``
+        pairs, oldest first."""
+        for account, history in payers.items():
+            if account in self.sources:
+                continue
+            state = self._touch(self.sources, account, SourceState, shard)
+            for amount in history.amounts:
+                state.amounts.add(amount)
+            state.hours.restore(history.hours)
+            for target, time in history.counterparties:
+                self._remember_counterparty(state, target, time, 0)
+            state.count = history.count
+            state.first_seen = history.first_seen
+            state.last_seen = history.last_seen
+        for account, history in receivers.items():
+            state = self._touch(self.targets, account, TargetState, shard)
+            state.first_seen = min(state.first_seen, history.first_seen)
+            state.count = max(state.count, history.count)
+            state.last_seen = max(state.last_seen, history.last_seen)
+        for currency, sampled_payments in (populations or {}).items():
+            if currency in self.population:
+                continue
+            population = self.population[currency] = PopulationBaseline()
+            for amount, hour in sampled_payments:
+                population.record(amount, hour)
 
     def forget(self, shards: Iterable[int]) -> None:
         """Drop the state of accounts last seen on these shards (partitions

@@ -1,12 +1,25 @@
 """Reads of what the detector stored: the history a detector restores its
-windows from, one transaction by id, dead letters by id."""
+windows and baselines from, one transaction by id, dead letters by id."""
 
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.db.models import CharField, Count, F, Max, Min, Window
+from django.db.models.functions import Cast, ExtractHour, Right, RowNumber
 
 from .. import detection
+from ..detection.baselines import PAYER_AMOUNTS, POPULATION_AMOUNTS, SAMPLING_MASK
+from ..detection.state import MAX_COUNTERPARTIES, hour_of
 from ..models import DeadLetter, Transaction
 
 RESTORE_LIMIT = 500_000
+# Accounts per query when reading baselines: bounded ``IN`` lists.
+HISTORY_CHUNK = 2_000
+# A transaction is in its population's sample when the low bits of its id
+# (``SAMPLING_MASK``) are zero: its id's text ends in one of these digits.
+SAMPLED_ID = "sampled_id_digit"
+SAMPLED_LAST_DIGITS = [f"{digit:x}" for digit in range(16) if not digit & SAMPLING_MASK]
 
 # The columns a stored transaction gives the engine, in the order of
 # ``detection.Transaction``'s fields.
@@ -61,3 +74,125 @@ def transactions_for_restore(
 
 def dead_letters_by_ids(*, dead_letter_ids) -> list:
     return list(DeadLetter.objects.filter(pk__in=dead_letter_ids).order_by("id"))
+
+
+def account_histories(
+    *,
+    topic: str,
+    sources: Iterable[str],
+    targets: Iterable[str],
+    after: datetime,
+    before: datetime,
+) -> tuple[dict[str, detection.PayerHistory], dict[str, detection.ReceiverHistory]]:
+    """What the stored transactions with ``after <= timestamp < before``
+    say of these accounts: each payer's first and last payment, count,
+    last amounts, hours and receivers (from ``topic``, whose partitions
+    hold all of a payer's payments), and each receiver's first and last
+    payment received and count (from every partition: a receiver is paid
+    by payers of all of them). The baselines a restarted detector gives
+    the accounts of the transactions it replays."""
+    window = Transaction.objects.filter(timestamp__gte=after, timestamp__lt=before)
+    payers = {}
+    for chunk in _chunks(sources):
+        payers |= _payer_histories(window.filter(kafka_topic=topic, source__in=chunk))
+    receivers = {}
+    for chunk in _chunks(targets):
+        receivers |= {
+            row["target"]: detection.ReceiverHistory(
+                first_seen=row["first"].timestamp(),
+                last_seen=row["last"].timestamp(),
+                count=row["count"],
+            )
+            for row in window.filter(kafka_topic=topic, target__in=chunk)
+            .values("target")
+            .annotate(first=Min("timestamp"), last=Max("timestamp"), count=Count("id"))
+            .order_by()
+        }
+    return payers, receivers
+
+
+def population_histories(
+    *, topic: str, currencies: Iterable[str], after: datetime, before: datetime
+) -> dict[str, tuple[tuple[float, int], ...]]:
+    """Per currency of ``currencies``, the last ``POPULATION_AMOUNTS`` payments of
+    ``topic`` in its population's sample (``detection.baselines.sampled``:
+    the low two bits of the transaction id, the last hex digit of its text
+    form) with ``after <= timestamp < before``, oldest first, as ``(amount,
+    hour)``: the cold-start baseline a restarted detector gets back."""
+    window = Transaction.objects.alias(
+        **{SAMPLED_ID: Right(Cast("transaction_id", CharField()), 1)}
+    ).filter(
+        kafka_topic=topic,
+        timestamp__gte=after,
+        timestamp__lt=before,
+        **{f"{SAMPLED_ID}__in": SAMPLED_LAST_DIGITS},
+    )
+    populations = {}
+    for currency in sorted(set(currencies)):
+        newest = (
+            window.filter(currency=currency)
+            .order_by("-timestamp", "-id")
+            .values_list("amount", "timestamp")[:POPULATION_AMOUNTS]
+        )
+        sample = tuple(
+            (float(amount), hour_of(timestamp.timestamp()))
+            for amount, timestamp in reversed(newest)
+        )
+        if sample:
+            populations[currency] = sample
+    return populations
+
+
+def _chunks(accounts: Iterable[str]) -> Iterable[list[str]]:
+    accounts = sorted(set(accounts))
+    for start in range(0, len(accounts), HISTORY_CHUNK):
+        yield accounts[start : start + HISTORY_CHUNK]
+
+
+def _payer_histories(rows) -> dict[str, detection.PayerHistory]:
+    totals = (
+        rows.values("source")
+        .annotate(first=Min("timestamp"), last=Max("timestamp"), count=Count("id"))
+        .order_by()
+    )
+    latest = (
+        rows.annotate(
+            newest_first=Window(
+                RowNumber(),
+                partition_by=F("source"),
+                order_by=(F("timestamp").desc(), F("id").desc()),
+            )
+        )
+        .filter(newest_first__lte=PAYER_AMOUNTS)
+        .order_by("source", "timestamp", "id")
+        .values_list("source", "amount")
+    )
+    amounts = defaultdict(list)
+    for source, amount in latest:
+        amounts[source].append(float(amount))
+    hours = defaultdict(lambda: [0] * 24)
+    for row in (
+        rows.annotate(hour=ExtractHour("timestamp", tzinfo=UTC))
+        .values("source", "hour")
+        .annotate(count=Count("id"))
+        .order_by()
+    ):
+        hours[row["source"]][row["hour"]] = row["count"]
+    paid = defaultdict(list)
+    for row in (
+        rows.values("source", "target")
+        .annotate(last=Max("timestamp"))
+        .order_by("source", "last", "target")
+    ):
+        paid[row["source"]].append((row["target"], row["last"].timestamp()))
+    return {
+        row["source"]: detection.PayerHistory(
+            first_seen=row["first"].timestamp(),
+            last_seen=row["last"].timestamp(),
+            count=row["count"],
+            amounts=tuple(amounts[row["source"]]),
+            hours=tuple(hours[row["source"]]),
+            counterparties=tuple(paid[row["source"]][-MAX_COUNTERPARTIES:]),
+        )
+        for row in totals
+    }

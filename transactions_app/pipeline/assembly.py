@@ -70,6 +70,7 @@ def build_detector(
             topic=topics.transactions,
             reload_interval=settings.RULES_RELOAD_SECONDS,
             restore_seconds=restore_seconds,
+            baseline_seconds=settings.DETECTION_BASELINE_DAYS * 86400,
         ),
         store=lambda batch, dead: transactions_store_batch(
             classified=batch, rejected=dead

@@ -10,10 +10,18 @@ from datetime import UTC, datetime, timedelta
 from django.db import DatabaseError, close_old_connections
 
 from ..detection import Engine, RuleConfigError, RuleSet, Transaction, Verdict
-from ..ingest.selectors import transactions_for_restore
+from ..ingest.selectors import (
+    RESTORE_LIMIT,
+    account_histories,
+    population_histories,
+    transactions_for_restore,
+)
 from .selectors import rules_fingerprint, ruleset_live
 
 logger = logging.getLogger(__name__)
+
+# Seconds without reading new accounts' baselines after the database failed.
+LOOKUP_PAUSE = 30.0
 
 
 class LiveDetection:
@@ -32,12 +40,18 @@ class LiveDetection:
         topic: str,
         reload_interval: float,
         restore_seconds: float,
+        baseline_seconds: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._topic = topic
         self._reload_interval = reload_interval
         self._restore_seconds = restore_seconds
+        self._baseline_seconds = baseline_seconds
+        # Per partition restored: where its replay began, so that history
+        # read for an account first seen later ends there too.
+        self._history_before: dict[int, datetime] = {}
+        self._lookups_paused_until = float("-inf")
         self._clock = clock
         self._now = now
         self._fingerprint = rules_fingerprint()
@@ -76,23 +90,109 @@ class LiveDetection:
         self._fingerprint = fingerprint
 
     def partitions_assigned(self, partitions: list[int]) -> None:
-        """Restore recent history of these partitions from the database, so
-        a restart or a rebalance does not reset the windows."""
+        """Restore these partitions' state from the database, so a restart
+        or a rebalance resets neither the windows nor the baselines: the
+        recent transactions (``restore_seconds``, at least the longest
+        window) are replayed, and the accounts they involve first get the
+        baselines of their older history (``baseline_seconds`` before
+        that: amounts, hours, age, counts, receivers paid)."""
         lookback = max(self._restore_seconds, self.engine.state.limits.retention)
         since = self._now() - timedelta(seconds=lookback)
         for partition in partitions:
             restored = transactions_for_restore(
                 topic=self._topic, partition=partition, since=since
             )
+            histories = self._restore_baselines(restored, since, partition)
             self.engine.restore(restored, shard=partition)
             logger.info(
-                "restored state of partition %d from %d transactions",
+                "restored state of partition %d from %d transactions and the "
+                "baselines of %d accounts",
                 partition,
                 len(restored),
+                histories,
             )
+
+    def prepare(self, batch: list[tuple[Transaction, int]]) -> None:
+        """Give the accounts of ``batch`` this detector does not know yet
+        (idle through the replayed window, or new) the baselines of their
+        stored history before that window, in one read per partition. Each
+        account is looked up once: after its first transaction it has
+        state. While the database cannot be reached the batch is judged
+        without (and the next batches too, for ``LOOKUP_PAUSE`` seconds)."""
+        if not self._history_before or self._clock() < self._lookups_paused_until:
+            return
+        state = self.engine.state
+        unknown: dict[int, tuple[set, set]] = {}
+        asked = set()  # a receiver paid from several partitions: asked once
+        for transaction, shard in batch:
+            if shard not in self._history_before:
+                continue
+            sources, targets = unknown.setdefault(shard, (set(), set()))
+            if transaction.source not in state.sources:
+                sources.add(transaction.source)
+            target = transaction.target
+            if target not in state.targets and target not in asked:
+                targets.add(target)
+                asked.add(target)
+        try:
+            for shard, (sources, targets) in unknown.items():
+                if sources or targets:
+                    before = self._history_before[shard]
+                    self._restore_histories(sources, targets, (), before, shard)
+        except DatabaseError as error:
+            logger.warning(
+                "cannot read the baselines of new accounts (%s); judging "
+                "without them for %.0f s",
+                error,
+                LOOKUP_PAUSE,
+            )
+            self._lookups_paused_until = self._clock() + LOOKUP_PAUSE
+            close_old_connections()
+
+    def _restore_baselines(self, restored, since: datetime, partition: int) -> int:
+        """Give the accounts of ``restored`` the baselines of what they did
+        before it; return for how many accounts history was found."""
+        if not self._baseline_seconds:
+            return 0
+        # When the replay was cut at its limit, history ends where it starts.
+        before = restored[0].timestamp if len(restored) >= RESTORE_LIMIT else since
+        self._history_before[partition] = before
+        if not restored:
+            return 0
+        return self._restore_histories(
+            {tx.source for tx in restored},
+            {tx.target for tx in restored},
+            {tx.currency for tx in restored},
+            before,
+            partition,
+        )
+
+    def _restore_histories(self, sources, targets, currencies, before, shard) -> int:
+        """Read the history before ``before`` of these accounts (and, while
+        the detector has none, these currencies' populations) and give it
+        to the engine; return for how many accounts some was found."""
+        after = before - timedelta(seconds=self._baseline_seconds)
+        payers, receivers = account_histories(
+            topic=self._topic,
+            sources=sources,
+            targets=targets,
+            after=after,
+            before=before,
+        )
+        populations = None
+        if currencies and not self.engine.state.population:
+            populations = population_histories(
+                topic=self._topic, currencies=currencies, after=after, before=before
+            )
+        self.engine.restore_history(
+            payers, receivers, shard=shard, populations=populations
+        )
+        return len(payers) + len(receivers)
 
     def partitions_revoked(self, partitions: list[int]) -> None:
         self.engine.forget(partitions)
+        for partition in partitions:
+            self._history_before.pop(partition, None)
 
 
 def _describe(ruleset: RuleSet) -> str:

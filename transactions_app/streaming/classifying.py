@@ -7,7 +7,7 @@ from datetime import datetime
 
 from confluent_kafka import Message
 
-from ..detection import Verdict
+from ..detection import Transaction, Verdict
 from .codec import EventTimeBounds, InvalidMessage, decode_transaction
 from .kafka import message_origin, message_rejected
 from .records import ClassifiedTransaction, RejectedMessage
@@ -21,11 +21,14 @@ def classify_batch(
     classify: Callable[..., Verdict],
     received_at: datetime,
     bounds: EventTimeBounds,
+    prepare: Callable[[list[tuple[Transaction, int]]], object] | None = None,
 ) -> tuple[list[ClassifiedTransaction], list[RejectedMessage]]:
     """The messages decoded and judged by ``classify(transaction,
     shard=partition)``, in order, and the ones that could not be decoded
-    (invalid, or failing in any other way) as dead letters."""
-    classified, dead = [], []
+    (invalid, or failing in any other way) as dead letters. ``prepare``
+    is given the batch's ``(transaction, partition)`` pairs first, to load
+    what the judging needs in one go."""
+    decoded, dead = [], []
     for message in messages:
         try:
             origin = message_origin(message)
@@ -40,8 +43,16 @@ def classify_batch(
             reason = f"undecodable: {type(error).__name__}: {error}"
             dead.append(message_rejected(message, reason, received_at))
             continue
-        verdict = classify(transaction, shard=origin.partition)
-        classified.append(
-            ClassifiedTransaction(transaction, verdict, origin, received_at)
+        decoded.append((transaction, origin))
+    if prepare is not None and decoded:
+        prepare([(transaction, origin.partition) for transaction, origin in decoded])
+    classified = [
+        ClassifiedTransaction(
+            transaction,
+            classify(transaction, shard=origin.partition),
+            origin,
+            received_at,
         )
+        for transaction, origin in decoded
+    ]
     return classified, dead

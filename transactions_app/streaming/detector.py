@@ -234,6 +234,7 @@ class Detector:
         classified, dead = classify_batch(
             messages,
             classify=self._detection.classify,
+            prepare=self._detection.prepare,
             received_at=self._now(),
             bounds=self._event_time_bounds,
         )

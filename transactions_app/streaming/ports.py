@@ -21,11 +21,15 @@ class DetectorTopics:
 class Detection(Protocol):
     """What the loop needs of the detection side.
 
-    ``classify`` judges one transaction read from partition ``shard``;
-    ``partitions_assigned`` / ``partitions_revoked`` let it restore or drop
-    per-account state; ``refresh`` is called once per loop iteration and
-    must be cheap (it may reload changed rules).
+    ``prepare`` is given each batch's ``(transaction, partition)`` pairs
+    before they are judged (it may load the state of accounts it does not
+    know yet, in one go); ``classify`` judges one transaction read from
+    partition ``shard``; ``partitions_assigned`` / ``partitions_revoked``
+    let it restore or drop per-account state; ``refresh`` is called once
+    per loop iteration and must be cheap (it may reload changed rules).
     """
+
+    def prepare(self, batch: list[tuple[Transaction, int]]) -> None: ...
 
     def classify(self, transaction: Transaction, *, shard: int) -> Verdict: ...
 
@@ -41,6 +45,9 @@ class EngineDetection:
 
     def __init__(self, engine) -> None:
         self.engine = engine
+
+    def prepare(self, batch: list[tuple[Transaction, int]]) -> None:
+        pass
 
     def classify(self, transaction: Transaction, *, shard: int) -> Verdict:
         return self.engine.classify(transaction, shard=shard)
