@@ -9,7 +9,7 @@ from django.db import OperationalError
 
 from tests.detection.context import tx
 from tests.detection.history import DAY, habitual_stream
-from tests.factories import NOW
+from tests.factories import NOW, engine_transaction
 from tests.ingest.test_selectors import store
 from transactions_app.detection import Engine
 from transactions_app.models import Rule, RuleVersion
@@ -109,20 +109,31 @@ def test_a_restart_restores_the_baselines_from_the_database(baseline_days):
     )
 
 
-def test_new_accounts_are_looked_up_once(
-    django_assert_num_queries,
-):
+def test_new_accounts_are_looked_up_once(django_assert_num_queries):
+    """A payer and a receiver never seen cost one query each; one with
+    stored history, four and one; neither costs anything once it has
+    state."""
     stream = habitual_stream()
-    store([tx for tx in stream if tx.timestamp < RESTART])
+    ten_days_ago = NOW - timedelta(days=10)
+    idle = engine_transaction(
+        source="idleCard", target="idleShop", timestamp=ten_days_ago
+    )
+    store([*(t for t in stream if t.timestamp < RESTART), idle])
     detection = restarted_detection(90)
     detection.partitions_assigned([0])
-    first, *rest = after(stream)
-    verdicts_in_batches(detection, [first])
-    with django_assert_num_queries(0):
-        detection.prepare([(first, 0)])  # known now: nothing to read
-    brand_new = tx(source="never-seen", t=1)
-    with django_assert_num_queries(5):  # payer: 4 reads, receiver: 1
+    brand_new = tx(source="neverSeen", target="neverPaid", t=1)
+    with django_assert_num_queries(2):
         detection.prepare([(brand_new, 0)])
+    returning = tx(source="idleCard", target="idleShop", t=2)
+    with django_assert_num_queries(5):
+        detection.prepare([(returning, 0)])
+    assert detection.engine.state.source("idleCard").count == 1
+    assert (
+        detection.engine.state.target("idleShop").first_seen == ten_days_ago.timestamp()
+    )
+    verdicts_in_batches(detection, [brand_new, returning])
+    with django_assert_num_queries(0):
+        detection.prepare([(brand_new, 0), (returning, 0)])
 
 
 def test_while_the_database_fails_new_accounts_are_judged_without_history(

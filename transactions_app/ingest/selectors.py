@@ -150,11 +150,17 @@ def _chunks(accounts: Iterable[str]) -> Iterable[list[str]]:
 
 
 def _payer_histories(rows) -> dict[str, detection.PayerHistory]:
-    totals = (
+    """The histories of the payers ``rows`` has any of: one query finds
+    them (for accounts new to the system, the only one), three more read
+    their amounts, hours and receivers."""
+    totals = list(
         rows.values("source")
         .annotate(first=Min("timestamp"), last=Max("timestamp"), count=Count("id"))
         .order_by()
     )
+    if not totals:
+        return {}
+    rows = rows.filter(source__in=[row["source"] for row in totals])
     latest = (
         rows.annotate(
             newest_first=Window(
