@@ -28,7 +28,13 @@ from .rules import (
     build_rule,
     rule_parameters,
 )
-from .state import PayerHistory, ReceiverHistory, StateLimits, WindowState
+from .state import (
+    PayerHistory,
+    ReceivedPayment,
+    ReceiverHistory,
+    StateLimits,
+    WindowState,
+)
 from .types import (
     ACCOUNT_PATTERN,
     CHANNELS,
@@ -59,6 +65,7 @@ __all__ = [
     "OutcomeBands",
     "PayerHistory",
     "Reason",
+    "ReceivedPayment",
     "ReceiverHistory",
     "Rule",
     "RuleConfigError",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from .rules import AmountThresholdRule, Context, Rule
 from .state import (
     PayerHistory,
+    ReceivedPayment,
     ReceiverHistory,
     StateLimits,
     WindowState,
@@ -79,9 +80,13 @@ class Engine:
         *,
         clock: Callable[[], datetime],
         limits: StateLimits | None = None,
+        share_receivers: bool = False,
     ) -> None:
         self.clock = clock
-        self.state = WindowState(limits)
+        self.state = WindowState(limits, shared=share_receivers)
+        # With shared receivers: the payments recorded since ``received``
+        # was last called, for the other detectors to record too.
+        self._received: list[ReceivedPayment] | None = [] if share_receivers else None
         self._context = Context(None, 0.0, 0.0, None, None, {}, None)
         self.ruleset = ruleset
         self.replace_rules(ruleset)
@@ -139,7 +144,7 @@ class Engine:
             reason = rule.evaluate(context)
             if reason is not None:
                 reasons.append(reason)
-        state.record(
+        first_payment = state.record(
             source=transaction.source,
             target=transaction.target,
             time=time,
@@ -149,7 +154,38 @@ class Engine:
             currency=transaction.currency,
             attributes=transaction.attributes(),
         )
+        if self._received is not None:
+            self._tell(transaction, time, key, amount, first_payment)
         return self._verdict(ruleset, reasons)
+
+    def received(self) -> list[ReceivedPayment]:
+        """With shared receivers: the payments this engine recorded since
+        the last call (the other detectors' engines must ``receive``
+        them); empty otherwise."""
+        if not self._received:
+            return []
+        payments, self._received = self._received, []
+        return payments
+
+    def receive(self, payments: Iterable[ReceivedPayment]) -> None:
+        """Record payments other engines (and this one) recorded, each
+        once, in their receivers' state: see ``WindowState.record_received``."""
+        record = self.state.record_received
+        for payment in payments:
+            record(payment)
+
+    def _tell(self, transaction, time, key, amount, first_payment) -> None:
+        self._received.append(
+            ReceivedPayment(
+                transaction.target,
+                transaction.source,
+                time,
+                key,
+                first_payment,
+                amount,
+                transaction.currency,
+            )
+        )
 
     def restore(self, transactions: Iterable[Transaction], *, shard: int | None = None):
         """Add already classified transactions to the state without judging

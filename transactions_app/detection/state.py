@@ -135,6 +135,30 @@ class TargetState:
         """Payments received with ``start < time <= end``."""
         return between(self.entries, start, end)
 
+    def contains(self, key: int, time: float) -> bool:
+        """Whether the payment ``key`` at ``time`` is recorded."""
+        entries = self.entries
+        low = bisect_left(entries, time, key=_TIME)
+        high = bisect_right(entries, time, key=_TIME)
+        return any(entry[2] == key for entry in entries[low:high])
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedPayment:
+    """One payment as its receiver's state records it, and as detectors
+    that share receivers tell each other about it: who paid whom, when,
+    the transaction's key, whether it was the payer's first payment to
+    this receiver, and the amount and currency (for the currency's
+    population, when sampled)."""
+
+    target: str
+    source: str
+    time: float
+    key: int
+    new: bool
+    amount: float
+    currency: str
+
 
 @dataclass(frozen=True, slots=True)
 class PayerHistory:
@@ -188,8 +212,11 @@ class StateLimits:
 class WindowState:
     """All accounts' state. Not thread-safe: one detector loop owns it."""
 
-    def __init__(self, limits: StateLimits | None = None) -> None:
+    def __init__(self, limits: StateLimits | None = None, *, shared=False) -> None:
         self.limits = limits or StateLimits()
+        # Shared receivers: every detector records every payment received
+        # (``record_received``), so receivers belong to no shard.
+        self.shared = shared
         self.sources: dict[str, SourceState] = {}
         self.targets: dict[str, TargetState] = {}
         self.population: dict[str, PopulationBaseline] = {}
@@ -213,10 +240,13 @@ class WindowState:
         shard: int | None = None,
         currency: str | None = None,
         attributes: tuple[tuple[str, str], ...] = (),
-    ) -> None:
+    ) -> bool:
         """Add one transaction to both accounts' state, and to the
         population of its ``currency`` when given; ``attributes`` are its
-        enrichment fields (``Transaction.attributes()``).
+        enrichment fields (``Transaction.attributes()``). Returns whether
+        it was the source's first payment to this target. A payment its
+        receiver recorded already (told by another detector, see
+        ``record_received``) is not added to the receiver again.
 
         This runs for every transaction, so it is written for speed: entries
         are appended when in order (the common case) and trimmed only when
@@ -245,6 +275,33 @@ class WindowState:
             self._trim(entries, state.last_seen - keep)
 
         incoming = self._touch(self.targets, target, TargetState, shard)
+        if not (self.shared and incoming.contains(key, time)):
+            self._receive(incoming, time, source, key, first_payment)
+            if currency is not None and not key & SAMPLING_MASK:  # sampled(key)
+                self._sample(currency, amount, hour)
+        if time > self.watermark:
+            self.watermark = time
+        self._records_since_sweep += 1
+        if self._records_since_sweep >= 1000:
+            self.sweep()
+        return first_payment
+
+    def record_received(self, payment: ReceivedPayment) -> None:
+        """Add a payment recorded by another detector to its receiver's
+        state (and the currency's population when sampled), unless it is
+        recorded already: detectors that share receivers each read every
+        payment, their own too, so one receiver's state sees the payments
+        of every partition."""
+        incoming = self._touch(self.targets, payment.target, TargetState, None)
+        if incoming.contains(payment.key, payment.time):
+            return
+        self._receive(incoming, payment.time, payment.source, payment.key, payment.new)
+        if sampled(payment.key):
+            self._sample(payment.currency, payment.amount, hour_of(payment.time))
+        if payment.time > self.watermark:
+            self.watermark = payment.time
+
+    def _receive(self, incoming, time, source, key, first_payment) -> None:
         entries = incoming.entries
         insert_in_time_order(entries, (time, source, key, first_payment))
         incoming.count += 1
@@ -252,20 +309,15 @@ class WindowState:
             incoming.first_seen = time
         if time > incoming.last_seen:
             incoming.last_seen = time
-        keep = limits.target_retention + limits.lateness
+        keep = self.limits.target_retention + self.limits.lateness
         if entries[0][0] <= incoming.last_seen - keep:
             self._trim(entries, incoming.last_seen - keep)
 
-        if currency is not None and not key & SAMPLING_MASK:  # sampled(key)
-            population = self.population.get(currency)
-            if population is None:
-                population = self.population[currency] = PopulationBaseline()
-            population.record(amount, hour)
-        if time > self.watermark:
-            self.watermark = time
-        self._records_since_sweep += 1
-        if self._records_since_sweep >= 1000:
-            self.sweep()
+    def _sample(self, currency: str, amount: float, hour: int) -> None:
+        population = self.population.get(currency)
+        if population is None:
+            population = self.population[currency] = PopulationBaseline()
+        population.record(amount, hour)
 
     def discard(
         self,
@@ -341,9 +393,11 @@ class WindowState:
 
     def forget(self, shards: Iterable[int]) -> None:
         """Drop the state of accounts last seen on these shards (partitions
-        this process no longer owns)."""
+        this process no longer owns); with shared receivers, of payers
+        only."""
         shards = set(shards)
-        for table in (self.sources, self.targets):
+        tables = (self.sources,) if self.shared else (self.sources, self.targets)
+        for table in tables:
             for account in [a for a, s in table.items() if s.shard in shards]:
                 del table[account]
 
