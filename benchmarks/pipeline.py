@@ -70,9 +70,13 @@ def empty_tables() -> None:
 
 
 def fresh_topics():
+    from django.conf import settings
+
     from transactions_app.pipeline.topics import throwaway_topics
 
-    return throwaway_topics(f"bench.{uuid.uuid4().hex[:8]}")
+    return throwaway_topics(
+        f"bench.{uuid.uuid4().hex[:8]}", receivers=settings.DETECTION_SHARE_RECEIVERS
+    )
 
 
 def delete_topics(topics) -> None:

@@ -181,12 +181,17 @@ TRANSACTIONS_TOPIC = env_topic("TRANSACTIONS_TOPIC", "queuing.transactions")
 LEGIT_TOPIC = env_topic("LEGIT_TOPIC", "queuing.legit")
 FRAUD_TOPIC = env_topic("FRAUD_TOPIC", "queuing.fraud")
 DEADLETTER_TOPIC = env_topic("DEADLETTER_TOPIC", "queuing.deadletter")
+# Where detectors tell each other the payments they recorded, so that every
+# receiver's state sees every partition (see streaming/receivers.py).
+RECEIVERS_TOPIC = env_topic("RECEIVERS_TOPIC", f"{TRANSACTIONS_TOPIC}.receivers")
+DETECTION_SHARE_RECEIVERS = env_bool("DETECTION_SHARE_RECEIVERS", True)
 require_distinct(
     {
         "TRANSACTIONS_TOPIC": TRANSACTIONS_TOPIC,
         "LEGIT_TOPIC": LEGIT_TOPIC,
         "FRAUD_TOPIC": FRAUD_TOPIC,
         "DEADLETTER_TOPIC": DEADLETTER_TOPIC,
+        "RECEIVERS_TOPIC": RECEIVERS_TOPIC,
     }
 )
 TRANSACTIONS_TOPIC_PARTITIONS = env_int("TRANSACTIONS_TOPIC_PARTITIONS", 3, minimum=1)

@@ -51,15 +51,28 @@ FAST_TEST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 @pytest.fixture
 def kafka_topics(settings):
     """Fresh, uniquely named platform topics for one test, deleted after."""
+    topics = fresh_kafka_topics(settings)
+    yield topics
+    delete_kafka_topics()
+
+
+def fresh_kafka_topics(settings):
+    """Name fresh platform topics in ``settings`` (pytest-django's, undone
+    after the test) and create them; the detector topics they make."""
     suffix = uuid.uuid4().hex[:10]
     settings.TRANSACTIONS_TOPIC = f"test.transactions.{suffix}"
     settings.LEGIT_TOPIC = f"test.legit.{suffix}"
     settings.FRAUD_TOPIC = f"test.fraud.{suffix}"
     settings.DEADLETTER_TOPIC = f"test.deadletter.{suffix}"
+    settings.RECEIVERS_TOPIC = f"test.receivers.{suffix}"
     admin = create_admin(connection=kafka_connection())
     ensure_topics(admin, topic_specs(), timeout=30)
-    topics = detector_topics()
-    yield topics
+    return detector_topics()
+
+
+def delete_kafka_topics() -> None:
+    """Delete the topics the settings name now."""
+    admin = create_admin(connection=kafka_connection())
     admin.delete_topics([spec.name for spec in topic_specs()], operation_timeout=30)
 
 

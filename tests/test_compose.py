@@ -48,6 +48,7 @@ def test_application_services_are_wired_to_the_same_backends(name):
         ("LEGIT_TOPIC", "queuing.legit"),
         ("FRAUD_TOPIC", "queuing.fraud"),
         ("DEADLETTER_TOPIC", "queuing.deadletter"),
+        ("RECEIVERS_TOPIC", "queuing.transactions.receivers"),
     ]:
         assert env[variable] == default
     assert service["build"] == "."

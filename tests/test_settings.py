@@ -19,6 +19,8 @@ MAIN_SETTINGS = (
     "LEGIT_TOPIC",
     "FRAUD_TOPIC",
     "DEADLETTER_TOPIC",
+    "RECEIVERS_TOPIC",
+    "DETECTION_SHARE_RECEIVERS",
     "TRANSACTIONS_PER_SECOND",
 )
 
@@ -49,6 +51,8 @@ def test_defaults_are_the_original_apps():
         "LEGIT_TOPIC": "queuing.legit",
         "FRAUD_TOPIC": "queuing.fraud",
         "DEADLETTER_TOPIC": "queuing.deadletter",
+        "RECEIVERS_TOPIC": "queuing.transactions.receivers",
+        "DETECTION_SHARE_RECEIVERS": True,
         "TRANSACTIONS_PER_SECOND": 2.0,
     }
 

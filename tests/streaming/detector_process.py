@@ -32,6 +32,7 @@ def detector_env(settings, **extra) -> dict:
             "LEGIT_TOPIC": settings.LEGIT_TOPIC,
             "FRAUD_TOPIC": settings.FRAUD_TOPIC,
             "DEADLETTER_TOPIC": settings.DEADLETTER_TOPIC,
+            "RECEIVERS_TOPIC": settings.RECEIVERS_TOPIC,
             "PYTHONUNBUFFERED": "1",
         }
         | extra

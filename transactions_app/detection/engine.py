@@ -1,6 +1,7 @@
 """The engine: runs every rule against the windowed state, adds up the
 scores, maps the total to an outcome, then records the transaction."""
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -87,6 +88,9 @@ class Engine:
         # With shared receivers: the payments recorded since ``received``
         # was last called, for the other detectors to record too.
         self._received: list[ReceivedPayment] | None = [] if share_receivers else None
+        # What this engine signs the payments it tells with: unique to it,
+        # so that it knows its own when they come back.
+        self.name = uuid.uuid4().hex
         self._context = Context(None, 0.0, 0.0, None, None, {}, None)
         self.ruleset = ruleset
         self.replace_rules(ruleset)
@@ -168,11 +172,13 @@ class Engine:
         return payments
 
     def receive(self, payments: Iterable[ReceivedPayment]) -> None:
-        """Record payments other engines (and this one) recorded, each
-        once, in their receivers' state: see ``WindowState.record_received``."""
-        record = self.state.record_received
+        """Record payments other engines recorded, each once, in their
+        receivers' state (see ``WindowState.record_received``); this
+        engine's own, told back, are recorded already and skipped."""
+        record, name = self.state.record_received, self.name
         for payment in payments:
-            record(payment)
+            if payment.origin != name:
+                record(payment)
 
     def _tell(self, transaction, time, key, amount, first_payment) -> None:
         self._received.append(
@@ -184,6 +190,7 @@ class Engine:
                 first_payment,
                 amount,
                 transaction.currency,
+                self.name,
             )
         )
 

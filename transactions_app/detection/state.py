@@ -30,6 +30,7 @@ from .baselines import (
     PopulationBaseline,
     sampled,
 )
+from .history import PayerHistory, ReceivedPayment, ReceiverHistory
 
 _TIME = itemgetter(0)
 
@@ -50,6 +51,14 @@ def between(entries: list, start: float, end: float) -> list:
     low = bisect_right(entries, start, key=_TIME)
     high = bisect_right(entries, end, key=_TIME)
     return entries[low:high]
+
+
+def holds(entries: list, time: float, key: int, key_at: int) -> bool:
+    """Whether ``entries`` (sorted by time) hold one at ``time`` whose item
+    ``key_at`` is ``key``: only entries at that exact time are looked at."""
+    low = bisect_left(entries, time, key=_TIME)
+    high = bisect_right(entries, time, key=_TIME)
+    return any(entry[key_at] == key for entry in entries[low:high])
 
 
 AMOUNT_HISTORY = PAYER_AMOUNTS
@@ -107,12 +116,8 @@ class SourceState:
         return self.amounts.median()
 
     def contains(self, key: int, time: float) -> bool:
-        """Whether the transaction ``key`` at ``time`` is recorded (only
-        entries at that exact time need looking at)."""
-        entries = self.entries
-        low = bisect_left(entries, time, key=_TIME)
-        high = bisect_right(entries, time, key=_TIME)
-        return any(entry[3] == key for entry in entries[low:high])
+        """Whether the transaction ``key`` at ``time`` is recorded."""
+        return holds(self.entries, time, key, 3)
 
 
 class TargetState:
@@ -137,54 +142,7 @@ class TargetState:
 
     def contains(self, key: int, time: float) -> bool:
         """Whether the payment ``key`` at ``time`` is recorded."""
-        entries = self.entries
-        low = bisect_left(entries, time, key=_TIME)
-        high = bisect_right(entries, time, key=_TIME)
-        return any(entry[2] == key for entry in entries[low:high])
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedPayment:
-    """One payment as its receiver's state records it, and as detectors
-    that share receivers tell each other about it: who paid whom, when,
-    the transaction's key, whether it was the payer's first payment to
-    this receiver, and the amount and currency (for the currency's
-    population, when sampled)."""
-
-    target: str
-    source: str
-    time: float
-    key: int
-    new: bool
-    amount: float
-    currency: str
-
-
-@dataclass(frozen=True, slots=True)
-class PayerHistory:
-    """What a payer's baselines were built from before the transactions a
-    restore replays: the event times of its first and last payments and
-    how many it made, its last amounts (oldest first), its payments per
-    hour of the day (24 counts), and the receivers it paid with the last
-    time it paid each (oldest first). Read from stored transactions after
-    a restart."""
-
-    first_seen: float
-    last_seen: float
-    count: int
-    amounts: tuple[float, ...] = ()
-    hours: tuple[int, ...] = (0,) * 24
-    counterparties: tuple[tuple[str, float], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ReceiverHistory:
-    """A receiver's first and last payments received and how many it
-    received, before the transactions a restore replays."""
-
-    first_seen: float
-    last_seen: float
-    count: int
+        return holds(self.entries, time, key, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,14 +317,13 @@ class WindowState:
         shard: int | None = None,
         populations: dict[str, tuple[tuple[float, int], ...]] | None = None,
     ) -> None:
-        """Give accounts the baselines their older history built, before
-        the recent transactions are replayed on top (``record``), so a
-        restart does not make every payer a stranger and every shop a new
-        receiver. A payer already in the state keeps what it has (its live
-        state is exact); a receiver, paid from several shards, takes the
-        earlier first sighting and the larger count. ``populations`` gives
-        a currency without a population yet its sampled ``(amount, hour)``
-        pairs, oldest first."""
+        """Give accounts the baselines of their older history, before the
+        recent transactions are replayed on top (``record``), so a restart
+        makes no payer a stranger and no shop a new receiver. A payer in
+        the state keeps what it has (its live state is exact); a receiver,
+        paid from several shards, takes the earlier first sighting and the
+        larger count; a currency without a population gets the sampled
+        ``(amount, hour)`` pairs of ``populations``, oldest first."""
         for account, history in payers.items():
             if account in self.sources:
                 continue
@@ -385,11 +342,9 @@ class WindowState:
             state.count = max(state.count, history.count)
             state.last_seen = max(state.last_seen, history.last_seen)
         for currency, sampled_payments in (populations or {}).items():
-            if currency in self.population:
-                continue
-            population = self.population[currency] = PopulationBaseline()
-            for amount, hour in sampled_payments:
-                population.record(amount, hour)
+            if currency not in self.population:
+                for amount, hour in sampled_payments:
+                    self._sample(currency, amount, hour)
 
     def forget(self, shards: Iterable[int]) -> None:
         """Drop the state of accounts last seen on these shards (partitions

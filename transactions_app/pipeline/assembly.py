@@ -29,6 +29,7 @@ from ..streaming.codec import EventTimeBounds
 from ..streaming.detector import Detector
 from ..streaming.kafka import create_consumer, create_producer
 from ..streaming.ports import DetectorTopics
+from ..streaming.receivers import ReceiverFeed, feed_consumer_config
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,13 @@ def build_detector(
     transactional_id = (
         detector_transactional_id(group_id, instance_id) if exactly_once else None
     )
+    detection = LiveDetection(
+        topic=topics.transactions,
+        reload_interval=settings.RULES_RELOAD_SECONDS,
+        restore_seconds=restore_seconds,
+        baseline_seconds=settings.DETECTION_BASELINE_DAYS * 86400,
+        share_receivers=topics.receivers is not None,
+    )
     return Detector(
         consumer=create_consumer(
             connection=connection,
@@ -66,12 +74,8 @@ def build_detector(
         ),
         exactly_once=exactly_once,
         topics=topics,
-        detection=LiveDetection(
-            topic=topics.transactions,
-            reload_interval=settings.RULES_RELOAD_SECONDS,
-            restore_seconds=restore_seconds,
-            baseline_seconds=settings.DETECTION_BASELINE_DAYS * 86400,
-        ),
+        detection=detection,
+        receivers=receiver_feed(connection, topics, group_id, detection),
         store=lambda batch, dead: transactions_store_batch(
             classified=batch, rejected=dead
         ),
@@ -88,6 +92,22 @@ def build_detector(
             ahead=timedelta(seconds=settings.EVENT_TIME_MAX_AHEAD_SECONDS),
             behind=timedelta(seconds=settings.EVENT_TIME_MAX_BEHIND_SECONDS),
         ),
+    )
+
+
+def receiver_feed(connection, topics, group_id: str, detection) -> ReceiverFeed | None:
+    """The shared receivers' feed when ``topics`` has their topic: read from
+    as far back as receivers' windows reach (their retention and the
+    lateness allowance, for the rules in force)."""
+    if topics.receivers is None:
+        return None
+    limits = detection.engine.state.limits
+    return ReceiverFeed(
+        create_consumer(
+            connection=connection, group_id=group_id, **feed_consumer_config(group_id)
+        ),
+        topics.receivers,
+        lookback=limits.target_retention + limits.lateness,
     )
 
 

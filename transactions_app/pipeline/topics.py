@@ -10,36 +10,47 @@ from ..streaming.ports import DetectorTopics
 
 
 def detector_topics() -> DetectorTopics:
+    """The topics the settings name; the shared receivers' topic when
+    ``DETECTION_SHARE_RECEIVERS`` is on."""
     return DetectorTopics(
         transactions=settings.TRANSACTIONS_TOPIC,
         legit=settings.LEGIT_TOPIC,
         fraud=settings.FRAUD_TOPIC,
         deadletter=settings.DEADLETTER_TOPIC,
+        receivers=(
+            settings.RECEIVERS_TOPIC if settings.DETECTION_SHARE_RECEIVERS else None
+        ),
     )
 
 
 def topic_specs(topics: DetectorTopics | None = None) -> list[TopicSpec]:
     """Every topic (of ``topics``, by default those the settings name), the
-    input one with ``TRANSACTIONS_TOPIC_PARTITIONS`` partitions so several
-    detectors can share it."""
+    input one, and the shared receivers' one, with
+    ``TRANSACTIONS_TOPIC_PARTITIONS`` partitions so several detectors can
+    share them."""
     topics = topics or detector_topics()
-    return [
-        TopicSpec(topics.transactions, settings.TRANSACTIONS_TOPIC_PARTITIONS),
+    partitions = settings.TRANSACTIONS_TOPIC_PARTITIONS
+    specs = [
+        TopicSpec(topics.transactions, partitions),
         TopicSpec(topics.legit, 1),
         TopicSpec(topics.fraud, 1),
         TopicSpec(topics.deadletter, 1),
     ]
+    if topics.receivers:
+        specs.append(TopicSpec(topics.receivers, partitions))
+    return specs
 
 
-def throwaway_topics(prefix: str) -> DetectorTopics:
+def throwaway_topics(prefix: str, *, receivers: bool = False) -> DetectorTopics:
     """Create a fresh set of platform topics named ``prefix.*`` (for the
     evaluation and benchmarks), the input one with the configured
-    partitions."""
+    partitions; with ``receivers``, a shared receivers' topic too."""
     topics = DetectorTopics(
         f"{prefix}.transactions",
         f"{prefix}.legit",
         f"{prefix}.fraud",
         f"{prefix}.deadletter",
+        f"{prefix}.receivers" if receivers else None,
     )
     ensure_topics(create_admin(connection=kafka_connection()), topic_specs(topics))
     return topics
@@ -47,5 +58,5 @@ def throwaway_topics(prefix: str) -> DetectorTopics:
 
 def delete_topics(topics: DetectorTopics) -> None:
     create_admin(connection=kafka_connection()).delete_topics(
-        [topics.transactions, topics.legit, topics.fraud, topics.deadletter]
+        [spec.name for spec in topic_specs(topics)]
     )

@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import DatabaseError, close_old_connections
 
-from ..detection import Engine, RuleConfigError, RuleSet, Transaction, Verdict
+from ..detection import (
+    Engine,
+    ReceivedPayment,
+    RuleConfigError,
+    RuleSet,
+    Transaction,
+    Verdict,
+)
 from ..ingest.selectors import (
     RESTORE_LIMIT,
     account_histories,
@@ -41,6 +48,7 @@ class LiveDetection:
         reload_interval: float,
         restore_seconds: float,
         baseline_seconds: float = 0.0,
+        share_receivers: bool = False,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -55,12 +63,18 @@ class LiveDetection:
         self._clock = clock
         self._now = now
         self._fingerprint = rules_fingerprint()
-        self.engine = Engine(ruleset_live(), clock=now)
+        self.engine = Engine(ruleset_live(), clock=now, share_receivers=share_receivers)
         self._next_check = clock() + reload_interval
         logger.info("rules in force: %s", _describe(self.engine.ruleset))
 
     def classify(self, transaction: Transaction, *, shard: int) -> Verdict:
         return self.engine.classify(transaction, shard=shard)
+
+    def receive(self, payments: list[ReceivedPayment]) -> None:
+        self.engine.receive(payments)
+
+    def received(self) -> list[ReceivedPayment]:
+        return self.engine.received()
 
     def refresh(self) -> None:
         if self._clock() < self._next_check:

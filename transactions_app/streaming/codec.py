@@ -24,6 +24,7 @@ from ..detection import (
     ACCOUNT_PATTERN,
     CHANNELS,
     ENRICHMENT_FIELDS,
+    ReceivedPayment,
     Transaction,
     Verdict,
 )
@@ -317,3 +318,43 @@ def encode_verdict(transaction: Transaction, verdict: Verdict) -> bytes:
     document["score"] = verdict.score
     document["reasons"] = [reason.as_dict() for reason in verdict.reasons]
     return orjson.dumps(document)
+
+
+def encode_received(payment: ReceivedPayment) -> bytes:
+    """A payment recorded by a detector, for the receivers topic: a JSON
+    array (target, source, event time, transaction key as 32 hex digits,
+    first payment of the source to the target, amount, currency, the
+    recording engine's name)."""
+    return orjson.dumps(
+        [
+            payment.target,
+            payment.source,
+            payment.time,
+            f"{payment.key:032x}",
+            payment.new,
+            payment.amount,
+            payment.currency,
+            payment.origin,
+        ]
+    )
+
+
+def decode_received(value: bytes | None) -> ReceivedPayment:
+    """The inverse of ``encode_received``; raise ``InvalidMessage``."""
+    try:
+        target, source, time, key, new, amount, currency, origin = orjson.loads(
+            value or b""
+        )
+        payment = ReceivedPayment(
+            target=_account(target, "target"),
+            source=_account(source, "source"),
+            time=float(time),
+            key=int(key, 16),
+            new=bool(new),
+            amount=float(amount),
+            currency=_currency(currency),
+            origin=str(origin),
+        )
+    except (orjson.JSONDecodeError, ValueError, TypeError) as error:
+        raise InvalidMessage(f"not a received payment: {error}") from None
+    return payment

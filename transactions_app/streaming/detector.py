@@ -47,8 +47,6 @@ from concurrent.futures import Future
 from datetime import datetime
 
 from confluent_kafka import (
-    KafkaError,
-    KafkaException,
     Message,
 )
 
@@ -56,7 +54,7 @@ from ..detection.clock import utc_now
 from .classifying import classify_batch
 from .codec import DEFAULT_EVENT_TIME_BOUNDS, EventTimeBounds
 from .delivery import Delivery, Outcome, TransactionalDelivery
-from .kafka import KafkaClientFailed, is_fatal
+from .kafka import KafkaClientFailed, close_quietly, is_data
 from .offsets import (
     commit_offsets,
     next_offsets,
@@ -65,6 +63,7 @@ from .offsets import (
 )
 from .ports import Detection, DetectorTopics
 from .progress import Progress
+from .receivers import ReceiverFeed
 from .records import ClassifiedTransaction, RejectedMessage
 from .writing import BatchWriter, WriterThread
 
@@ -100,7 +99,11 @@ class Detector:
     some wait, ``run`` raises ``KafkaClientFailed`` for new clients. With
     ``exactly_once`` the producer must be transactional (a
     ``transactional.id``): each batch's results, dead letters and offsets
-    are one transaction, and the consumer never commits.
+    are one transaction, and the consumer never commits. With ``receivers``
+    (a ``ReceiverFeed``; ``topics.receivers`` names its topic) receivers
+    are shared: before each batch the payments other detectors recorded
+    are read and given to ``detection.receive``, and the payments this one
+    recorded (``detection.received()``) are produced with the batch.
     """
 
     def __init__(
@@ -122,6 +125,7 @@ class Detector:
         starved_after: float = STARVED_AFTER,
         writer_teardown: Callable[[], object] = lambda: None,
         exactly_once: bool = False,
+        receivers: ReceiverFeed | None = None,
         batch_size: int = 500,
         poll_timeout: float = 0.1,
         exit_when_idle: float | None = None,
@@ -132,6 +136,7 @@ class Detector:
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._consumer = consumer
+        self._receivers = receivers
         self._exactly_once = exactly_once
         self._topics = topics
         self._detection = detection
@@ -173,6 +178,8 @@ class Detector:
         Raises ``KafkaClientFailed`` when a client died (closed, nothing
         more committed)."""
         self._delivery.prepare()
+        if self._receivers is not None:
+            self._receivers.start()
         self._consumer.subscribe(
             [self._topics.transactions],
             on_assign=self._on_assign,
@@ -216,7 +223,7 @@ class Detector:
             timeout = min(timeout, WRITER_CHECK)
         messages = self._consumer.consume(self._batch_size, timeout)
         self._on_poll()
-        messages = [m for m in messages if self._is_data(m)]
+        messages = [m for m in messages if is_data(m)]
         if not messages:
             if self._in_flight is None:
                 self._stop_if_idle()
@@ -231,6 +238,8 @@ class Detector:
             return
         self._last_activity = self._last_delivered = self._clock()
         started = self._clock()
+        if self._receivers is not None:
+            self._detection.receive(self._receivers.drain())
         classified, dead = classify_batch(
             messages,
             classify=self._detection.classify,
@@ -246,7 +255,12 @@ class Detector:
             return
         group = self._consumer.consumer_group_metadata() if self._exactly_once else None
         future = self._writer_thread.submit(
-            self._batch_writer.write, classified, dead, next_offsets(messages), group
+            self._batch_writer.write,
+            classified,
+            dead,
+            self._detection.received(),
+            next_offsets(messages),
+            group,
         )
         self._in_flight = (future, messages, started)
 
@@ -288,19 +302,6 @@ class Detector:
             self._stop.set()
         self._dropped = []  # their next owner reads from the committed offsets
         self._detection.partitions_revoked(numbers)
-
-    def _is_data(self, message: Message) -> bool:
-        """True for a message to process; False for an event to skip (logged
-        unless it is the end of a partition). A fatal error, which would
-        leave the consumer alive but serving nothing, raises."""
-        error = message.error()
-        if error is None:
-            return True
-        if is_fatal(error):
-            raise KafkaClientFailed(f"consumer: {error.str()}")
-        if error.code() != KafkaError._PARTITION_EOF:
-            logger.warning("consumer error: %s", error)
-        return False
 
     def _stop_if_idle(self) -> None:
         if self._exit_when_idle is None:
@@ -364,26 +365,18 @@ class Detector:
         self._in_flight = None
         if self._writer_stuck:  # leave it and the producer: never returns
             self._writer_thread.shutdown(wait=False)
-            self._close_client("consumer", self._consumer.close)
+            close_quietly("consumer", self._consumer.close)
             return
         try:
             self._writer_thread.submit(self._writer_teardown).result()
         finally:
             self._writer_thread.shutdown()
-            self._close_client("producer", self._delivery.close)
-            self._close_client("consumer", self._consumer.close)
+            close_quietly("producer", self._delivery.close)
+            close_quietly("consumer", self._consumer.close)
+            if self._receivers is not None:
+                close_quietly("receivers' consumer", self._receivers.close)
         logger.info(
             "detector stopped: %d classified, %d dead letters",
             self.processed,
             self.dead_letters,
         )
-
-    @staticmethod
-    def _close_client(name: str, close: Callable[[], object]) -> None:
-        """Close one client; a dead one may refuse, which is only logged so
-        that the other is closed too and the error that stopped the loop
-        is the one that propagates."""
-        try:
-            close()
-        except (KafkaException, KafkaClientFailed) as error:
-            logger.warning("closing the %s: %s", name, error)

@@ -7,7 +7,7 @@ from commands, tests and benchmarks alike.
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -328,3 +328,28 @@ def message_rejected(message: Message, error: str, received_at) -> RejectedMessa
         error=error,
         received_at=received_at,
     )
+
+
+def is_data(message: Message) -> bool:
+    """True for a consumed message to process; False for an event to skip
+    (logged unless it is the end of a partition). A fatal error, which
+    would leave the consumer alive but serving nothing, raises
+    ``KafkaClientFailed``."""
+    error = message.error()
+    if error is None:
+        return True
+    if is_fatal(error):
+        raise KafkaClientFailed(f"consumer: {error.str()}")
+    if error.code() != KafkaError._PARTITION_EOF:
+        logger.warning("consumer error: %s", error)
+    return False
+
+
+def close_quietly(name: str, close: Callable[[], object]) -> None:
+    """Close one client; a dead one may refuse, which is only logged so
+    that the others are closed too and the error that stopped the caller
+    is the one that propagates."""
+    try:
+        close()
+    except (KafkaException, KafkaClientFailed) as error:
+        logger.warning("closing the %s: %s", name, error)

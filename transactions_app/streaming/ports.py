@@ -7,15 +7,19 @@ evaluation)."""
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..detection import Transaction, Verdict
+from ..detection import ReceivedPayment, Transaction, Verdict
 
 
 @dataclass(frozen=True, slots=True)
 class DetectorTopics:
+    """The topics a detector reads and writes; ``receivers`` is the shared
+    receivers' topic (``receivers``), None when receivers are not shared."""
+
     transactions: str
     legit: str
     fraud: str
     deadletter: str
+    receivers: str | None = None
 
 
 class Detection(Protocol):
@@ -27,9 +31,17 @@ class Detection(Protocol):
     partition ``shard``; ``partitions_assigned`` / ``partitions_revoked``
     let it restore or drop per-account state; ``refresh`` is called once
     per loop iteration and must be cheap (it may reload changed rules).
+    With shared receivers, ``receive`` records the payments the other
+    detectors (and this one) recorded, before a batch is judged, and
+    ``received`` hands over the payments this one recorded since the last
+    call, to produce with the batch.
     """
 
     def prepare(self, batch: list[tuple[Transaction, int]]) -> None: ...
+
+    def receive(self, payments: list[ReceivedPayment]) -> None: ...
+
+    def received(self) -> list[ReceivedPayment]: ...
 
     def classify(self, transaction: Transaction, *, shard: int) -> Verdict: ...
 
@@ -48,6 +60,12 @@ class EngineDetection:
 
     def prepare(self, batch: list[tuple[Transaction, int]]) -> None:
         pass
+
+    def receive(self, payments: list[ReceivedPayment]) -> None:
+        self.engine.receive(payments)
+
+    def received(self) -> list[ReceivedPayment]:
+        return self.engine.received()
 
     def classify(self, transaction: Transaction, *, shard: int) -> Verdict:
         return self.engine.classify(transaction, shard=shard)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from confluent_kafka import TopicPartition
 
-from .codec import encode_verdict
+from ..detection import ReceivedPayment
+from .codec import encode_received, encode_verdict
 from .deadletters import bounded_error, dead_letter_message
 from .delivery import Delivery, Outcome
 from .outgoing import Outgoing
@@ -72,17 +73,23 @@ class BatchWriter:
         self,
         classified: list[ClassifiedTransaction],
         dead: list[RejectedMessage],
+        told: list[ReceivedPayment],
         offsets: list[TopicPartition],
         group_metadata,
     ) -> Written | None:
-        """Store, then deliver (committing ``offsets`` for the group of
-        ``group_metadata`` with exactly-once); None when asked to stop
-        first (nothing may be committed then)."""
+        """Store, then deliver the results, the dead letters and the
+        payments ``told`` to the shared receivers (committing ``offsets``
+        for the group of ``group_metadata`` with exactly-once); None when
+        asked to stop first (nothing may be committed then)."""
         stored = self._store_with_retry(classified, dead)
         if stored is None:
             return None
         classified, dead = self._routed(classified, dead, stored)
-        pending = self._results(classified) + self._dead_letters(dead)
+        pending = (
+            self._results(classified)
+            + self._dead_letters(dead)
+            + self._told_receivers(told)
+        )
         outcome = self._delivery.deliver(pending, offsets, group_metadata)
         if outcome is Outcome.STOPPED:
             return None
@@ -123,6 +130,15 @@ class BatchWriter:
                 value=encode_verdict(item.transaction, item.verdict),
             )
             for item in classified
+        ]
+
+    def _told_receivers(self, told: list[ReceivedPayment]) -> list[Outgoing]:
+        topic = self._topics.receivers
+        if topic is None:
+            return []
+        return [
+            Outgoing(topic, key=payment.target.encode(), value=encode_received(payment))
+            for payment in told
         ]
 
     def _dead_letters(self, dead: list[RejectedMessage]) -> list[Outgoing]:
