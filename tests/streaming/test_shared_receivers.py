@@ -109,7 +109,7 @@ def mule_rules(verdicts, judged) -> list[list[str]]:
     return [verdicts[t.transaction_id][1] for t in judged if t.target == "mule"]
 
 
-def test_one_and_three_detectors_give_the_same_verdicts(settings, kafka):
+def test_one_and_three_detectors_give_the_same_verdicts(settings, kafka, default_rules):
     one = verdicts_of(settings, kafka, detectors=1, share=True)
     three = verdicts_of(settings, kafka, detectors=3, share=True)
     _, judged = labelled_stream()
@@ -118,7 +118,8 @@ def test_one_and_three_detectors_give_the_same_verdicts(settings, kafka):
     assert any("fan_in" in rules for rules in mule_rules(one, judged))
 
 
-def test_without_sharing_three_detectors_miss_the_mule(settings, kafka):
+def test_without_sharing_three_detectors_miss_the_mule(settings, kafka, default_rules):
     three = verdicts_of(settings, kafka, detectors=3, share=False)
     _, judged = labelled_stream()
+    assert any("amount_threshold" in rules for _, rules in three.values())
     assert not any("fan_in" in rules for rules in mule_rules(three, judged))

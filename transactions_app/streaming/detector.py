@@ -365,18 +365,21 @@ class Detector:
         self._in_flight = None
         if self._writer_stuck:  # leave it and the producer: never returns
             self._writer_thread.shutdown(wait=False)
-            close_quietly("consumer", self._consumer.close)
+            self._close_consumers()
             return
         try:
             self._writer_thread.submit(self._writer_teardown).result()
         finally:
             self._writer_thread.shutdown()
             close_quietly("producer", self._delivery.close)
-            close_quietly("consumer", self._consumer.close)
-            if self._receivers is not None:
-                close_quietly("receivers' consumer", self._receivers.close)
+            self._close_consumers()
         logger.info(
             "detector stopped: %d classified, %d dead letters",
             self.processed,
             self.dead_letters,
         )
+
+    def _close_consumers(self) -> None:
+        close_quietly("consumer", self._consumer.close)
+        if self._receivers is not None:
+            close_quietly("receivers' consumer", self._receivers.close)
