@@ -1,5 +1,5 @@
 """The shared receivers' messages: what a detector produces is what the
-others read back; anything else is refused, never taken for a payment."""
+others read back; anything else is refused, never taken for payments."""
 
 import pytest
 
@@ -10,20 +10,27 @@ from transactions_app.streaming.codec import (
     encode_received,
 )
 
-PAYMENT = ReceivedPayment(
-    target="shop7",
-    source="card-1",
-    time=1_780_000_000.25,
-    key=(1 << 127) + 5,
-    new=True,
-    amount=42.5,
-    currency="EUR",
-    origin="3f2a",
-)
+PAYMENTS = [
+    ReceivedPayment(
+        target=f"shop{n}",
+        source="card-1",
+        time=1_780_000_000.25 + n,
+        key=(1 << 127) + n,
+        new=n % 2 == 0,
+        amount=42.5 * (n + 1),
+        currency="EUR",
+        origin="3f2a",
+    )
+    for n in range(3)
+]
 
 
-def test_a_payment_round_trips_exactly():
-    assert decode_received(encode_received(PAYMENT)) == PAYMENT
+def test_payments_round_trip_exactly():
+    assert decode_received(encode_received(PAYMENTS, "3f2a")) == PAYMENTS
+    assert decode_received(encode_received([], "3f2a")) == []
+
+
+ROW = '"shop7", "card-1", 1.0, "05", true, 1.0, "EUR"'
 
 
 @pytest.mark.parametrize(
@@ -32,17 +39,27 @@ def test_a_payment_round_trips_exactly():
         None,
         b"",
         b"not json",
-        b'{"target": "shop7"}',
-        b'["shop7", "card-1", 1.0, "zz", true, 1.0, "EUR", "x"]',
-        b'["shop7", "card-1", 1.0, "05", true, 1.0, "EUR"]',
-        b'["<b>", "card-1", 1.0, "05", true, 1.0, "EUR", "x"]',
-        b'["shop7", "card-1", 1.0, "05", true, 1.0, "euro", "x"]',
+        b"[]",
+        b'{"payments": []}',
+        b'{"origin": 5, "payments": []}',
+        (
+            '{"origin": "x", "payments": [[' + ROW.replace('"05"', '"zz"') + "]]}"
+        ).encode(),
+        ('{"origin": "x", "payments": [[' + ROW.rsplit(",", 1)[0] + "]]}").encode(),
+        (
+            '{"origin": "x", "payments": [[' + ROW.replace("shop7", "<b>") + "]]}"
+        ).encode(),
+        (
+            '{"origin": "x", "payments": [[' + ROW.replace("EUR", "euro") + "]]}"
+        ).encode(),
     ],
     ids=[
         "no value",
         "empty",
         "not json",
-        "an object",
+        "an array",
+        "no origin",
+        "an origin not a string",
         "a bad key",
         "a field missing",
         "a bad account",
@@ -50,5 +67,5 @@ def test_a_payment_round_trips_exactly():
     ],
 )
 def test_anything_else_is_refused(value):
-    with pytest.raises(InvalidMessage, match="not a received payment"):
+    with pytest.raises(InvalidMessage, match="not received payments"):
         decode_received(value)

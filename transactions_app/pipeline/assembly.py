@@ -27,7 +27,7 @@ from ..rules.runtime import LiveDetection
 from ..streaming import metrics
 from ..streaming.codec import EventTimeBounds
 from ..streaming.detector import Detector
-from ..streaming.kafka import create_consumer, create_producer
+from ..streaming.kafka import create_admin, create_consumer, create_producer
 from ..streaming.ports import DetectorTopics
 from ..streaming.receivers import ReceiverFeed, feed_consumer_config
 
@@ -106,8 +106,10 @@ def receiver_feed(connection, topics, group_id: str, detection) -> ReceiverFeed 
         create_consumer(
             connection=connection, group_id=group_id, **feed_consumer_config(group_id)
         ),
+        create_admin(connection=connection),
         topics.receivers,
         lookback=limits.target_retention + limits.lateness,
+        skip_origin=detection.engine.name,
     )
 
 

@@ -14,6 +14,7 @@ producers do not break older detectors.
 import ipaddress
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -320,41 +321,54 @@ def encode_verdict(transaction: Transaction, verdict: Verdict) -> bytes:
     return orjson.dumps(document)
 
 
-def encode_received(payment: ReceivedPayment) -> bytes:
-    """A payment recorded by a detector, for the receivers topic: a JSON
-    array (target, source, event time, transaction key as 32 hex digits,
-    first payment of the source to the target, amount, currency, the
-    recording engine's name)."""
+# The header naming the engine whose payments a receivers' message holds.
+RECEIVED_ORIGIN_HEADER = "origin"
+
+
+def encode_received(payments: Sequence[ReceivedPayment], origin: str) -> bytes:
+    """Payments one engine recorded, for the shared receivers' topic: a
+    JSON object with the engine's name (``origin``) and one array per
+    payment (target, source, event time, transaction key as 32 hex
+    digits, first payment of the source to the target, amount, currency).
+    Many payments a message: the topic's cost is per message."""
     return orjson.dumps(
-        [
-            payment.target,
-            payment.source,
-            payment.time,
-            f"{payment.key:032x}",
-            payment.new,
-            payment.amount,
-            payment.currency,
-            payment.origin,
-        ]
+        {
+            "origin": origin,
+            "payments": [
+                [
+                    p.target,
+                    p.source,
+                    p.time,
+                    f"{p.key:032x}",
+                    p.new,
+                    p.amount,
+                    p.currency,
+                ]
+                for p in payments
+            ],
+        }
     )
 
 
-def decode_received(value: bytes | None) -> ReceivedPayment:
+def decode_received(value: bytes | None) -> list[ReceivedPayment]:
     """The inverse of ``encode_received``; raise ``InvalidMessage``."""
     try:
-        target, source, time, key, new, amount, currency, origin = orjson.loads(
-            value or b""
-        )
-        payment = ReceivedPayment(
-            target=_account(target, "target"),
-            source=_account(source, "source"),
-            time=float(time),
-            key=int(key, 16),
-            new=bool(new),
-            amount=float(amount),
-            currency=_currency(currency),
-            origin=str(origin),
-        )
-    except (orjson.JSONDecodeError, ValueError, TypeError) as error:
-        raise InvalidMessage(f"not a received payment: {error}") from None
-    return payment
+        document = orjson.loads(value or b"")
+        origin = document["origin"]
+        if not isinstance(origin, str):
+            raise TypeError("origin must be a string")
+        return [
+            ReceivedPayment(
+                target=_account(target, "target"),
+                source=_account(source, "source"),
+                time=float(time),
+                key=int(key, 16),
+                new=bool(new),
+                amount=float(amount),
+                currency=_currency(currency),
+                origin=origin,
+            )
+            for target, source, time, key, new, amount, currency in document["payments"]
+        ]
+    except (orjson.JSONDecodeError, ValueError, TypeError, KeyError) as error:
+        raise InvalidMessage(f"not received payments: {error}") from None

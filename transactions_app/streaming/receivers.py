@@ -19,10 +19,11 @@ import time
 import uuid
 from collections.abc import Callable
 
-from confluent_kafka import KafkaException, TopicPartition
+from confluent_kafka import IsolationLevel, KafkaException, TopicPartition
+from confluent_kafka.admin import OffsetSpec
 
 from ..detection import ReceivedPayment
-from .codec import InvalidMessage, decode_received
+from .codec import RECEIVED_ORIGIN_HEADER, InvalidMessage, decode_received
 
 logger = logging.getLogger(__name__)
 
@@ -47,23 +48,31 @@ def feed_consumer_config(group_id: str) -> dict:
 class ReceiverFeed:
     """Reads the receivers topic, every partition, from ``lookback``
     seconds ago (Kafka time) on: ``start`` once, then ``drain`` before each
-    batch for the payments produced since. A broker that cannot be reached
+    batch for the payments produced since; messages marked with
+    ``skip_origin`` (this detector's own) are not even decoded. A broker
+    that cannot be reached
     is logged and the batch judged with what was read: detection never
     waits on the feed for longer than ``catch_up_timeout``."""
 
     def __init__(
         self,
         consumer,
+        admin,
         topic: str,
         *,
         lookback: float,
+        skip_origin: str | None = None,
         catch_up_timeout: float = CATCH_UP_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._consumer = consumer
+        self._admin = admin  # asks for the ends on a connection of its own
         self._topic = topic
         self._lookback = lookback
+        self._skip = (
+            (RECEIVED_ORIGIN_HEADER, skip_origin.encode()) if skip_origin else None
+        )
         self._catch_up_timeout = catch_up_timeout
         self._clock = clock
         self._wall_clock = wall_clock
@@ -77,11 +86,12 @@ class ReceiverFeed:
         since = int((self._wall_clock() - self._lookback) * 1000)
         wanted = [TopicPartition(self._topic, p, since) for p in partitions]
         found = self._consumer.offsets_for_times(wanted, timeout=10)
+        ends = self._ends(partitions)
         assignment = []
         for tp in found:
             offset = tp.offset
             if offset < 0:  # nothing that recent: start at the end
-                offset = self._high_watermark(tp.partition)
+                offset = ends[tp.partition]
             self._positions[tp.partition] = offset
             assignment.append(TopicPartition(self._topic, tp.partition, offset))
         self._consumer.assign(assignment)
@@ -95,7 +105,7 @@ class ReceiverFeed:
         """The payments on the topic that were not read yet, up to its end
         as the brokers have it now."""
         try:
-            ends = {p: self._high_watermark(p) for p in self._positions}
+            ends = self._ends(self._positions)
         except KafkaException as error:
             logger.warning("cannot read the shared receivers' end (%s)", error)
             return []
@@ -121,8 +131,10 @@ class ReceiverFeed:
             logger.warning("shared receivers: %s", message.error())
             return
         self._positions[message.partition()] = message.offset() + 1
+        if self._skip is not None and self._skip in (message.headers() or ()):
+            return  # this detector's own payments, recorded already
         try:
-            payments.append(decode_received(message.value()))
+            payments.extend(decode_received(message.value()))
         except InvalidMessage as error:
             logger.warning(
                 "skipping a bad shared-receiver message at %s[%d]@%d: %s",
@@ -132,8 +144,14 @@ class ReceiverFeed:
                 error,
             )
 
-    def _high_watermark(self, partition: int) -> int:
-        _low, high = self._consumer.get_watermark_offsets(
-            TopicPartition(self._topic, partition), timeout=5, cached=False
+    def _ends(self, partitions) -> dict[int, int]:
+        """Each partition's end offset, from the brokers, in one request
+        through the admin client: the consumer's own connection would
+        answer only after its pending fetch (up to half a second)."""
+        latest = OffsetSpec.latest()
+        futures = self._admin.list_offsets(
+            {TopicPartition(self._topic, p): latest for p in partitions},
+            isolation_level=IsolationLevel.READ_UNCOMMITTED,
+            request_timeout=5,
         )
-        return high
+        return {tp.partition: future.result().offset for tp, future in futures.items()}

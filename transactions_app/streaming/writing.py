@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from confluent_kafka import TopicPartition
 
 from ..detection import ReceivedPayment
-from .codec import encode_received, encode_verdict
+from .codec import RECEIVED_ORIGIN_HEADER, encode_received, encode_verdict
 from .deadletters import bounded_error, dead_letter_message
 from .delivery import Delivery, Outcome
 from .outgoing import Outgoing
@@ -22,6 +22,10 @@ from .records import ClassifiedTransaction, RejectedMessage, StoredBatch
 from .retry import Backoff
 
 logger = logging.getLogger(__name__)
+
+# Payments a shared receivers' message holds: at most about 250 bytes each,
+# so a message stays far below the producer's 2 MiB.
+RECEIVED_PER_MESSAGE = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,12 +137,24 @@ class BatchWriter:
         ]
 
     def _told_receivers(self, told: list[ReceivedPayment]) -> list[Outgoing]:
+        """The payments for the shared receivers' topic, ``RECEIVED_PER_MESSAGE``
+        a message, keyed and marked with the engine that recorded them (so
+        it skips them when they come back)."""
         topic = self._topics.receivers
-        if topic is None:
+        if topic is None or not told:
             return []
+        origin = told[0].origin
+        marked = origin.encode()
         return [
-            Outgoing(topic, key=payment.target.encode(), value=encode_received(payment))
-            for payment in told
+            Outgoing(
+                topic,
+                key=marked,
+                value=encode_received(
+                    told[start : start + RECEIVED_PER_MESSAGE], origin
+                ),
+                headers=[(RECEIVED_ORIGIN_HEADER, marked)],
+            )
+            for start in range(0, len(told), RECEIVED_PER_MESSAGE)
         ]
 
     def _dead_letters(self, dead: list[RejectedMessage]) -> list[Outgoing]:
