@@ -1,11 +1,17 @@
 """The realistic producer profile: a bounded population of accounts with
 habits, plus labelled fraud scenarios injected among them.
 
-Accounts recur: each has a typical amount (log-normal across accounts),
-an activity level, and a few regular counterparties it pays most of the
-time. Amounts are mostly small with a heavy tail. Event time runs on a
-simulated clock at ``rate`` transactions per second from ``start``, so a
-run sent as fast as Kafka accepts still spans realistic hours.
+Accounts recur: each person has a typical amount (log-normal across
+accounts), an activity level, a home country, and regular counterparties
+it pays most of the time: a few shops (merchants with many customers, each
+of one category, paid in person or online), a utility it pays its bills to
+by direct debit, and a few other people (transfers). Some people work
+nights and pay at night; the others hardly ever do. Amounts are mostly
+small with a heavy tail. Every payment carries the optional enrichment
+fields a card or bank processor would send (``merchant_category`` for
+shops, ``channel``, ``country``). Event time runs on a simulated clock at
+``rate`` transactions per second from ``start``, so a run sent as fast as
+Kafka accepts still spans realistic hours.
 
 Fraud scenarios (each an *episode* of one or more transactions):
 ``large_single``, ``card_testing``, ``velocity_burst``,
@@ -35,6 +41,43 @@ SCENARIOS = (
     "mule_fan_in",
 )
 ALPHABET = string.ascii_letters + string.digits
+# Shops' categories; the online ones are mostly paid online.
+CATEGORIES = (
+    "grocery",
+    "restaurant",
+    "fuel",
+    "pharmacy",
+    "clothing",
+    "online_shop",
+    "electronics",
+    "travel",
+)
+ONLINE = frozenset({"online_shop", "electronics", "travel"})
+COUNTRIES = ("DE", "FR", "NL", "ES", "IT", "AT", "BE")
+NIGHT_WORKERS = 0.08  # share of people who pay at night
+# How often a person pays, on average: what sizes the population to a rate.
+PAYMENTS_PER_DAY = 2.0
+
+
+def accounts_for_rate(
+    rate: float, *, minimum: int = 3000, maximum: int = 200_000
+) -> int:
+    """How many people make ``rate`` payments a second (event time) when
+    each pays ``PAYMENTS_PER_DAY`` a day: at 2 a second, 86,400. A smaller
+    population at that rate would pay dozens of times a day each, and its
+    shops would be paid by crowds of first-time customers. At most
+    ``maximum`` (the generator holds them all; faster rates are for load,
+    not realism)."""
+    return min(maximum, max(minimum, round(rate * 86400 / PAYMENTS_PER_DAY)))
+
+
+def rate_for_accounts(accounts: int) -> float:
+    """The event-time rate at which ``accounts`` people each pay
+    ``PAYMENTS_PER_DAY`` a day."""
+    return accounts * PAYMENTS_PER_DAY / 86400
+
+
+DAY_HOURS = range(7, 23)  # UTC hours when people who work days pay
 
 
 @dataclass(slots=True)
@@ -44,6 +87,9 @@ class Account:
     activity: float
     counterparties: list[str]
     sent: int = 0
+    category: str | None = None  # a shop's; None for a person
+    country: str = "DE"
+    night: bool = False
 
 
 class RealisticProfile:
@@ -75,10 +121,21 @@ class RealisticProfile:
         self._pending: list = []  # heap of (time, sequence, Labelled parts)
         self._sequence = 0
         self._accounts = [self._new_account() for _ in range(accounts)]
+        self._shops = [
+            self._new_shop(self._random.choice(CATEGORIES))
+            for _ in range(max(8, accounts // 50))
+        ]
+        self._utilities = [
+            self._new_shop("utilities") for _ in range(max(2, accounts // 500))
+        ]
+        self._receivers = {a.id: a for a in self._shops + self._utilities}
         ids = [a.id for a in self._accounts]
         for account in self._accounts:
-            others = self._random.sample(ids, self._random.randint(3, 6) + 1)
-            account.counterparties = [o for o in others if o != account.id][:6]
+            others = self._random.sample(ids, self._random.randint(2, 4) + 1)
+            people = [o for o in others if o != account.id][:4]
+            shops = self._random.sample(self._shops, self._random.randint(2, 4))
+            bills = self._random.choice(self._utilities)
+            account.counterparties = people + [s.id for s in shops] + [bills.id]
         # Cumulative weights once: choices() is then a binary search, not a
         # pass over the whole population per transaction.
         self._cum_weights = list(
@@ -100,16 +157,55 @@ class RealisticProfile:
     # -- legit traffic -------------------------------------------------
 
     def _legit(self, label: str) -> Labelled:
-        account = self._random.choices(self._accounts, cum_weights=self._cum_weights)[0]
-        if self._random.random() < 0.85:
+        account = self._payer_at(int(self._time // 3600) % 24)
+        roll = self._random.random()
+        if roll < 0.85:
             target = self._random.choice(account.counterparties)
+        elif roll < 0.93:
+            target = self._random.choice(self._shops).id  # a shop new to it
         else:
             target = self._random.choice(self._accounts).id
         amount = account.typical * math.exp(self._random.gauss(0, 0.5))
+        receiver = self._receivers.get(target)
+        if receiver is not None and receiver.category == "utilities":
+            amount = account.typical * 1.5  # the same bill each time
         account.sent += 1
         return Labelled(
-            self._transaction(account.id, target, amount, self._time), label
+            self._transaction(
+                account.id, target, amount, self._time, **self._fields(account, target)
+            ),
+            label,
         )
+
+    def _payer_at(self, hour: int) -> Account:
+        """A payer by activity, most of them at their waking hours: a few
+        tries to find one awake, for whom the hour is usual."""
+        for _ in range(12):
+            account = self._random.choices(
+                self._accounts, cum_weights=self._cum_weights
+            )[0]
+            if account.night != (hour in DAY_HOURS) or self._random.random() < 0.05:
+                return account
+        return account
+
+    def _fields(self, payer: Account, target: str, *, online=None) -> dict:
+        """The enrichment fields of a payment from ``payer`` to ``target``:
+        a shop's category and how it was paid, a transfer's channel, the
+        payer's country."""
+        receiver = self._receivers.get(target)
+        if receiver is None:
+            return {"channel": "transfer", "country": payer.country}
+        if receiver.category == "utilities":
+            channel = "direct_debit"
+        elif online if online is not None else receiver.category in ONLINE:
+            channel = "online"
+        else:
+            channel = self._random.choice(("card_present", "contactless"))
+        return {
+            "merchant_category": receiver.category,
+            "channel": channel,
+            "country": payer.country,
+        }
 
     def _starts_episode(self) -> bool:
         return self._random.random() < self._fraud_share / self._episode_length
@@ -121,7 +217,13 @@ class RealisticProfile:
             f"{scenario}-{uuid.UUID(int=self._random.getrandbits(128), version=4)}"
         )
         for offset, source, target, amount in getattr(self, f"_{scenario}")():
-            tx = self._transaction(source, target, amount, self._time + offset)
+            tx = self._transaction(
+                source,
+                target,
+                amount,
+                self._time + offset,
+                **self._fraud_fields(target),
+            )
             heapq.heappush(
                 self._pending,
                 (
@@ -131,6 +233,19 @@ class RealisticProfile:
                 ),
             )
             self._sequence += 1
+
+    def _fraud_fields(self, target: str) -> dict:
+        """A fraudster's payment: online at a shop, else a transfer, from
+        anywhere."""
+        receiver = self._receivers.get(target)
+        country = self._random.choice(COUNTRIES)
+        if receiver is None:
+            return {"channel": "transfer", "country": country}
+        return {
+            "merchant_category": receiver.category,
+            "channel": "online",
+            "country": country,
+        }
 
     def _pop(self) -> Labelled:
         return heapq.heappop(self._pending)[2]
@@ -150,14 +265,14 @@ class RealisticProfile:
         card = self._fresh_id()
         steps, offset = [], 0.0
         for _ in range(self._random.randint(6, 10)):
-            merchant = self._random.choice(self._accounts).id
+            merchant = self._random.choice(self._shops).id
             steps.append((offset, card, merchant, self._random.uniform(0.5, 1.99)))
             offset += self._random.uniform(5, 20)
         steps.append(
             (
                 offset,
                 card,
-                self._random.choice(self._accounts).id,
+                self._random.choice(self._shops).id,
                 self._random.uniform(200, 800),
             )
         )
@@ -209,12 +324,24 @@ class RealisticProfile:
             typical=math.exp(self._random.gauss(3.3, 0.8)),
             activity=math.exp(self._random.gauss(0, 0.5)),
             counterparties=[],
+            country=self._random.choice(COUNTRIES),
+            night=self._random.random() < NIGHT_WORKERS,
+        )
+
+    def _new_shop(self, category: str) -> Account:
+        """A receiver only: a shop of ``category``, or a utility."""
+        return Account(
+            id=self._fresh_id(),
+            typical=0.0,
+            activity=0.0,
+            counterparties=[],
+            category=category,
         )
 
     def _fresh_id(self) -> str:
         return "".join(self._random.choices(ALPHABET, k=12))
 
-    def _transaction(self, source, target, amount, time) -> Transaction:
+    def _transaction(self, source, target, amount, time, **fields) -> Transaction:
         cents = max(1, round(amount * 100))
         return Transaction(
             transaction_id=uuid.UUID(int=self._random.getrandbits(128), version=4),
@@ -223,4 +350,5 @@ class RealisticProfile:
             amount=Decimal(cents).scaleb(-2),
             currency="EUR",
             timestamp=datetime.fromtimestamp(time, tz=UTC),
+            **fields,
         )

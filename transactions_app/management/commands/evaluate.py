@@ -4,7 +4,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import orjson
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from transactions_app.connections import (
@@ -31,7 +30,7 @@ from transactions_app.simulation.evaluation import (
 )
 from transactions_app.simulation.generator import EPISODE_HEADER, LABEL_HEADER
 from transactions_app.simulation.producer import TransactionProducer
-from transactions_app.simulation.realistic import RealisticProfile
+from transactions_app.simulation.realistic import RealisticProfile, rate_for_accounts
 from transactions_app.simulation.replay import (
     ReplayIncomplete,
     detect_all,
@@ -42,6 +41,9 @@ from transactions_app.streaming.kafka import (
     create_producer,
 )
 from transactions_app.streaming.ports import EngineDetection
+
+# The population of the generator's evaluation run.
+EVALUATION_ACCOUNTS = 3000
 
 # How long reading the labels back may make no progress before it fails.
 STALL_SECONDS = 60.0
@@ -196,13 +198,17 @@ class Command(BaseCommand):
         )
 
     def _produce(self, connection, topics, total, seed, warmup, fraud_share):
-        rate = settings.TRANSACTIONS_PER_SECOND
+        # Event time at the pace of real people: 3,000 paying twice a day
+        # each, so the run spans days (its warm-up a week and more, which
+        # makes its shops established receivers) as a real history would.
+        rate = rate_for_accounts(EVALUATION_ACCOUNTS)
         profile = RealisticProfile(
             seed=seed,
             start=utc_now() - timedelta(seconds=total / rate),
             rate=rate,
             fraud_share=fraud_share,
             warmup=warmup,
+            accounts=EVALUATION_ACCOUNTS,
         )
         TransactionProducer(
             producer=create_producer(connection=connection),

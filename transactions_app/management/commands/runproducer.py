@@ -12,7 +12,7 @@ from transactions_app.detection.clock import utc_now
 from transactions_app.pipeline.signals import stop_on_termination
 from transactions_app.simulation.generator import SeedProfile
 from transactions_app.simulation.producer import ProducerStats, TransactionProducer
-from transactions_app.simulation.realistic import RealisticProfile
+from transactions_app.simulation.realistic import RealisticProfile, accounts_for_rate
 from transactions_app.streaming.kafka import create_producer
 
 
@@ -122,7 +122,11 @@ def make_profile(name: str, *, seed, rate, fraud_share, time_scale=1.0):
         return SeedProfile(seed=seed, clock=utc_now)
     event_rate = (rate or settings.TRANSACTIONS_PER_SECOND) / time_scale
     return RealisticProfile(
-        seed=seed, start=utc_now(), rate=event_rate, fraud_share=fraud_share
+        seed=seed,
+        start=utc_now(),
+        rate=event_rate,
+        fraud_share=fraud_share,
+        accounts=accounts_for_rate(event_rate),
     )
 
 
