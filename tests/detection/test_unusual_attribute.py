@@ -130,3 +130,14 @@ def test_tutorial_format_traffic_builds_no_attribute_profile():
 def test_configurations_that_cannot_work_are_refused(params, message):
     with pytest.raises(RuleConfigError, match=message):
         UnusualAttributeRule(name="r", weight=1, **params)
+
+
+def test_only_the_fields_rules_read_are_kept():
+    """Profiles cost memory and time per payment: a field no rule in force
+    reads is not kept."""
+    watching_country = UnusualAttributeRule(name="r", field="country", weight=5)
+    classifier = engine(watching_country)
+    classifier.classify(tx(country="DE", merchant_category="grocery_pos"))
+    profile = classifier.state.source("S1").attributes
+    assert profile.payments("country") == 1
+    assert profile.payments("merchant_category") == 0

@@ -52,6 +52,7 @@ class RuleSet:
     versions: dict[str, int] = field(init=False, compare=False)
     longest_window: float = field(init=False, compare=False)
     longest_target_window: float = field(init=False, compare=False)
+    attribute_fields: tuple[str, ...] = field(init=False, compare=False)
     nothing_fired: Verdict = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -62,6 +63,10 @@ class RuleSet:
         object.__setattr__(self, "longest_window", longest)
         target = max((rule.target_window for rule in self.rules), default=0.0)
         object.__setattr__(self, "longest_target_window", target)
+        watched = sorted(
+            {name for rule in self.rules for name in rule.attribute_fields}
+        )
+        object.__setattr__(self, "attribute_fields", tuple(watched))
         # The verdict when no rule fires, shared: verdicts are immutable.
         legit = Verdict(self.bands.outcome_for(0), 0, (), versions)
         object.__setattr__(self, "nothing_fired", legit)
@@ -131,7 +136,7 @@ class Engine:
                 target=transaction.target,
                 key=key,
                 currency=transaction.currency,
-                attributes=transaction.attributes(),
+                attributes=self._watched(transaction),
             )
         context = self._context
         context.transaction = transaction
@@ -156,11 +161,23 @@ class Engine:
             key=key,
             shard=shard,
             currency=transaction.currency,
-            attributes=transaction.attributes(),
+            attributes=self._watched(transaction),
         )
         if self._received is not None:
             self._tell(transaction, time, key, amount, first_payment)
         return self._verdict(ruleset, reasons)
+
+    def _watched(self, transaction: Transaction) -> tuple[tuple[str, str], ...]:
+        """The enrichment fields of ``transaction`` that rules in force read
+        (the only ones the payers' attribute profiles keep)."""
+        fields = self.ruleset.attribute_fields
+        if not fields:
+            return ()
+        return tuple(
+            (name, value)
+            for name in fields
+            if (value := getattr(transaction, name)) is not None
+        )
 
     def received(self) -> list[ReceivedPayment]:
         """With shared receivers: the payments this engine recorded since
@@ -232,7 +249,7 @@ class Engine:
             key=key,
             shard=shard,
             currency=transaction.currency,
-            attributes=transaction.attributes(),
+            attributes=self._watched(transaction),
         )
 
     @staticmethod

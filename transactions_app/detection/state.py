@@ -201,7 +201,7 @@ class WindowState:
     ) -> bool:
         """Add one transaction to both accounts' state, and to the
         population of its ``currency`` when given; ``attributes`` are its
-        enrichment fields (``Transaction.attributes()``). Returns whether
+        enrichment fields that rules read. Returns whether
         it was the source's first payment to this target. A payment its
         receiver recorded already (told by another detector, see
         ``record_received``) is not added to the receiver again.

@@ -94,6 +94,12 @@ class Rule:
         """The same over a target account's payments received."""
         return 0.0
 
+    @property
+    def attribute_fields(self) -> tuple[str, ...]:
+        """The enrichment fields whose values this rule reads from the
+        payers' attribute profiles (the state keeps only those)."""
+        return ()
+
     def evaluate(self, context: Context) -> Reason | None:
         raise NotImplementedError
 

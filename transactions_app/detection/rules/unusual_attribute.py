@@ -49,6 +49,10 @@ class UnusualAttributeRule(Rule):
                 "min_amount_factor must be a positive number, such as 3",
             )
 
+    @property
+    def attribute_fields(self) -> tuple[str, ...]:
+        return (self.field,)
+
     def evaluate(self, context: Context) -> Reason | None:
         value = getattr(context.transaction, self.field)
         source = context.source
