@@ -182,8 +182,11 @@ LEGIT_TOPIC = env_topic("LEGIT_TOPIC", "queuing.legit")
 FRAUD_TOPIC = env_topic("FRAUD_TOPIC", "queuing.fraud")
 DEADLETTER_TOPIC = env_topic("DEADLETTER_TOPIC", "queuing.deadletter")
 # Where detectors tell each other the payments they recorded, so that every
-# receiver's state sees every partition (see streaming/receivers.py).
-RECEIVERS_TOPIC = env_topic("RECEIVERS_TOPIC", f"{TRANSACTIONS_TOPIC}.receivers")
+# receiver's state sees every partition (see streaming/receivers.py). By
+# default the input topic's name and ".receivers", cut to fit Kafka's 249.
+RECEIVERS_TOPIC = env_topic(
+    "RECEIVERS_TOPIC", f"{TRANSACTIONS_TOPIC[: 249 - len('.receivers')]}.receivers"
+)
 DETECTION_SHARE_RECEIVERS = env_bool("DETECTION_SHARE_RECEIVERS", True)
 require_distinct(
     {

@@ -288,3 +288,11 @@ def test_an_empty_value_means_off_where_the_default_is_off():
         "CSRF_TRUSTED_ORIGINS": [],
         "KAFKA_SASL_USERNAME": None,
     }
+
+
+def test_the_receivers_topic_follows_the_input_topic_and_fits_kafkas_limit():
+    short = load_settings(SECRET_KEY="k", TRANSACTIONS_TOPIC="payments.in")
+    assert short.values["RECEIVERS_TOPIC"] == "payments.in.receivers"
+    longest = load_settings(SECRET_KEY="k", TRANSACTIONS_TOPIC="t" * 249)
+    assert longest.returncode == 0, longest.stderr
+    assert longest.values["RECEIVERS_TOPIC"] == "t" * 239 + ".receivers"
