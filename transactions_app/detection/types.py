@@ -73,14 +73,6 @@ class Transaction:
     def attributes(self) -> tuple[tuple[str, str], ...]:
         """The enrichment fields this transaction carries, as ``(field,
         value)`` pairs: empty for a message in the tutorial's format."""
-        if (
-            self.merchant_category is None
-            and self.channel is None
-            and self.country is None
-            and self.device_id is None
-            and self.ip is None
-        ):
-            return ()
         return tuple(
             (name, value)
             for name in ENRICHMENT_FIELDS
