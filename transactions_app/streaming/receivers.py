@@ -19,13 +19,22 @@ import time
 import uuid
 from collections.abc import Callable
 
-from confluent_kafka import IsolationLevel, KafkaException, TopicPartition
+from confluent_kafka import IsolationLevel, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import OffsetSpec
 
 from ..detection import ReceivedPayment
 from .codec import RECEIVED_ORIGIN_HEADER, InvalidMessage, decode_received
 
 logger = logging.getLogger(__name__)
+
+# What the brokers answer for a partition whose leader is not elected yet.
+LEADERLESS = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+    }
+)
 
 # How long a drain may take before the batch is judged with what was read.
 CATCH_UP_TIMEOUT = 2.0
@@ -86,7 +95,7 @@ class ReceiverFeed:
         since = int((self._wall_clock() - self._lookback) * 1000)
         wanted = [TopicPartition(self._topic, p, since) for p in partitions]
         found = self._consumer.offsets_for_times(wanted, timeout=10)
-        ends = self._ends(partitions)
+        ends = self._ends_once_led(partitions)
         assignment = []
         for tp in found:
             offset = tp.offset
@@ -153,6 +162,24 @@ class ReceiverFeed:
                 message.offset(),
                 error,
             )
+
+    def _ends_once_led(self, partitions, patience: float = 30.0) -> dict[int, int]:
+        """``_ends``, asked again while a partition has no leader yet (a
+        topic just created, a broker just restarted), for ``patience``
+        seconds at most."""
+        deadline = self._clock() + patience
+        while True:
+            try:
+                return self._ends(partitions)
+            except KafkaException as error:
+                kafka_error = error.args[0]
+                leaderless = kafka_error.code() in LEADERLESS
+                if not (leaderless or kafka_error.retriable()):
+                    raise
+                if self._clock() > deadline:
+                    raise
+                logger.info("shared receivers' end not known yet (%s)", error)
+                time.sleep(0.2)
 
     def _ends(self, partitions) -> dict[int, int]:
         """Each partition's end offset, from the brokers, in one request
