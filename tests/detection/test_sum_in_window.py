@@ -42,6 +42,48 @@ def test_events_later_than_the_allowed_lateness_find_their_window_trimmed():
     assert run(RULE, history, tx("1", t=100)) is None
 
 
+SCALED = SumInWindowRule(
+    name="sum", max_total="1000", window_seconds=3600, weight=40, median_factor=10
+)
+
+
+def habits(amount: str, count: int = 5, currency="EUR"):
+    """A payer's earlier payments, days before the window."""
+    return [tx(amount, t=-86400 * (i + 2), currency=currency) for i in range(count)]
+
+
+def test_with_a_median_factor_a_payer_of_large_habits_is_left_alone():
+    history = habits("800") + [tx("800", t=0), tx("800", t=100)]
+    assert run(SCALED, history, tx("800", t=200)) is None  # 3x its median
+
+
+def test_with_a_median_factor_a_total_far_above_the_payers_median_fires():
+    history = habits("50") + [tx("400", t=0), tx("400", t=100)]
+    reason = run(SCALED, history, tx("200.01", t=200))
+    assert reason.observed == "1000.01 EUR, 20.0x this payer's median of 50.00"
+    assert reason.threshold == "> 1000 and >= 10x the median"
+
+
+def test_a_new_payer_is_compared_with_its_currencys_population():
+    population = [
+        tx("8000", t=-86400 + i, source=f"P{i}", currency="HUF") for i in range(1600)
+    ]
+    ordinary = [tx("9000", t=0, currency="HUF"), tx("7000", t=10, currency="HUF")]
+    assert run(SCALED, population + ordinary, tx("8000", t=20, currency="HUF")) is None
+    spree = [tx("40000", t=0, currency="HUF"), tx("40000", t=10, currency="HUF")]
+    reason = run(SCALED, population + spree, tx("8000", t=20, currency="HUF"))
+    assert reason.observed == "88000.00 HUF, 11.0x the currency's median of 8000.00"
+
+
+def test_a_currency_without_a_baseline_is_not_judged_by_size():
+    assert run(SCALED, [], tx("5000", t=0, currency="HUF")) is None
+
+
 def test_bad_configuration_is_refused():
     with pytest.raises(RuleConfigError, match="max_total must be a positive amount"):
         SumInWindowRule(name="s", weight=1, max_total=0, window_seconds=10)
+    for factor in (0.5, "10", True):
+        with pytest.raises(RuleConfigError, match="median_factor"):
+            SumInWindowRule(
+                name="s", weight=1, max_total=1, window_seconds=10, median_factor=factor
+            )

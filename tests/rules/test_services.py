@@ -143,7 +143,6 @@ def test_default_rules_are_live_with_the_original_rule():
         "new_merchant_category",
         "block_list",
         "watch_list",
-        "currency_allow_list",
     }
     [original] = [r for r in ruleset.rules if r.name == "amount_threshold"]
     assert (str(original.threshold), original.currency, original.weight) == (

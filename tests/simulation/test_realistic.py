@@ -66,6 +66,34 @@ def test_night_payments_come_mostly_from_night_workers(legit):
     assert from_night_people > 0.5 * len(night)
 
 
+def test_people_pay_in_their_home_currency_at_its_scale(legit):
+    currencies = defaultdict(set)
+    for tx in legit:
+        currencies[tx.source].add(tx.currency)
+    assert all(len(c) == 1 for c in currencies.values())
+    amounts = defaultdict(list)
+    for tx in legit:
+        amounts[tx.currency].append(float(tx.amount))
+    assert set(amounts) == {"EUR", "GBP", "SEK", "PLN", "HUF"}
+    assert len(amounts["EUR"]) > 0.5 * len(legit)
+    median = {c: sorted(a)[len(a) // 2] for c, a in amounts.items()}
+    assert 200 < median["HUF"] / median["EUR"] < 800  # 400 forints a euro
+    assert all(a == int(a) for a in amounts["HUF"])  # whole forints
+
+
+def test_fraud_is_paid_in_the_currencies_of_its_victims():
+    rate = rate_for_accounts(3000)
+    profile = RealisticProfile(seed=5, start=START, rate=rate, fraud_share=0.2)
+    fraud = [x for x in (profile() for _ in range(20_000)) if x.label != "legit"]
+    assert {x.transaction.currency for x in fraud} == {
+        "EUR",
+        "GBP",
+        "SEK",
+        "PLN",
+        "HUF",
+    }
+
+
 def test_the_population_follows_the_rate():
     assert accounts_for_rate(2.0) == 86_400
     assert accounts_for_rate(0.001) == 3000

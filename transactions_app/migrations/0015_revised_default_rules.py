@@ -6,9 +6,13 @@ established shop from a mule, where each is still the default first
 version nobody changed. A rule someone edited is left as it is."""
 
 from django.db import migrations
-from django.utils import timezone
 
-from transactions_app.rules.defaults import DEFAULT_RULES, install_default_rules
+from transactions_app.rules.defaults import (
+    DEFAULT_RULES,
+    install_default_rules,
+    is_untouched_default,
+    put_in_force,
+)
 
 # The first default version of each revised rule, as migration 0003 of an
 # earlier release installed it: (params, weight).
@@ -31,43 +35,16 @@ def revise_default_rules(apps, schema_editor):
     current = {row[0]: row for row in DEFAULT_RULES}
     for name, (params, weight) in EARLIER_DEFAULTS.items():
         live = RuleVersion.objects.filter(rule__name=name, status="live").first()
-        untouched = (
-            live is not None
-            and live.number == 1
-            and live.params == params
-            and live.weight == weight
-            and live.enabled
-        )
-        if not untouched:
+        if not is_untouched_default(live, params, weight):
             continue
         if name in current:
             _, _, new_weight, _, new_params, description = current[name]
             fields = dict(params=new_params, weight=new_weight, enabled=True)
-            _replace(RuleVersion, live, note=REVISED, description=description, **fields)
+            put_in_force(
+                RuleVersion, live, note=REVISED, description=description, **fields
+            )
         else:
-            _replace(RuleVersion, live, note=SWITCHED_OFF, enabled=False)
-
-
-def _replace(RuleVersion, live, *, note: str, **fields) -> None:
-    """Put a new version of ``live``'s rule in force, with ``fields``
-    changed, the old one retired."""
-    live.status = "retired"
-    live.save(update_fields=["status", "updated_at"])
-    values = dict(
-        params=live.params,
-        weight=live.weight,
-        force=live.force,
-        enabled=live.enabled,
-        description=live.description,
-    )
-    RuleVersion.objects.create(
-        rule=live.rule,
-        number=live.number + 1,
-        status="live",
-        note=note,
-        decided_at=timezone.now(),
-        **(values | fields),
-    )
+            put_in_force(RuleVersion, live, note=SWITCHED_OFF, enabled=False)
 
 
 class Migration(migrations.Migration):

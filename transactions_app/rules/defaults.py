@@ -11,8 +11,14 @@ producer profile and a public simulator's card purchases (README,
 Detection quality), keeping only what held on both: fixed amount
 thresholds of our own were dropped (``amount_anomaly``,
 ``new_counterparty``, still available as rule types) for thresholds that
-follow each payer's scale.
+follow each payer's scale. The two rules with a fixed amount besides the
+tutorial's (``sum_in_window``, ``card_testing``) also follow the scale of
+the payer's or its currency's payments, and the EUR-only currency allow
+list is not a default (a platform paid in several currencies would see
+every other one flagged): each stays available as a rule type.
 """
+
+from django.utils import timezone
 
 from ..detection import build_rule
 
@@ -41,16 +47,25 @@ DEFAULT_RULES = [
         "sum_in_window",
         50,
         "",
-        {"max_total": "10000", "window_seconds": 3600},
-        "More than 10000 sent by one source within an hour.",
+        {"max_total": "10000", "window_seconds": 3600, "median_factor": 10},
+        "More than 10000 sent by one source within an hour, and at least "
+        "10 times the payer's median payment (its currency's median for a "
+        "payer with fewer than 5).",
     ),
     (
         "card_testing",
         "card_testing",
         60,
         "",
-        {"small_amount": "2.00", "min_count": 5, "window_seconds": 600},
-        "Five or more payments below 2.00 from one source within ten minutes.",
+        {
+            "small_amount": "2.00",
+            "min_count": 5,
+            "window_seconds": 600,
+            "small_share": 0.01,
+        },
+        "Five or more small payments from one source within ten minutes: "
+        "below 2.00, or among the smallest 1% of recent payments in the "
+        "currency.",
     ),
     (
         "fan_in",
@@ -138,14 +153,6 @@ DEFAULT_RULES = [
         {"list_name": "watch"},
         "The source or target is on the watch list.",
     ),
-    (
-        "currency_allow_list",
-        "currency_allow_list",
-        50,
-        "",
-        {"currencies": ["EUR"]},
-        "A currency other than the ones the platform is configured for.",
-    ),
 ]
 
 
@@ -180,4 +187,41 @@ def default_rules() -> tuple:
     return tuple(
         build_rule(version=1, **dict(zip(DEFAULT_RULE_FIELDS, row, strict=True)))
         for row in DEFAULT_RULES
+    )
+
+
+def is_untouched_default(live, params: dict, weight: int) -> bool:
+    """Whether ``live`` (a rule's version in force, or None) is still the
+    first version a default installed with ``params`` and ``weight``,
+    enabled: a version someone edited is theirs, and no migration
+    revises it."""
+    return (
+        live is not None
+        and live.number == 1
+        and live.params == params
+        and live.weight == weight
+        and live.enabled
+    )
+
+
+def put_in_force(version_model, live, *, note: str, **fields) -> None:
+    """Put a new version of ``live``'s rule in force with ``fields``
+    changed and retire ``live``: how a migration revises a default (takes
+    the version model so a migration can pass its historical one)."""
+    live.status = "retired"
+    live.save(update_fields=["status", "updated_at"])
+    values = dict(
+        params=live.params,
+        weight=live.weight,
+        force=live.force,
+        enabled=live.enabled,
+        description=live.description,
+    )
+    version_model.objects.create(
+        rule=live.rule,
+        number=live.number + 1,
+        status="live",
+        note=note,
+        decided_at=timezone.now(),
+        **(values | fields),
     )

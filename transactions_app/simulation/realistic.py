@@ -7,7 +7,10 @@ it pays most of the time: a few shops (merchants with many customers, each
 of one category, paid in person or online), a utility it pays its bills to
 by direct debit, and a few other people (transfers). Some people work
 nights and pay at night; the others hardly ever do. Amounts are mostly
-small with a heavy tail. Every payment carries the optional enrichment
+small with a heavy tail, in the currency of the payer's home country:
+most pay in euros, the others in pounds, kronor, zloty or forints (up to
+400 to the euro), so the same habits come at scales hundreds of times
+apart. Every payment carries the optional enrichment
 fields a card or bank processor would send (``merchant_category`` for
 shops, ``channel``, ``country``). Event time runs on a simulated clock at
 ``rate`` transactions per second from ``start``, so a run sent as fast as
@@ -28,10 +31,10 @@ import string
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from ..detection import Transaction
 from .generator import Labelled
+from .money import EURO, HOME_CURRENCIES, Money
 
 SCENARIOS = (
     "large_single",
@@ -53,7 +56,9 @@ CATEGORIES = (
     "travel",
 )
 ONLINE = frozenset({"online_shop", "electronics", "travel"})
-COUNTRIES = ("DE", "FR", "NL", "ES", "IT", "AT", "BE")
+COUNTRIES = ("DE", "FR", "NL", "ES", "IT", "AT", "BE", "GB", "SE", "PL", "HU")
+
+
 NIGHT_WORKERS = 0.08  # share of people who pay at night
 # How often a person pays, on average: what sizes the population to a rate.
 PAYMENTS_PER_DAY = 2.0
@@ -90,6 +95,7 @@ class Account:
     category: str | None = None  # a shop's; None for a person
     country: str = "DE"
     night: bool = False
+    money: Money = EURO
 
 
 class RealisticProfile:
@@ -172,7 +178,11 @@ class RealisticProfile:
         account.sent += 1
         return Labelled(
             self._transaction(
-                account.id, target, amount, self._time, **self._fields(account, target)
+                account.id,
+                target,
+                (account.money, amount),
+                self._time,
+                **self._fields(account, target),
             ),
             label,
         )
@@ -213,14 +223,16 @@ class RealisticProfile:
     # -- fraud scenarios -----------------------------------------------
 
     def _schedule(self, scenario: str) -> None:
+        """Queue an episode of ``scenario``: its steps are ``(offset in
+        seconds, source, target, (currency, euros))``."""
         episode = (
             f"{scenario}-{uuid.UUID(int=self._random.getrandbits(128), version=4)}"
         )
-        for offset, source, target, amount in getattr(self, f"_{scenario}")():
+        for offset, source, target, payment in getattr(self, f"_{scenario}")():
             tx = self._transaction(
                 source,
                 target,
-                amount,
+                payment,
                 self._time + offset,
                 **self._fraud_fields(target),
             )
@@ -259,21 +271,24 @@ class RealisticProfile:
 
     def _large_single(self):
         source = self._established()
-        return [(0.0, source.id, self._fresh_id(), self._random.uniform(1000, 9000))]
+        amount = (source.money, self._random.uniform(1000, 9000))
+        return [(0.0, source.id, self._fresh_id(), amount)]
 
     def _card_testing(self):
         card = self._fresh_id()
+        money = self._random.choice(self._accounts).money  # a card from anywhere
         steps, offset = [], 0.0
         for _ in range(self._random.randint(6, 10)):
             merchant = self._random.choice(self._shops).id
-            steps.append((offset, card, merchant, self._random.uniform(0.5, 1.99)))
+            amount = (money, self._random.uniform(0.5, 1.99))
+            steps.append((offset, card, merchant, amount))
             offset += self._random.uniform(5, 20)
         steps.append(
             (
                 offset,
                 card,
                 self._random.choice(self._shops).id,
-                self._random.uniform(200, 800),
+                (money, self._random.uniform(200, 800)),
             )
         )
         return steps
@@ -286,7 +301,7 @@ class RealisticProfile:
                 self._random.uniform(0, 50),
                 source.id,
                 self._random.choice(source.counterparties + [self._fresh_id()]),
-                source.typical * math.exp(self._random.gauss(0, 0.5)),
+                (source.money, source.typical * math.exp(self._random.gauss(0, 0.5))),
             )
             for _ in range(count)
         ]
@@ -299,7 +314,12 @@ class RealisticProfile:
                 890.0, max(500.0, source.typical * self._random.uniform(10, 30))
             )
             steps.append(
-                (i * self._random.uniform(30, 300), source.id, self._fresh_id(), amount)
+                (
+                    i * self._random.uniform(30, 300),
+                    source.id,
+                    self._fresh_id(),
+                    (source.money, amount),
+                )
             )
         return steps
 
@@ -311,7 +331,7 @@ class RealisticProfile:
                 self._random.uniform(0, 1200),
                 sender.id,
                 mule,
-                self._random.uniform(100, 800),
+                (sender.money, self._random.uniform(100, 800)),
             )
             for sender in senders
         ]
@@ -319,13 +339,15 @@ class RealisticProfile:
     # -- helpers -------------------------------------------------------
 
     def _new_account(self) -> Account:
+        country = self._random.choice(COUNTRIES)
         return Account(
             id=self._fresh_id(),
-            typical=math.exp(self._random.gauss(3.3, 0.8)),
+            typical=math.exp(self._random.gauss(3.3, 0.8)),  # in euros
             activity=math.exp(self._random.gauss(0, 0.5)),
             counterparties=[],
-            country=self._random.choice(COUNTRIES),
+            country=country,
             night=self._random.random() < NIGHT_WORKERS,
+            money=HOME_CURRENCIES.get(country, EURO),
         )
 
     def _new_shop(self, category: str) -> Account:
@@ -341,14 +363,18 @@ class RealisticProfile:
     def _fresh_id(self) -> str:
         return "".join(self._random.choices(ALPHABET, k=12))
 
-    def _transaction(self, source, target, amount, time, **fields) -> Transaction:
-        cents = max(1, round(amount * 100))
+    def _transaction(
+        self, source, target, payment: tuple[Money, float], time, **fields
+    ) -> Transaction:
+        """A payment of ``payment``: a currency and the number of euros it
+        is worth, rounded to the currency's decimals."""
+        money, euros = payment
         return Transaction(
             transaction_id=uuid.UUID(int=self._random.getrandbits(128), version=4),
             source=source,
             target=target,
-            amount=Decimal(cents).scaleb(-2),
-            currency="EUR",
+            amount=money.amount(euros),
+            currency=money.code,
             timestamp=datetime.fromtimestamp(time, tz=UTC),
             **fields,
         )
