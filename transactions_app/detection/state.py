@@ -16,7 +16,7 @@ account's counterparties are capped, and accounts idle for longer than
 active first.
 """
 
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
@@ -31,34 +31,9 @@ from .baselines import (
     sampled,
 )
 from .history import PayerHistory, ReceivedPayment, ReceiverHistory
+from .timeline import between, holds, insert_in_time_order
 
 _TIME = itemgetter(0)
-
-
-def insert_in_time_order(entries: list, entry: tuple) -> None:
-    """Add ``entry`` (its time first) to ``entries``, kept sorted by time:
-    appended when it is the newest, as nearly always, else put in place
-    (a late event)."""
-    if not entries or entries[-1][0] <= entry[0]:
-        entries.append(entry)
-    else:
-        insort(entries, entry, key=_TIME)
-
-
-def between(entries: list, start: float, end: float) -> list:
-    """The entries (sorted by time, their first item) with ``start < time
-    <= end``."""
-    low = bisect_right(entries, start, key=_TIME)
-    high = bisect_right(entries, end, key=_TIME)
-    return entries[low:high]
-
-
-def holds(entries: list, time: float, key: int, key_at: int) -> bool:
-    """Whether ``entries`` (sorted by time) hold one at ``time`` whose item
-    ``key_at`` is ``key``: only entries at that exact time are looked at."""
-    low = bisect_left(entries, time, key=_TIME)
-    high = bisect_right(entries, time, key=_TIME)
-    return any(entry[key_at] == key for entry in entries[low:high])
 
 
 AMOUNT_HISTORY = PAYER_AMOUNTS
@@ -201,10 +176,10 @@ class WindowState:
     ) -> bool:
         """Add one transaction to both accounts' state, and to the
         population of its ``currency`` when given; ``attributes`` are its
-        enrichment fields that rules read. Returns whether
-        it was the source's first payment to this target. A payment its
-        receiver recorded already (told by another detector, see
-        ``record_received``) is not added to the receiver again.
+        enrichment fields that rules read. Returns whether it was the
+        source's first payment to this target. A payment its receiver
+        recorded already (told by another detector, see ``record_received``)
+        is not added to the receiver again.
 
         This runs for every transaction, so it is written for speed: entries
         are appended when in order (the common case) and trimmed only when

@@ -57,11 +57,20 @@ class FanInRule(WindowedRule):
         return float(self.window_seconds)
 
     def evaluate(self, context: Context) -> Reason | None:
-        if context.target is None or known_merchant(context):
+        target = context.target
+        if target is None or known_merchant(context):
             return None
-        recent = self._recent(context.target, context)
-        if len(recent) + 1 < self.min_sources:
+        recent = self._recent(target, context)
+        payments = len(recent) + 1
+        if payments < self.min_sources:
             return None  # too few payments at all: skip the distinct count
+        usual = None
+        if self._established(target, context.time):
+            # Counted before the distinct senders, being cheaper: a shop
+            # paid by its usual stream of customers stops here.
+            usual = self._usual_payments(target, context.time, len(recent))
+            if payments < self.jump_factor * usual:
+                return None
         senders = {e[1] for e in recent if e[3] or not self.new_senders_only}
         tx = context.transaction
         source = context.source
@@ -73,12 +82,9 @@ class FanInRule(WindowedRule):
         which = "new " if self.new_senders_only else ""
         observed = f"{len(senders)} distinct {which}sources"
         threshold = f">= {self.min_sources}"
-        if self._established(context.target, context.time):
-            usual = self._usual_payments(context.target, context.time, len(recent))
-            if len(recent) + 1 < self.jump_factor * usual:
-                return None
+        if usual is not None:
             observed += (
-                f", {len(recent) + 1} payments against this established "
+                f", {payments} payments against this established "
                 f"receiver's usual {usual:.1f} in a window this long"
             )
             threshold += f" and >= {self.jump_factor}x its usual payments"
