@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
+from .features import FeatureSet
 from .rules import AmountThresholdRule, Context, Rule
 from .state import (
     PayerHistory,
@@ -87,8 +88,12 @@ class Engine:
         clock: Callable[[], datetime],
         limits: StateLimits | None = None,
         share_receivers: bool = False,
+        features: FeatureSet | None = None,
     ) -> None:
         self.clock = clock
+        # The features a learned score reads (``observe``): the state keeps
+        # what they look at as well as what the rules do.
+        self.features = features
         self.state = WindowState(limits, shared=share_receivers)
         # With shared receivers: the payments recorded since ``received``
         # was last called, for the other detectors to record too.
@@ -104,8 +109,14 @@ class Engine:
         """Put a new rule set in force from the next transaction on; the
         windowed state is kept."""
         self.ruleset = ruleset
-        limits = self.state.limits
+        fields = set(ruleset.attribute_fields)
         source, target = ruleset.longest_window, ruleset.longest_target_window
+        if self.features is not None:
+            fields.update(self.features.attribute_fields)
+            source = max(source, self.features.window)
+            target = max(target, self.features.target_window)
+        self._attribute_fields = tuple(sorted(fields))
+        limits = self.state.limits
         if source > limits.retention or target > limits.target_retention:
             self.state.limits = replace(
                 limits,
@@ -125,8 +136,35 @@ class Engine:
         object is reused (rules keep no reference to it).
         """
         ruleset = self.ruleset
+        context = self._judged(transaction)
+        reasons = []
+        for rule in ruleset.rules:
+            reason = rule.evaluate(context)
+            if reason is not None:
+                reasons.append(reason)
+        self._record_judged(context, shard)
+        return self._verdict(ruleset, reasons)
+
+    def observe(
+        self, transaction: Transaction, *, shard: int | None = None
+    ) -> tuple[float, ...]:
+        """The features of ``transaction`` (``features``, in their order)
+        as the state holds them before it, then add it to the state, as
+        ``classify`` would: how a labelled history becomes training rows
+        that saw only what the detector would have seen."""
+        if self.features is None:
+            raise ValueError("this engine was made without features")
+        context = self._judged(transaction)
+        vector = self.features.vector(context)
+        self._record_judged(context, shard)
+        return vector
+
+    def _judged(self, transaction: Transaction) -> Context:
+        """The context the rules (and features) see for ``transaction``:
+        the state before it. A transaction already in the state (a
+        redelivery) is taken out first, so it is judged as the first time
+        and counted once."""
         time = transaction.timestamp.timestamp()
-        amount = float(transaction.amount)
         key = transaction.transaction_id.int
         state = self.state
         source = state.sources.get(transaction.source)
@@ -141,36 +179,38 @@ class Engine:
         context = self._context
         context.transaction = transaction
         context.time = time
-        context.amount = amount
+        context.amount = float(transaction.amount)
         context.source = source
         context.target = state.targets.get(transaction.target)
-        context.lists = ruleset.lists
+        context.lists = self.ruleset.lists
         context.now = self.clock()
         context.hour = hour_of(time)
         context.population = state.population.get(transaction.currency)
-        reasons = []
-        for rule in ruleset.rules:
-            reason = rule.evaluate(context)
-            if reason is not None:
-                reasons.append(reason)
-        first_payment = state.record(
+        return context
+
+    def _record_judged(self, context: Context, shard: int | None) -> None:
+        """Add the transaction just judged in ``context`` to the state
+        (and tell the other detectors of its payment)."""
+        transaction, time = context.transaction, context.time
+        key = transaction.transaction_id.int
+        first_payment = self.state.record(
             source=transaction.source,
             target=transaction.target,
             time=time,
-            amount=amount,
+            amount=context.amount,
             key=key,
             shard=shard,
             currency=transaction.currency,
             attributes=self._watched(transaction),
         )
         if self._received is not None:
-            self._tell(transaction, time, key, amount, first_payment)
-        return self._verdict(ruleset, reasons)
+            self._tell(transaction, time, key, context.amount, first_payment)
 
     def _watched(self, transaction: Transaction) -> tuple[tuple[str, str], ...]:
-        """The enrichment fields of ``transaction`` that rules in force read
-        (the only ones the payers' attribute profiles keep)."""
-        fields = self.ruleset.attribute_fields
+        """The enrichment fields of ``transaction`` that rules in force (or
+        the features) read: the only ones the payers' attribute profiles
+        keep."""
+        fields = self._attribute_fields
         if not fields:
             return ()
         return tuple(

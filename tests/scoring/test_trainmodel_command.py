@@ -1,0 +1,72 @@
+"""``manage.py trainmodel`` on a labelled file: the model written, its
+validation printed, bad arguments named."""
+
+import gzip
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.scoring.test_training import labelled_stream
+from transactions_app.scoring.artefact import TrainedModel
+from transactions_app.streaming.codec import encode_transaction
+
+
+def write_history(tmp_path, count: int, fraud_share: float = 0.05):
+    dataset, labels = tmp_path / "history.jsonl.gz", tmp_path / "labels.csv"
+    items = list(labelled_stream(count, fraud_share))
+    with gzip.open(dataset, "wb") as out:
+        out.writelines(encode_transaction(i.transaction) + b"\n" for i in items)
+    labels.write_text(
+        "transaction_id,is_fraud\n"
+        + "".join(f"{i.transaction.transaction_id},{int(i.is_fraud)}\n" for i in items)
+    )
+    return dataset, labels
+
+
+def train(*arguments) -> str:
+    out = StringIO()
+    call_command("trainmodel", *arguments, stdout=out)
+    return out.getvalue()
+
+
+def test_a_model_is_trained_written_and_validated(tmp_path):
+    dataset, labels = write_history(tmp_path, 8000)
+    output = tmp_path / "model.json"
+    printed = train(
+        "--dataset", str(dataset), "--labels", str(labels), "--output", str(output)
+    )
+    model = TrainedModel.from_bytes(output.read_bytes())
+    assert "8000 labelled transactions (0 refused, 0 without a label" in printed
+    assert "validation on" in printed and "average precision: " in printed
+    assert model.metrics["average_precision"] > 0.5
+
+
+def test_an_until_that_is_not_a_time_is_named(tmp_path):
+    with pytest.raises(CommandError, match="--until is not an ISO 8601 time"):
+        train("--dataset", "x", "--labels", "y", "--output", "z", "--until", "soon")
+
+
+def test_history_without_fraud_says_why(tmp_path):
+    dataset, labels = write_history(tmp_path, 500, fraud_share=0.0)
+    with pytest.raises(CommandError, match="needs both fraud and legit"):
+        train(
+            "--dataset",
+            str(dataset),
+            "--labels",
+            str(labels),
+            "--output",
+            str(tmp_path / "m"),
+        )
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(CommandError, match="nothing.csv: No such file"):
+        train(
+            "--dataset",
+            str(tmp_path / "nothing.jsonl"),
+            "--labels",
+            str(tmp_path / "nothing.csv"),
+            "--output",
+            str(tmp_path / "m"),
+        )

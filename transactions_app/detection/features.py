@@ -1,0 +1,254 @@
+"""What a learned score sees of a transaction: numbers computed from the
+engine's own state at the moment the transaction is judged, before it is
+recorded.
+
+The same function serves training (a labelled history replayed through an
+engine, see ``Engine.observe``) and serving (the detector's engine), so a
+training row sees exactly what the detector would have seen at that moment:
+no feature can look ahead, and there is no second implementation to drift
+apart from the first.
+
+Every feature is a float; one that cannot be known yet (a payer's median
+before its first payment, say) is NaN, which gradient-boosted trees treat
+as missing rather than as zero. Amounts enter as logarithms and ratios, so
+a model learns shapes that hold whatever the currency's scale.
+"""
+
+import math
+from dataclasses import dataclass
+
+from .rules import Context
+from .timeline import between
+
+NAN = float("nan")
+HOUR = 3600.0
+DAY = 86400.0
+# How far back the features look over a payer's and a receiver's entries:
+# the engine keeps at least this much when a model is in force.
+WEEK = 7 * DAY
+SOURCE_WINDOW = WEEK
+TARGET_WINDOW = HOUR
+# A payment this many times the payer's median counts as large.
+LARGE = 3.0
+# The optional fields whose novelty for the payer is a feature.
+ATTRIBUTE_FIELDS = ("merchant_category", "channel", "country")
+
+FEATURE_NAMES = (
+    "log_amount",
+    "log_amount_vs_payer_median",
+    "amount_share_below_payer",
+    "payer_amounts_known",
+    "log_amount_vs_population_median",
+    "amount_share_below_population",
+    "hour",
+    "weekday",
+    "payer_share_near_hour",
+    "payer_payments_1h",
+    "payer_payments_24h",
+    "log_payer_sum_1h_vs_median",
+    "log_payer_sum_24h_vs_median",
+    "payer_payments_7d",
+    "log_payer_sum_7d_vs_median",
+    "payer_large_7d",
+    "payer_large_24h",
+    "payer_targets_24h",
+    "log_payer_max_24h_vs_median",
+    "log_seconds_since_previous",
+    "payer_age_days",
+    "payer_payments_per_day",
+    "new_counterparty",
+    "payer_counterparties",
+    "receiver_age_days",
+    "log_receiver_payments",
+    "receiver_payments_1h",
+    "receiver_new_senders_1h",
+    "merchant_category_new",
+    "merchant_category_share",
+    "channel_new",
+    "country_new",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSet:
+    """The features a model was trained on, by name, and what the engine
+    must keep for them. ``names`` is a subset of ``FEATURE_NAMES`` in the
+    model's column order (a model keeps the list it was trained with, so a
+    later release that adds features still serves it)."""
+
+    names: tuple[str, ...] = FEATURE_NAMES
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.names if name not in FEATURE_NAMES]
+        if unknown:
+            raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
+
+    @property
+    def window(self) -> float:
+        return SOURCE_WINDOW
+
+    @property
+    def target_window(self) -> float:
+        return TARGET_WINDOW
+
+    @property
+    def attribute_fields(self) -> tuple[str, ...]:
+        return ATTRIBUTE_FIELDS
+
+    def vector(self, context: Context) -> tuple[float, ...]:
+        """The features of ``context``'s transaction, in ``names`` order."""
+        values = all_features(context)
+        return tuple(values[name] for name in self.names)
+
+
+def all_features(context: Context) -> dict[str, float]:
+    """Every feature of ``FEATURE_NAMES`` for the transaction of
+    ``context`` (the state as it was before the transaction)."""
+    values = {"log_amount": math.log1p(context.amount)}
+    values.update(_amount_features(context))
+    values.update(_time_features(context))
+    values.update(_activity_features(context))
+    values.update(_receiver_features(context))
+    values.update(_attribute_features(context))
+    return values
+
+
+def _amount_features(context: Context) -> dict[str, float]:
+    amount, source, population = context.amount, context.source, context.population
+    payer = source.amounts if source is not None else None
+    people = population.amounts if population is not None else None
+    return {
+        "log_amount_vs_payer_median": _log_ratio(amount, _median(payer)),
+        "amount_share_below_payer": _share_below(payer, amount),
+        "payer_amounts_known": float(len(payer)) if payer is not None else 0.0,
+        "log_amount_vs_population_median": _log_ratio(amount, _median(people)),
+        "amount_share_below_population": _share_below(people, amount),
+    }
+
+
+def _time_features(context: Context) -> dict[str, float]:
+    source = context.source
+    near = NAN
+    if source is not None and source.hours.total:
+        near = source.hours.share_near(context.hour)
+    weekday = (int(context.time // DAY) + 3) % 7  # 1970-01-01 was a Thursday
+    return {
+        "hour": float(context.hour),
+        "weekday": float(weekday),
+        "payer_share_near_hour": near,
+    }
+
+
+def _activity_features(context: Context) -> dict[str, float]:
+    source, time = context.source, context.time
+    if source is None:
+        return {
+            "payer_payments_1h": 0.0,
+            "payer_payments_24h": 0.0,
+            "log_payer_sum_1h_vs_median": NAN,
+            "log_payer_sum_24h_vs_median": NAN,
+            "payer_payments_7d": 0.0,
+            "log_payer_sum_7d_vs_median": NAN,
+            "payer_large_7d": 0.0,
+            "payer_large_24h": 0.0,
+            "payer_targets_24h": 0.0,
+            "log_payer_max_24h_vs_median": NAN,
+            "log_seconds_since_previous": NAN,
+            "payer_age_days": 0.0,
+            "payer_payments_per_day": NAN,
+            "new_counterparty": 1.0,
+            "payer_counterparties": 0.0,
+        }
+    entries = source.entries
+    hour = between(entries, time - HOUR, time)
+    day = between(entries, time - DAY, time)
+    week = between(entries, time - WEEK, time)
+    median = source.amounts.median()
+    earlier = [e[0] for e in day if e[0] <= time]
+    age = max(time - source.first_seen, 0.0) if source.count else 0.0
+    return {
+        "payer_payments_1h": float(len(hour)),
+        "payer_payments_24h": float(len(day)),
+        "log_payer_sum_1h_vs_median": _log_ratio(
+            context.amount + sum(e[1] for e in hour), median
+        ),
+        "log_payer_sum_24h_vs_median": _log_ratio(
+            context.amount + sum(e[1] for e in day), median
+        ),
+        "payer_payments_7d": float(len(week)),
+        "log_payer_sum_7d_vs_median": _log_ratio(
+            context.amount + sum(e[1] for e in week), median
+        ),
+        "payer_large_7d": float(
+            sum(e[1] >= LARGE * median for e in week) if median else 0
+        ),
+        "payer_large_24h": float(
+            sum(e[1] >= LARGE * median for e in day) if median else 0
+        ),
+        "payer_targets_24h": float(len({e[2] for e in day})),
+        "log_payer_max_24h_vs_median": _log_ratio(
+            max((e[1] for e in day), default=context.amount), median
+        ),
+        "log_seconds_since_previous": (
+            math.log1p(time - max(earlier)) if earlier else NAN
+        ),
+        "payer_age_days": age / DAY,
+        "payer_payments_per_day": (
+            source.count / max(age / DAY, 1.0) if source.count else NAN
+        ),
+        "new_counterparty": float(
+            context.transaction.target not in source.counterparties
+        ),
+        "payer_counterparties": float(len(source.counterparties)),
+    }
+
+
+def _receiver_features(context: Context) -> dict[str, float]:
+    target, time = context.target, context.time
+    if target is None or not target.count:
+        return {
+            "receiver_age_days": 0.0,
+            "log_receiver_payments": 0.0,
+            "receiver_payments_1h": 0.0,
+            "receiver_new_senders_1h": 0.0,
+        }
+    recent = between(target.entries, time - HOUR, time)
+    return {
+        "receiver_age_days": max(time - target.first_seen, 0.0) / DAY,
+        "log_receiver_payments": math.log1p(target.count),
+        "receiver_payments_1h": float(len(recent)),
+        "receiver_new_senders_1h": float(len({e[1] for e in recent if e[3]})),
+    }
+
+
+def _attribute_features(context: Context) -> dict[str, float]:
+    transaction, source = context.transaction, context.source
+    profile = source.attributes if source is not None else None
+    values = {}
+    for name in ATTRIBUTE_FIELDS:
+        value = getattr(transaction, name)
+        if value is None or profile is None or not profile.payments(name):
+            novelty, share = NAN, NAN
+        else:
+            uses = profile.uses(name, value)
+            novelty, share = float(uses == 0), uses / profile.payments(name)
+        values[f"{name}_new"] = novelty
+        if name == "merchant_category":
+            values["merchant_category_share"] = share
+    return values
+
+
+def _median(profile) -> float | None:
+    return profile.median() if profile is not None else None
+
+
+def _share_below(profile, amount: float) -> float:
+    if profile is None or not len(profile):
+        return NAN
+    return profile.share_below(amount)
+
+
+def _log_ratio(amount: float, typical: float | None) -> float:
+    if typical is None or typical <= 0:
+        return NAN
+    return math.log(max(amount, 1e-9) / typical)

@@ -1,0 +1,93 @@
+"""A trained model as one value: the trees, the features they read in
+order, the calibration of their output into a probability, and what the
+training measured. It round-trips through bytes (JSON), which is what is
+stored and what a detector loads."""
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+
+import lightgbm
+import numpy as np
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Platt scaling: the probability of fraud is
+    ``1 / (1 + exp(-(slope * margin + intercept)))`` for the trees' raw
+    margin, fitted on rows the trees were not grown on."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    def probability(self, margin: np.ndarray) -> np.ndarray:
+        return sigmoid(self.slope * margin + self.intercept)
+
+
+def sigmoid(value: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-value))`` without overflow for large margins."""
+    return 1.0 / (1.0 + np.exp(-np.clip(value, -500.0, 500.0)))
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """``trees`` is LightGBM's text form of the booster; ``features`` the
+    names of its columns (``detection.features``); ``metrics`` what the
+    validation measured; ``training`` the window and counts it learned
+    from."""
+
+    trees: str
+    features: tuple[str, ...]
+    calibration: Calibration = field(default_factory=Calibration)
+    metrics: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+
+    def booster(self) -> lightgbm.Booster:
+        return lightgbm.Booster(model_str=self.trees)
+
+    def to_bytes(self) -> bytes:
+        document = asdict(self) | {"format": FORMAT}
+        return json.dumps(document, allow_nan=False).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "TrainedModel":
+        """Raises ``ValueError`` naming what is wrong with ``data``."""
+        try:
+            document = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"not a trained model: {error}") from None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise ValueError(f"not a trained model of format {FORMAT}")
+        return cls(
+            trees=document["trees"],
+            features=tuple(document["features"]),
+            calibration=Calibration(**document["calibration"]),
+            metrics=document.get("metrics", {}),
+            training=document.get("training", {}),
+        )
+
+
+class Scorer:
+    """A loaded model, ready to score rows of its features: one vectorised
+    prediction per call (a batch of transactions at a time)."""
+
+    def __init__(self, model: TrainedModel) -> None:
+        self.model = model
+        self._booster = model.booster()
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """The calibrated probability of fraud of each row."""
+        if not len(rows):
+            return np.zeros(0)
+        margin = self._booster.predict(rows, raw_score=True)
+        return self.model.calibration.probability(margin)
+
+
+def clean_metrics(metrics: dict) -> dict:
+    """``metrics`` with every NaN as None (JSON has no NaN)."""
+    return {
+        key: None if isinstance(value, float) and math.isnan(value) else value
+        for key, value in metrics.items()
+    }
