@@ -2,44 +2,18 @@
 past and validated on the future, calibrated, and a clear error when a
 window has nothing to learn from."""
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pytest
 
+from tests.scoring.conftest import labelled_stream
 from transactions_app.detection.features import FEATURE_NAMES
 from transactions_app.scoring.artefact import Scorer, TrainedModel
-from transactions_app.scoring.labelled import LabelledTransaction
 from transactions_app.scoring.training import (
     TrainingError,
     fit_calibration,
     train,
     training_rows,
 )
-from transactions_app.simulation.realistic import RealisticProfile, rate_for_accounts
-
-
-def labelled_stream(count: int, fraud_share: float = 0.05):
-    profile = RealisticProfile(
-        seed=11,
-        start=datetime(2026, 3, 2, tzinfo=UTC),
-        rate=rate_for_accounts(500),
-        accounts=500,
-        fraud_share=fraud_share,
-    )
-    for _ in range(count):
-        item = profile()
-        yield LabelledTransaction(item.transaction, item.label != "legit")
-
-
-@pytest.fixture(scope="module")
-def rows():
-    return training_rows(labelled_stream(12_000))
-
-
-@pytest.fixture(scope="module")
-def model(rows):
-    return train(rows)
 
 
 def test_rows_are_one_per_transaction_in_arrival_order(rows):
@@ -98,3 +72,12 @@ def test_calibration_recovers_the_scale_of_the_margin():
     calibration = fit_calibration(margin, truth)
     assert calibration.slope == pytest.approx(0.5, abs=0.05)
     assert calibration.intercept == pytest.approx(-1, abs=0.05)
+
+
+def test_calibration_stays_finite_on_perfectly_separated_rows():
+    margin = np.concatenate([np.full(500, -6.0), np.full(12, 7.0)])
+    truth = margin > 0
+    calibration = fit_calibration(margin, truth)
+    assert np.isfinite([calibration.slope, calibration.intercept]).all()
+    high, low = calibration.probability(np.array([7.0, -6.0]))
+    assert 0.85 < high < 1 and 0 < low < 0.01  # Platt's smoothed targets

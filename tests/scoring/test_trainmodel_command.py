@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.scoring.test_training import labelled_stream
+from tests.scoring.conftest import labelled_stream
 from transactions_app.scoring.artefact import TrainedModel
 from transactions_app.streaming.codec import encode_transaction
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from .features import FeatureSet
+from .learned import REASON_NAME, LearnedScore
 from .rules import AmountThresholdRule, Context, Rule
 from .state import (
     PayerHistory,
@@ -89,11 +90,14 @@ class Engine:
         limits: StateLimits | None = None,
         share_receivers: bool = False,
         features: FeatureSet | None = None,
+        learned: LearnedScore | None = None,
     ) -> None:
         self.clock = clock
-        # The features a learned score reads (``observe``): the state keeps
-        # what they look at as well as what the rules do.
-        self.features = features
+        # The model in force beside the rules (``classify_batch``), and the
+        # features it reads (or ``observe`` returns): the state keeps what
+        # they look at as well as what the rules do.
+        self.learned = learned
+        self.features = learned.features if learned is not None else features
         self.state = WindowState(limits, shared=share_receivers)
         # With shared receivers: the payments recorded since ``received``
         # was last called, for the other detectors to record too.
@@ -144,6 +148,30 @@ class Engine:
                 reasons.append(reason)
         self._record_judged(context, shard)
         return self._verdict(ruleset, reasons)
+
+    def classify_batch(
+        self, transactions: Sequence[Transaction], *, shard: int | None = None
+    ) -> list[Verdict]:
+        """The verdicts of ``transactions``, in order, as ``classify`` gives
+        them one by one, plus the learned score's reason where it fires:
+        each transaction's features are taken when it is judged (the state
+        before it), then the model scores the whole batch in one call."""
+        learned = self.learned
+        if learned is None:
+            return [self.classify(t, shard=shard) for t in transactions]
+        ruleset, fired, rows = self.ruleset, [], []
+        for transaction in transactions:
+            context = self._judged(transaction)
+            fired.append(
+                [r for r in (rule.evaluate(context) for rule in ruleset.rules) if r]
+            )
+            rows.append(learned.features.vector(context))
+            self._record_judged(context, shard)
+        versions = ruleset.versions | {REASON_NAME: learned.version}
+        return [
+            self._verdict(ruleset, reasons + [extra] if extra else reasons, versions)
+            for reasons, extra in zip(fired, learned.reasons(rows), strict=True)
+        ]
 
     def observe(
         self, transaction: Transaction, *, shard: int | None = None
@@ -293,15 +321,16 @@ class Engine:
         )
 
     @staticmethod
-    def _verdict(ruleset: RuleSet, reasons: Sequence) -> Verdict:
-        if not reasons:
+    def _verdict(ruleset: RuleSet, reasons: Sequence, versions=None) -> Verdict:
+        """``versions``: what was in force, when more than the rules."""
+        if not reasons and versions is None:
             return ruleset.nothing_fired
         score = sum(reason.score for reason in reasons)
         outcome = ruleset.bands.outcome_for(score)
         for reason in reasons:
             if reason.force is not None and SEVERITY[reason.force] > SEVERITY[outcome]:
                 outcome = reason.force
-        return Verdict(outcome, score, tuple(reasons), ruleset.versions)
+        return Verdict(outcome, score, tuple(reasons), versions or ruleset.versions)
 
 
 def original_rule() -> AmountThresholdRule:

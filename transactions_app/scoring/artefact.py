@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 import lightgbm
 import numpy as np
 
+from ..detection.features import FeatureSet
+
 FORMAT = 1
 
 
@@ -71,18 +73,35 @@ class TrainedModel:
 
 class Scorer:
     """A loaded model, ready to score rows of its features: one vectorised
-    prediction per call (a batch of transactions at a time)."""
+    prediction per call (a batch of transactions at a time). It is what the
+    engine's ``LearnedScore`` is handed (``detection.learned.ScoreModel``)."""
 
     def __init__(self, model: TrainedModel) -> None:
         self.model = model
+        self.features = FeatureSet(model.features)
         self._booster = model.booster()
 
-    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+    def probabilities(self, rows) -> np.ndarray:
         """The calibrated probability of fraud of each row."""
         if not len(rows):
             return np.zeros(0)
-        margin = self._booster.predict(rows, raw_score=True)
+        margin = self._booster.predict(_matrix(rows), raw_score=True)
         return self.model.calibration.probability(margin)
+
+    def contributions(self, row) -> list[tuple[str, float]]:
+        """Each feature's share of this row's margin (SHAP values, as
+        LightGBM computes them for trees), scaled by the calibration's
+        slope so they add up to the calibrated log-odds."""
+        values = self._booster.predict(_matrix([row]), pred_contrib=True)[0]
+        slope = self.model.calibration.slope
+        return [
+            (name, float(value) * slope)
+            for name, value in zip(self.model.features, values[:-1], strict=True)
+        ]
+
+
+def _matrix(rows) -> np.ndarray:
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
 
 
 def clean_metrics(metrics: dict) -> dict:

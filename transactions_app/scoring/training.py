@@ -156,14 +156,17 @@ def validation_metrics(probability: np.ndarray, is_fraud: np.ndarray) -> dict:
 
 
 def fit_calibration(margin: np.ndarray, is_fraud: np.ndarray) -> Calibration:
-    """Platt scaling by Newton's method on the log loss, with Platt's
-    smoothed targets (a handful of rows of one class cannot make the
-    probability 0 or 1)."""
+    """Platt scaling: Newton's method on the log loss, each step halved
+    until the loss falls (a window the trees separate perfectly would
+    otherwise send the slope to infinity), with Platt's smoothed targets (a
+    handful of rows of one class cannot make the probability 0 or 1)."""
+    margin = margin.astype(np.float64)
     positives, negatives = int(is_fraud.sum()), int((~is_fraud).sum())
     target = np.where(is_fraud, (positives + 1) / (positives + 2), 1 / (negatives + 2))
-    slope, intercept = 1.0, 0.0
-    for _ in range(50):
-        p = sigmoid(slope * margin + intercept)
+    parameters = np.array([1.0, 0.0])
+    loss = _log_loss(parameters, margin, target)
+    for _ in range(100):
+        p = sigmoid(parameters[0] * margin + parameters[1])
         weight = np.maximum(p * (1 - p), 1e-12)
         gradient = np.array([((p - target) * margin).sum(), (p - target).sum()])
         hessian = np.array(
@@ -173,10 +176,25 @@ def fit_calibration(margin: np.ndarray, is_fraud: np.ndarray) -> Calibration:
             ]
         )
         step = np.linalg.solve(hessian + 1e-9 * np.eye(2), gradient)
-        slope, intercept = slope - step[0], intercept - step[1]
-        if np.abs(step).max() < 1e-9:
+        for _ in range(30):
+            candidate = parameters - step
+            candidate_loss = _log_loss(candidate, margin, target)
+            if candidate_loss <= loss:
+                break
+            step = step / 2
+        else:
+            break  # no step lowers the loss: at the optimum
+        converged = loss - candidate_loss < 1e-12 * max(loss, 1.0)
+        parameters, loss = candidate, candidate_loss
+        if converged:
             break
-    return Calibration(float(slope), float(intercept))
+    return Calibration(float(parameters[0]), float(parameters[1]))
+
+
+def _log_loss(parameters: np.ndarray, margin: np.ndarray, target: np.ndarray) -> float:
+    z = parameters[0] * margin + parameters[1]
+    # log(1 + exp(z)) - target * z, computed without overflow
+    return float((np.logaddexp(0.0, z) - target * z).sum())
 
 
 def _require_both_classes(rows: TrainingRows, part: np.ndarray, name: str) -> None:
