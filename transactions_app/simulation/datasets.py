@@ -13,12 +13,15 @@ newest lands at the present.
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+
+from ..streaming.codec import encode_transaction
+from .generator import Labelled
 
 LABEL_COLUMNS = ("transaction_id", "is_fraud")
 
@@ -169,3 +172,36 @@ class _reading:
 
     def __exit__(self, *exc) -> None:
         self._file.close()
+
+
+# Labels of generated transactions that are not fraud.
+NOT_FRAUD = frozenset({"", "legit", "warmup"})
+
+
+def write_dataset(
+    generate: Callable[[], Labelled], count: int, dataset: Path, labels: Path
+) -> int:
+    """Write ``count`` generated transactions to ``dataset`` (JSON lines in
+    the wire format; gzip when the name ends in .gz) and their truth to
+    ``labels`` (``transaction_id,is_fraud,case``, the episode as the case):
+    the files ``evaluate --dataset`` and ``trainmodel`` read. Returns how
+    many were fraud."""
+    fraud = 0
+    with _writing(dataset) as messages, _writing(labels) as truth:
+        writer = csv.writer(truth, lineterminator="\n")
+        writer.writerow(LABEL_COLUMNS + ("case",))
+        for _ in range(count):
+            item = generate()
+            is_fraud = item.label not in NOT_FRAUD
+            fraud += is_fraud
+            messages.write(encode_transaction(item.transaction).decode() + "\n")
+            writer.writerow(
+                (item.transaction.transaction_id, int(is_fraud), item.episode)
+            )
+    return fraud
+
+
+def _writing(path: Path) -> io.TextIOBase:
+    if path.suffix == ".gz":
+        return gzip.open(path, "wt", encoding="utf-8", newline="")
+    return path.open("w", encoding="utf-8", newline="")

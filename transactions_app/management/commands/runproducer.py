@@ -1,4 +1,6 @@
 import time
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -10,6 +12,7 @@ from transactions_app.connections import (
 )
 from transactions_app.detection.clock import utc_now
 from transactions_app.pipeline.signals import stop_on_termination
+from transactions_app.simulation.datasets import write_dataset
 from transactions_app.simulation.generator import SeedProfile
 from transactions_app.simulation.producer import ProducerStats, TransactionProducer
 from transactions_app.simulation.realistic import RealisticProfile, accounts_for_rate
@@ -70,6 +73,20 @@ class Command(BaseCommand):
             "than real time (default 1). With 10, an hour of activity is sent "
             "in six minutes: soak runs fill the detector's windows sooner.",
         )
+        parser.add_argument(
+            "--to-file",
+            type=Path,
+            metavar="FILE.jsonl[.gz]",
+            help="Write --count transactions to this file instead of Kafka, "
+            "their event times ending now (with --labels-file): a labelled "
+            "history for evaluate --dataset and trainmodel.",
+        )
+        parser.add_argument(
+            "--labels-file",
+            type=Path,
+            metavar="FILE.csv",
+            help="With --to-file: where the labels go (transaction_id,is_fraud,case).",
+        )
 
     def handle(
         self, *args, rate, count, seed, profile, fraud_share, time_scale, **options
@@ -81,6 +98,12 @@ class Command(BaseCommand):
             raise CommandError("--fraud-share must be at least 0 and below 1")
         if not 0 < time_scale < float("inf"):
             raise CommandError(f"--time-scale must be positive, got {time_scale}")
+        to_file, labels_file = options.get("to_file"), options.get("labels_file")
+        if (to_file is None) != (labels_file is None):
+            raise CommandError("--to-file and --labels-file go together")
+        if to_file is not None:
+            self._write(to_file, labels_file, rate, count, seed, profile, fraud_share)
+            return
         with kafka_failures_end_the_command():
             verify_configured_connection()
             stats = self._run(rate, count, seed, profile, fraud_share, time_scale)
@@ -92,6 +115,26 @@ class Command(BaseCommand):
                 f"{stats.failed} of {stats.sent} transactions were not delivered: "
                 f"{stats.last_error}"
             )
+
+    def _write(self, dataset, labels, rate, count, seed, profile, fraud_share):
+        if count is None:
+            raise CommandError("--to-file needs --count")
+        event_rate = rate or settings.TRANSACTIONS_PER_SECOND
+        generate = make_profile(
+            profile,
+            seed=seed,
+            rate=event_rate,
+            fraud_share=fraud_share,
+            start=utc_now() - timedelta(seconds=count / event_rate),
+        )
+        try:
+            fraud = write_dataset(generate, count, dataset, labels)
+        except OSError as error:
+            raise CommandError(f"cannot write the dataset: {error}") from error
+        self.stderr.write(
+            f"wrote {count} transactions ({fraud} fraud) to {dataset}, "
+            f"labels to {labels}"
+        )
 
     def _run(
         self, rate, count, seed, profile, fraud_share, time_scale
@@ -114,16 +157,18 @@ class Command(BaseCommand):
         return loop.run()
 
 
-def make_profile(name: str, *, seed, rate, fraud_share, time_scale=1.0):
+def make_profile(
+    name: str, *, seed, rate, fraud_share, time_scale=1.0, start: datetime | None = None
+):
     """The generator for ``--profile``. The realistic profile's event time
     runs at the sending rate (or TRANSACTIONS_PER_SECOND when unlimited),
-    ``time_scale`` times faster."""
+    ``time_scale`` times faster, from ``start`` (now by default)."""
     if name == "seed":
         return SeedProfile(seed=seed, clock=utc_now)
     event_rate = (rate or settings.TRANSACTIONS_PER_SECOND) / time_scale
     return RealisticProfile(
         seed=seed,
-        start=utc_now(),
+        start=start or utc_now(),
         rate=event_rate,
         fraud_share=fraud_share,
         accounts=accounts_for_rate(event_rate),
