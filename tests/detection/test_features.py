@@ -84,6 +84,19 @@ def test_amounts_and_activity_against_the_payers_own_history():
     assert row["payer_targets_24h"] == 5
     assert row["new_counterparty"] == 0
     assert row["log_seconds_since_previous"] == pytest.approx(math.log1p(7200 - 240))
+    assert row["payer_odd_hours_24h"] == 0  # all at its usual hour
+    # 5 payments over 2 hours: 5 a day; 115 against 5 x its median of 10
+    assert row["log_payer_24h_vs_usual_day"] == pytest.approx(math.log(150 / 50))
+
+
+def test_payments_at_hours_odd_for_the_payer_are_counted():
+    subject = engine()
+    for day in range(2, 60):  # always at 10:00, for eight weeks
+        subject.observe(tx("10.00", t=-day * 86400))
+    for hour in (1, 2):
+        subject.observe(tx("10.00", t=-86400 + (24 - 10 + hour) * 3600 - 1))
+    row = named(subject.observe(tx("10.00", t=0)))
+    assert row["payer_odd_hours_24h"] == 2
 
 
 def test_a_week_of_payments_is_counted():

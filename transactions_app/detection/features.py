@@ -30,6 +30,9 @@ SOURCE_WINDOW = WEEK
 TARGET_WINDOW = HOUR
 # A payment this many times the payer's median counts as large.
 LARGE = 3.0
+# A payment at an hour near which fewer than this share of the payer's
+# payments fell is at an odd hour for it.
+ODD_HOUR = 0.05
 # The optional fields whose novelty for the payer is a feature.
 ATTRIBUTE_FIELDS = ("merchant_category", "channel", "country")
 
@@ -52,6 +55,8 @@ FEATURE_NAMES = (
     "payer_large_7d",
     "payer_large_24h",
     "payer_targets_24h",
+    "payer_odd_hours_24h",
+    "log_payer_24h_vs_usual_day",
     "log_payer_max_24h_vs_median",
     "log_seconds_since_previous",
     "payer_age_days",
@@ -152,6 +157,8 @@ def _activity_features(context: Context) -> dict[str, float]:
             "payer_large_7d": 0.0,
             "payer_large_24h": 0.0,
             "payer_targets_24h": 0.0,
+            "payer_odd_hours_24h": 0.0,
+            "log_payer_24h_vs_usual_day": NAN,
             "log_payer_max_24h_vs_median": NAN,
             "log_seconds_since_previous": NAN,
             "payer_age_days": 0.0,
@@ -186,6 +193,13 @@ def _activity_features(context: Context) -> dict[str, float]:
             sum(e[1] >= LARGE * median for e in day) if median else 0
         ),
         "payer_targets_24h": float(len({e[2] for e in day})),
+        "payer_odd_hours_24h": float(
+            sum(source.hours.share_near(int(e[0] // HOUR) % 24) < ODD_HOUR for e in day)
+        ),
+        "log_payer_24h_vs_usual_day": _log_ratio(
+            context.amount + sum(e[1] for e in day),
+            median * rate if median and (rate := _per_day(source, age)) else None,
+        ),
         "log_payer_max_24h_vs_median": _log_ratio(
             max((e[1] for e in day), default=context.amount), median
         ),
@@ -193,9 +207,7 @@ def _activity_features(context: Context) -> dict[str, float]:
             math.log1p(time - max(earlier)) if earlier else NAN
         ),
         "payer_age_days": age / DAY,
-        "payer_payments_per_day": (
-            source.count / max(age / DAY, 1.0) if source.count else NAN
-        ),
+        "payer_payments_per_day": _per_day(source, age) or NAN,
         "new_counterparty": float(
             context.transaction.target not in source.counterparties
         ),
@@ -236,6 +248,12 @@ def _attribute_features(context: Context) -> dict[str, float]:
         if name == "merchant_category":
             values["merchant_category_share"] = share
     return values
+
+
+def _per_day(source, age: float) -> float | None:
+    """How many payments a day the payer usually makes (None before its
+    first)."""
+    return source.count / max(age / DAY, 1.0) if source.count else None
 
 
 def _median(profile) -> float | None:
