@@ -8,11 +8,10 @@ version nobody changed. A rule someone edited is left as it is."""
 from django.db import migrations
 
 from transactions_app.rules.defaults import (
-    DEFAULT_RULES,
     install_default_rules,
-    is_untouched_default,
-    put_in_force,
+    revise_untouched_defaults,
 )
+
 
 # The first default version of each revised rule, as migration 0003 of an
 # earlier release installed it: (params, weight).
@@ -32,19 +31,9 @@ def revise_default_rules(apps, schema_editor):
     Rule = apps.get_model("transactions_app", "Rule")
     RuleVersion = apps.get_model("transactions_app", "RuleVersion")
     install_default_rules(Rule, RuleVersion)
-    current = {row[0]: row for row in DEFAULT_RULES}
-    for name, (params, weight) in EARLIER_DEFAULTS.items():
-        live = RuleVersion.objects.filter(rule__name=name, status="live").first()
-        if not is_untouched_default(live, params, weight):
-            continue
-        if name in current:
-            _, _, new_weight, _, new_params, description = current[name]
-            fields = dict(params=new_params, weight=new_weight, enabled=True)
-            put_in_force(
-                RuleVersion, live, note=REVISED, description=description, **fields
-            )
-        else:
-            put_in_force(RuleVersion, live, note=SWITCHED_OFF, enabled=False)
+    revise_untouched_defaults(
+        RuleVersion, EARLIER_DEFAULTS, revised=REVISED, off=SWITCHED_OFF
+    )
 
 
 class Migration(migrations.Migration):

@@ -8,11 +8,8 @@ it is still the default first version nobody edited."""
 
 from django.db import migrations
 
-from transactions_app.rules.defaults import (
-    DEFAULT_RULES,
-    is_untouched_default,
-    put_in_force,
-)
+from transactions_app.rules.defaults import revise_untouched_defaults
+
 
 # The first default version of each revised rule, as earlier releases
 # installed it: (params, weight).
@@ -30,23 +27,9 @@ SWITCHED_OFF = "Off by default: it flagged every payment in another currency"
 
 def revise_default_rules(apps, schema_editor):
     RuleVersion = apps.get_model("transactions_app", "RuleVersion")
-    current = {row[0]: row for row in DEFAULT_RULES}
-    for name, (params, weight) in EARLIER_DEFAULTS.items():
-        live = RuleVersion.objects.filter(rule__name=name, status="live").first()
-        if not is_untouched_default(live, params, weight):
-            continue
-        if name in current:
-            _, _, new_weight, _, new_params, description = current[name]
-            put_in_force(
-                RuleVersion,
-                live,
-                note=REVISED,
-                description=description,
-                params=new_params,
-                weight=new_weight,
-            )
-        else:
-            put_in_force(RuleVersion, live, note=SWITCHED_OFF, enabled=False)
+    revise_untouched_defaults(
+        RuleVersion, EARLIER_DEFAULTS, revised=REVISED, off=SWITCHED_OFF
+    )
 
 
 class Migration(migrations.Migration):

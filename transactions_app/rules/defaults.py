@@ -204,6 +204,34 @@ def is_untouched_default(live, params: dict, weight: int) -> bool:
     )
 
 
+def revise_untouched_defaults(
+    version_model, earlier: dict[str, tuple[dict, int]], *, revised: str, off: str
+) -> None:
+    """For each rule of ``earlier`` (its first default ``(params,
+    weight)``) still untouched: put the current default version in force
+    (note ``revised``), or, for a rule no longer among the defaults, a
+    disabled copy (note ``off``). What data migrations that revise the
+    defaults do."""
+    current = {row[0]: row for row in DEFAULT_RULES}
+    for name, (params, weight) in earlier.items():
+        live = version_model.objects.filter(rule__name=name, status="live").first()
+        if not is_untouched_default(live, params, weight):
+            continue
+        if name in current:
+            _, _, new_weight, _, new_params, description = current[name]
+            put_in_force(
+                version_model,
+                live,
+                note=revised,
+                description=description,
+                params=new_params,
+                weight=new_weight,
+                enabled=True,
+            )
+        else:
+            put_in_force(version_model, live, note=off, enabled=False)
+
+
 def put_in_force(version_model, live, *, note: str, **fields) -> None:
     """Put a new version of ``live``'s rule in force with ``fields``
     changed and retire ``live``: how a migration revises a default (takes
