@@ -25,8 +25,9 @@ class AmountModel:
         self.calls += 1
         return [min(math.expm1(row[0]) / 1000, 1.0) for row in rows]
 
-    def contributions(self, row):
-        return [("log_amount", row[0]), ("hour", -1.0)]
+    def contributions(self, rows):
+        self.calls += 1
+        return [[("log_amount", row[0]), ("hour", -1.0)] for row in rows]
 
 
 def engine(model, rules=()):
@@ -42,7 +43,7 @@ def test_a_batch_is_scored_in_one_call_with_reasons_in_its_bands():
     verdicts = engine(model).classify_batch(
         [tx("100.00", t=0), tx("600.00", t=1), tx("950.00", t=2)]
     )
-    assert model.calls == 1
+    assert model.calls == 2  # the probabilities, then the explanations
     assert [v.outcome for v in verdicts] == [
         Outcome.LEGIT,
         Outcome.REVIEW,

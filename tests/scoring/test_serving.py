@@ -40,12 +40,12 @@ def test_contributions_add_up_to_the_calibrated_log_odds(model, rows):
     scorer = Scorer(model)
     row = tuple(rows.features[rows.is_fraud][0].tolist())
     [probability] = scorer.probabilities([row])
-    total = sum(value for _, value in scorer.contributions(row))
+    total = sum(value for _, value in scorer.contributions([row])[0])
     # The bias term is left out of the pairs: compare the differences
     # between two rows, where it cancels.
     other = tuple(rows.features[~rows.is_fraud][0].tolist())
     [other_probability] = scorer.probabilities([other])
-    other_total = sum(value for _, value in scorer.contributions(other))
+    other_total = sum(value for _, value in scorer.contributions([other])[0])
     change = log_odds(probability) - log_odds(other_probability)
     assert abs((total - other_total) - change) < 1e-6
 

@@ -166,53 +166,88 @@ def _activity_features(context: Context) -> dict[str, float]:
             "new_counterparty": 1.0,
             "payer_counterparties": 0.0,
         }
-    entries = source.entries
-    hour = between(entries, time - HOUR, time)
-    day = between(entries, time - DAY, time)
-    week = between(entries, time - WEEK, time)
-    median = source.amounts.median()
-    earlier = [e[0] for e in day if e[0] <= time]
+    week = between(source.entries, time - WEEK, time)
+    window = _PayerWeek(week, time, source.amounts.median())
+    median, amount = window.median, context.amount
     age = max(time - source.first_seen, 0.0) if source.count else 0.0
+    rate = _per_day(source, age)
+    odd_hours = sum(
+        count
+        for hour, count in window.day_hours.items()
+        if source.hours.share_near(hour) < ODD_HOUR
+    )
     return {
-        "payer_payments_1h": float(len(hour)),
-        "payer_payments_24h": float(len(day)),
-        "log_payer_sum_1h_vs_median": _log_ratio(
-            context.amount + sum(e[1] for e in hour), median
-        ),
-        "log_payer_sum_24h_vs_median": _log_ratio(
-            context.amount + sum(e[1] for e in day), median
-        ),
+        "payer_payments_1h": float(window.hour_count),
+        "payer_payments_24h": float(window.day_count),
+        "log_payer_sum_1h_vs_median": _log_ratio(amount + window.hour_sum, median),
+        "log_payer_sum_24h_vs_median": _log_ratio(amount + window.day_sum, median),
         "payer_payments_7d": float(len(week)),
-        "log_payer_sum_7d_vs_median": _log_ratio(
-            context.amount + sum(e[1] for e in week), median
-        ),
-        "payer_large_7d": float(
-            sum(e[1] >= LARGE * median for e in week) if median else 0
-        ),
-        "payer_large_24h": float(
-            sum(e[1] >= LARGE * median for e in day) if median else 0
-        ),
-        "payer_targets_24h": float(len({e[2] for e in day})),
-        "payer_odd_hours_24h": float(
-            sum(source.hours.share_near(int(e[0] // HOUR) % 24) < ODD_HOUR for e in day)
-        ),
+        "log_payer_sum_7d_vs_median": _log_ratio(amount + window.week_sum, median),
+        "payer_large_7d": float(window.week_large),
+        "payer_large_24h": float(window.day_large),
+        "payer_targets_24h": float(len(window.day_targets)),
+        "payer_odd_hours_24h": float(odd_hours),
         "log_payer_24h_vs_usual_day": _log_ratio(
-            context.amount + sum(e[1] for e in day),
-            median * rate if median and (rate := _per_day(source, age)) else None,
+            amount + window.day_sum, median * rate if median and rate else None
         ),
         "log_payer_max_24h_vs_median": _log_ratio(
-            max((e[1] for e in day), default=context.amount), median
+            window.day_max if window.day_count else amount, median
         ),
         "log_seconds_since_previous": (
-            math.log1p(time - max(earlier)) if earlier else NAN
+            math.log1p(time - week[-1][0]) if window.day_count else NAN
         ),
         "payer_age_days": age / DAY,
-        "payer_payments_per_day": _per_day(source, age) or NAN,
+        "payer_payments_per_day": rate or NAN,
         "new_counterparty": float(
             context.transaction.target not in source.counterparties
         ),
         "payer_counterparties": float(len(source.counterparties)),
     }
+
+
+class _PayerWeek:
+    """One pass over a payer's last week of entries (``(time, amount,
+    target, key)``, before the transaction at ``time``): counts, totals and
+    large payments over the hour, the day and the week, the day's
+    receivers, hours of day and largest amount."""
+
+    __slots__ = (
+        "median",
+        "hour_count",
+        "hour_sum",
+        "day_count",
+        "day_sum",
+        "day_large",
+        "day_max",
+        "day_targets",
+        "day_hours",
+        "week_sum",
+        "week_large",
+    )
+
+    def __init__(self, week: list, time: float, median: float | None) -> None:
+        self.median = median
+        large = LARGE * median if median else math.inf
+        day_start, hour_start = time - DAY, time - HOUR
+        self.hour_count = self.day_count = self.day_large = self.week_large = 0
+        self.hour_sum = self.day_sum = self.week_sum = self.day_max = 0.0
+        self.day_targets: set[str] = set()
+        self.day_hours: dict[int, int] = {}
+        for at, amount, target, _key in week:
+            self.week_sum += amount
+            self.week_large += amount >= large
+            if at <= day_start:
+                continue
+            self.day_count += 1
+            self.day_sum += amount
+            self.day_large += amount >= large
+            self.day_max = max(self.day_max, amount)
+            self.day_targets.add(target)
+            hour = int(at // HOUR) % 24
+            self.day_hours[hour] = self.day_hours.get(hour, 0) + 1
+            if at > hour_start:
+                self.hour_count += 1
+                self.hour_sum += amount
 
 
 def _receiver_features(context: Context) -> dict[str, float]:

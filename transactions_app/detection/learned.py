@@ -31,9 +31,12 @@ class ScoreModel(Protocol):
     def probabilities(self, rows: Sequence[tuple[float, ...]]) -> Sequence[float]:
         """The probability of fraud of each row, one call for all."""
 
-    def contributions(self, row: tuple[float, ...]) -> list[tuple[str, float]]:
-        """How much each feature moved this row's score: ``(name,
-        contribution)`` pairs (in the model's own units)."""
+    def contributions(
+        self, rows: Sequence[tuple[float, ...]]
+    ) -> list[list[tuple[str, float]]]:
+        """For each row, how much each feature moved its score: ``(name,
+        contribution)`` pairs (in the model's own units), one call for
+        all."""
 
 
 @dataclass(frozen=True)
@@ -63,27 +66,34 @@ class LearnedScore:
         ``review_at``); explained only where it fires, explanations being
         the costly part."""
         probabilities = self.model.probabilities(rows) if rows else []
-        return [
-            self._reason(probability, row) if probability >= self.review_at else None
-            for probability, row in zip(probabilities, rows, strict=True)
-        ]
+        firing = [i for i, p in enumerate(probabilities) if p >= self.review_at]
+        reasons: list[Reason | None] = [None] * len(rows)
+        if not firing:
+            return reasons
+        explained = self.model.contributions([rows[i] for i in firing])
+        for index, contributions in zip(firing, explained, strict=True):
+            reasons[index] = self._reason(
+                probabilities[index], rows[index], contributions
+            )
+        return reasons
 
-    def _reason(self, probability: float, row: tuple[float, ...]) -> Reason:
+    def _reason(self, probability: float, row, contributions) -> Reason:
         fraud = probability >= self.fraud_at
         threshold = self.fraud_at if fraud else self.review_at
         return Reason(
             rule=REASON_NAME,
             version=self.version,
-            observed=f"probability of fraud {probability:.2f}" + self._explanation(row),
+            observed=f"probability of fraud {probability:.2f}"
+            + self._explanation(row, contributions),
             threshold=f">= {threshold:.2f}",
             score=self.fraud_weight if fraud else self.review_weight,
             description="The learned score: a model trained on labelled history.",
         )
 
-    def _explanation(self, row: tuple[float, ...]) -> str:
+    def _explanation(self, row, contributions) -> str:
         values = dict(zip(self.features.names, row, strict=True))
         ranked = sorted(
-            (pair for pair in self.model.contributions(row) if pair[1] > 0),
+            (pair for pair in contributions if pair[1] > 0),
             key=lambda pair: pair[1],
             reverse=True,
         )[:CONTRIBUTIONS_SHOWN]

@@ -88,15 +88,21 @@ class Scorer:
         margin = self._booster.predict(_matrix(rows), raw_score=True)
         return self.model.calibration.probability(margin)
 
-    def contributions(self, row) -> list[tuple[str, float]]:
-        """Each feature's share of this row's margin (SHAP values, as
+    def contributions(self, rows) -> list[list[tuple[str, float]]]:
+        """Each feature's share of each row's margin (SHAP values, as
         LightGBM computes them for trees), scaled by the calibration's
-        slope so they add up to the calibrated log-odds."""
-        values = self._booster.predict(_matrix([row]), pred_contrib=True)[0]
+        slope so they add up to the calibrated log-odds; one call for all
+        the rows."""
+        if not len(rows):
+            return []
+        values = self._booster.predict(_matrix(rows), pred_contrib=True)
         slope = self.model.calibration.slope
         return [
-            (name, float(value) * slope)
-            for name, value in zip(self.model.features, values[:-1], strict=True)
+            [
+                (name, float(value) * slope)
+                for name, value in zip(self.model.features, row[:-1], strict=True)
+            ]
+            for row in values
         ]
 
 
