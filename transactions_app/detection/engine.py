@@ -141,11 +141,7 @@ class Engine:
         """
         ruleset = self.ruleset
         context = self._judged(transaction)
-        reasons = []
-        for rule in ruleset.rules:
-            reason = rule.evaluate(context)
-            if reason is not None:
-                reasons.append(reason)
+        reasons = self._fired(ruleset, context)
         self._record_judged(context, shard)
         return self._verdict(ruleset, reasons)
 
@@ -162,9 +158,7 @@ class Engine:
         ruleset, fired, rows = self.ruleset, [], []
         for transaction in transactions:
             context = self._judged(transaction)
-            fired.append(
-                [r for r in (rule.evaluate(context) for rule in ruleset.rules) if r]
-            )
+            fired.append(self._fired(ruleset, context))
             rows.append(learned.features.vector(context))
             self._record_judged(context, shard)
         versions = ruleset.versions | {REASON_NAME: learned.version}
@@ -186,6 +180,16 @@ class Engine:
         vector = self.features.vector(context)
         self._record_judged(context, shard)
         return vector
+
+    @staticmethod
+    def _fired(ruleset: RuleSet, context: Context) -> list:
+        """The reasons of the rules in force that fire on ``context``."""
+        reasons = []
+        for rule in ruleset.rules:
+            reason = rule.evaluate(context)
+            if reason is not None:
+                reasons.append(reason)
+        return reasons
 
     def _judged(self, transaction: Transaction) -> Context:
         """The context the rules (and features) see for ``transaction``:

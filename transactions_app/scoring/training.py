@@ -9,7 +9,7 @@ one it learned from, as it will be used.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import lightgbm
@@ -130,9 +130,7 @@ def _with_validation(model, booster, rows, validate) -> TrainedModel:
     metrics = validation_metrics(
         model.calibration.probability(margin), rows.is_fraud[validate]
     )
-    return TrainedModel(
-        model.trees, model.features, model.calibration, metrics, model.training
-    )
+    return replace(model, metrics=metrics)
 
 
 def validation_metrics(probability: np.ndarray, is_fraud: np.ndarray) -> dict:

@@ -15,11 +15,12 @@ import gzip
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
 
+from ..detection.clock import utc_moment
 from ..streaming.codec import encode_transaction
 from .generator import Labelled
 
@@ -142,10 +143,7 @@ def _moment(path, number, value) -> datetime:
     """An ISO 8601 event time as an aware UTC datetime (naive ones are
     taken as UTC, as the wire format does)."""
     try:
-        moment = datetime.fromisoformat(str(value))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        return utc_moment(str(value))
     except (ValueError, OverflowError):
         raise DatasetError(f"{path}:{number}: timestamp {value!r} unreadable") from None
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from transactions_app.detection.clock import utc_moment
 from transactions_app.scoring.labelled import (
     DatasetError,
     Reading,
@@ -18,12 +19,9 @@ from transactions_app.scoring.training import TrainingError, train, training_row
 def moment(value: str) -> float:
     """An ISO 8601 time (UTC when it names no zone) as epoch seconds."""
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
+        return utc_moment(value).timestamp()
+    except (ValueError, OverflowError):
         raise CommandError(f"--until is not an ISO 8601 time: {value!r}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 class Command(BaseCommand):
