@@ -18,6 +18,7 @@ from confluent_kafka import (
 )
 
 from tests import properties  # noqa: F401  (registers the quick profile)
+from tests.scoring.stream import model, rows  # noqa: F401  (a trained model)
 from transactions_app.connections import kafka_connection
 from transactions_app.pipeline.topics import detector_topics, topic_specs
 from transactions_app.streaming.kafka import (

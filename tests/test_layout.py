@@ -32,7 +32,8 @@ ALLOWED = {
         "readonly_admin",
         "streaming",
     },
-    "rules": {"detection", "ingest", "models", "readonly_admin"},
+    "scoring": {"detection", "models", "readonly_admin", "simulation", "streaming"},
+    "rules": {"detection", "ingest", "models", "readonly_admin", "scoring"},
     "review": {"models", "readonly_admin", "rules"},
     "pipeline": {
         "connections",

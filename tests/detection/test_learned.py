@@ -30,6 +30,11 @@ class AmountModel:
         return [[("log_amount", row[0]), ("hour", -1.0)] for row in rows]
 
 
+def pairs(transactions, shard=0):
+    """A batch as the detector hands it: each transaction with its shard."""
+    return [(transaction, shard) for transaction in transactions]
+
+
 def engine(model, rules=()):
     return Engine(
         RuleSet(rules=tuple(rules)),
@@ -41,7 +46,7 @@ def engine(model, rules=()):
 def test_a_batch_is_scored_in_one_call_with_reasons_in_its_bands():
     model = AmountModel()
     verdicts = engine(model).classify_batch(
-        [tx("100.00", t=0), tx("600.00", t=1), tx("950.00", t=2)]
+        pairs([tx("100.00", t=0), tx("600.00", t=1), tx("950.00", t=2)])
     )
     assert model.calls == 2  # the probabilities, then the explanations
     assert [v.outcome for v in verdicts] == [
@@ -59,7 +64,9 @@ def test_a_batch_is_scored_in_one_call_with_reasons_in_its_bands():
 
 def test_the_rules_judge_as_they_do_one_by_one():
     transactions = [tx(f"{a}.00", t=i) for i, a in enumerate((100, 920, 300, 990))]
-    with_model = engine(AmountModel(), [original_rule()]).classify_batch(transactions)
+    with_model = engine(AmountModel(), [original_rule()]).classify_batch(
+        pairs(transactions)
+    )
     alone = Engine(RuleSet(rules=(original_rule(),)), clock=lambda: NOW)
     for verdict, expected in zip(
         with_model, [alone.classify(t) for t in transactions], strict=True
@@ -71,8 +78,22 @@ def test_the_rules_judge_as_they_do_one_by_one():
 
 def test_without_a_model_a_batch_is_classified_one_by_one():
     plain = Engine(RuleSet(rules=(original_rule(),)), clock=lambda: NOW)
-    [verdict] = plain.classify_batch([tx("950.00")])
+    [verdict] = plain.classify_batch([(tx("950.00"), None)])
     assert verdict.outcome is Outcome.FRAUD
+
+
+def test_a_model_put_in_force_later_scores_the_next_batch():
+    plain = Engine(RuleSet(), clock=lambda: NOW)
+    [before] = plain.classify_batch(pairs([tx("950.00", t=0)]))
+    plain.replace_learned(LearnedScore(AmountModel(), version=7))
+    [after] = plain.classify_batch(pairs([tx("960.00", t=1)]))
+    plain.replace_learned(None)
+    [off] = plain.classify_batch(pairs([tx("970.00", t=2)]))
+    assert before.reasons == () and off.reasons == ()
+    assert [reason.rule for reason in after.reasons] == ["learned_score"]
+    assert after.rule_versions == {"learned_score": 7}
+    # the model's week of payer history is kept from then on
+    assert plain.state.limits.retention >= FeatureSet().window
 
 
 def test_bands_must_be_ordered():

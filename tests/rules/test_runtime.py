@@ -12,10 +12,15 @@ from tests.detection.history import DAY, habitual_stream
 from tests.factories import NOW, engine_transaction
 from tests.ingest.test_selectors import store
 from transactions_app.detection import Engine
-from transactions_app.models import Rule, RuleVersion
+from transactions_app.models import ModelVersion, Rule, RuleVersion
 from transactions_app.rules.runtime import LOOKUP_PAUSE, LiveDetection
 from transactions_app.rules.selectors import ruleset_live
 from transactions_app.rules.services import account_list_add
+from transactions_app.scoring.services import (
+    model_version_approve,
+    model_version_record,
+    model_version_roll_back,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,14 +45,14 @@ def live_detection(clock):
 def test_a_list_change_is_picked_up_at_the_next_check(admin_user):
     clock = FakeClock()
     detection = live_detection(clock)
-    assert detection.classify(tx(source="BAD"), shard=0).outcome == "legit"
+    assert judge(detection, tx(source="BAD")).outcome == "legit"
     account_list_add(list_name="block", account="BAD", added_by=admin_user)
     clock.now = 1.0
     detection.refresh()  # not yet: checks every 2 s
-    assert detection.classify(tx(source="BAD", t=1), shard=0).outcome == "legit"
+    assert judge(detection, tx(source="BAD", t=1)).outcome == "legit"
     clock.now = 2.5
     detection.refresh()
-    verdict = detection.classify(tx(source="BAD", t=2), shard=0)
+    verdict = judge(detection, tx(source="BAD", t=2))
     assert verdict.outcome == "fraud"
     assert verdict.reasons[0].rule == "block_list"
 
@@ -160,7 +165,13 @@ def test_while_the_database_fails_new_accounts_are_judged_without_history(
     clock.now = LOOKUP_PAUSE + 0.1
     detection.prepare([(tx(source="new3"), 0)])
     assert len(calls) == 2
-    assert detection.classify(tx(source="new3"), shard=0).outcome == "legit"
+    assert judge(detection, tx(source="new3")).outcome == "legit"
+
+
+def judge(detection: LiveDetection, transaction):
+    """The verdict of a batch of one, read from partition 0."""
+    [verdict] = detection.classify_batch([(transaction, 0)])
+    return verdict
 
 
 def verdicts_in_batches(detection: LiveDetection, transactions, size: int = 10):
@@ -168,10 +179,68 @@ def verdicts_in_batches(detection: LiveDetection, transactions, size: int = 10):
     verdicts = []
     for start in range(0, len(transactions), size):
         batch = transactions[start : start + size]
-        detection.prepare([(transaction, 0) for transaction in batch])
-        verdicts += [detection.classify(transaction, shard=0) for transaction in batch]
+        pairs = [(transaction, 0) for transaction in batch]
+        detection.prepare(pairs)
+        verdicts += detection.classify_batch(pairs)
     return verdicts
 
 
 def after(stream) -> list:
     return [tx for tx in stream if tx.timestamp >= RESTART]
+
+
+def put_in_force(model, **bands):
+    """``model`` recorded and approved (four-eyes off), with ``bands``."""
+    version = model_version_record(model=model, source="test")
+    ModelVersion.objects.filter(pk=version.pk).update(**bands)
+    version.refresh_from_db()
+    return model_version_approve(version=version, approver=None)
+
+
+def test_a_model_put_in_force_is_served_from_the_next_check(settings, model):
+    """Approved while the detector runs, a model enters the verdicts after
+    the next check (a threshold this low makes it fire on anything); a
+    roll-back takes it out the same way."""
+    settings.RULES_FOUR_EYES = False
+    clock = FakeClock()
+    detection = live_detection(clock)
+    assert judge(detection, tx(t=0)).reasons == ()
+    version = put_in_force(model, review_at=1e-9, fraud_at=1.0)
+    clock.now = 2.5
+    detection.refresh()
+    verdict = judge(detection, tx(t=1))
+    assert [reason.rule for reason in verdict.reasons] == ["learned_score"]
+    assert verdict.rule_versions["learned_score"] == version.number
+    assert verdict.reasons[0].observed.startswith("probability of fraud ")
+    model_version_roll_back(approver=None)
+    clock.now = 5.0
+    detection.refresh()
+    assert judge(detection, tx(t=2)).reasons == ()
+
+
+def test_a_model_that_cannot_be_loaded_keeps_the_last_good(settings, model, caplog):
+    settings.RULES_FOUR_EYES = False
+    clock = FakeClock()
+    put_in_force(model, review_at=1e-9, fraud_at=1.0)
+    detection = live_detection(clock)
+    broken = put_in_force(model)
+    ModelVersion.objects.filter(pk=broken.pk).update(artefact=b"not a model")
+    clock.now = 2.5
+    with caplog.at_level(logging.ERROR):
+        detection.refresh()
+    assert "cannot load the model put in force, keeping the last good" in caplog.text
+    assert judge(detection, tx(t=1)).reasons[0].rule == "learned_score"
+
+
+def test_a_detector_starts_with_the_model_in_force_even_if_it_is_broken(
+    settings, model, caplog
+):
+    """The rules go on judging: a model that cannot be read is logged,
+    and detection starts without it rather than not at all."""
+    settings.RULES_FOUR_EYES = False
+    broken = put_in_force(model)
+    ModelVersion.objects.filter(pk=broken.pk).update(artefact=b"not a model")
+    with caplog.at_level(logging.ERROR):
+        detection = live_detection(FakeClock())
+    assert "cannot load the model put in force" in caplog.text
+    assert detection.engine.learned is None

@@ -4,7 +4,7 @@ the trees' own feature contributions, on transactions it never saw."""
 import math
 from datetime import UTC, datetime
 
-from tests.scoring.conftest import labelled_stream
+from tests.scoring.stream import labelled_stream
 from transactions_app.detection import Engine, RuleSet, original_rule
 from transactions_app.detection.learned import LearnedScore
 from transactions_app.scoring.artefact import Scorer
@@ -19,7 +19,7 @@ def test_the_model_flags_fraud_it_never_saw_with_its_reasons(model):
     later = list(labelled_stream(6000, seed=12))
     verdicts = []
     for start in range(0, len(later), 1000):
-        batch = [item.transaction for item in later[start : start + 1000]]
+        batch = [(item.transaction, 0) for item in later[start : start + 1000]]
         verdicts += engine.classify_batch(batch)
     learned = [
         (item.is_fraud, reason)

@@ -5,7 +5,7 @@ window has nothing to learn from."""
 import numpy as np
 import pytest
 
-from tests.scoring.conftest import labelled_stream
+from tests.scoring.stream import labelled_stream
 from transactions_app.detection.features import FEATURE_NAMES
 from transactions_app.scoring.artefact import Scorer, TrainedModel
 from transactions_app.scoring.training import (

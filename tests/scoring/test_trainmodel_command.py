@@ -1,5 +1,6 @@
-"""``manage.py trainmodel`` on a labelled file: the model written, its
-validation printed, bad arguments named."""
+"""``manage.py trainmodel`` on a labelled file: the model recorded as a
+version (and written, if asked), its validation printed, put in force only
+as four-eyes approval allows, bad arguments named."""
 
 import gzip
 from io import StringIO
@@ -7,12 +8,17 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.scoring.conftest import labelled_stream
+from tests.scoring.stream import labelled_stream
+from transactions_app.models import ModelVersion
 from transactions_app.scoring.artefact import TrainedModel
 from transactions_app.streaming.codec import encode_transaction
 
+pytestmark = pytest.mark.django_db
 
-def write_history(tmp_path, count: int, fraud_share: float = 0.05):
+
+def write_history(tmp_path, count: int, fraud_share: float = 0.05, keep=False):
+    """A labelled history of ``count`` transactions, as ``evaluate`` reads
+    one; with ``keep``, the labelled items too."""
     dataset, labels = tmp_path / "history.jsonl.gz", tmp_path / "labels.csv"
     items = list(labelled_stream(count, fraud_share))
     with gzip.open(dataset, "wb") as out:
@@ -21,7 +27,7 @@ def write_history(tmp_path, count: int, fraud_share: float = 0.05):
         "transaction_id,is_fraud\n"
         + "".join(f"{i.transaction.transaction_id},{int(i.is_fraud)}\n" for i in items)
     )
-    return dataset, labels
+    return (dataset, labels, items) if keep else (dataset, labels)
 
 
 def train(*arguments) -> str:
@@ -40,6 +46,49 @@ def test_a_model_is_trained_written_and_validated(tmp_path):
     assert "8000 labelled transactions (0 refused, 0 without a label" in printed
     assert "validation on" in printed and "average precision: " in printed
     assert model.metrics["average_precision"] > 0.5
+    version = ModelVersion.objects.get()
+    assert "recorded as model v1, waiting for approval" in printed
+    assert (version.status, version.source) == ("pending", "file history.jsonl.gz")
+    assert bytes(version.artefact) == output.read_bytes()
+
+
+def test_activate_puts_it_in_force_when_one_person_may(tmp_path, settings):
+    settings.RULES_FOUR_EYES = False
+    dataset, labels = write_history(tmp_path, 3000)
+    printed = train("--dataset", str(dataset), "--labels", str(labels), "--activate")
+    assert "recorded as model v1, in force" in printed
+    assert ModelVersion.objects.get().status == "live"
+
+
+def test_activate_is_refused_under_four_eyes_and_the_version_kept(
+    tmp_path, settings, django_user_model
+):
+    settings.RULES_FOUR_EYES = True
+    django_user_model.objects.create_user("carol", password="x")
+    dataset, labels = write_history(tmp_path, 3000)
+    with pytest.raises(CommandError, match="needs a second person's approval"):
+        train(
+            "--dataset",
+            str(dataset),
+            "--labels",
+            str(labels),
+            "--activate",
+            "--author",
+            "carol",
+            "--note",
+            "weekly",
+        )
+    version = ModelVersion.objects.get()
+    assert (version.status, version.author.username, version.note) == (
+        "pending",
+        "carol",
+        "weekly",
+    )
+
+
+def test_an_unknown_author_is_named_before_training(tmp_path):
+    with pytest.raises(CommandError, match="there is no user 'nobody'"):
+        train("--dataset", "x", "--labels", "y", "--author", "nobody")
 
 
 def test_an_until_that_is_not_a_time_is_named(tmp_path):

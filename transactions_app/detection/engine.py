@@ -97,6 +97,7 @@ class Engine:
         # features it reads (or ``observe`` returns): the state keeps what
         # they look at as well as what the rules do.
         self.learned = learned
+        self._own_features = features
         self.features = learned.features if learned is not None else features
         self.state = WindowState(limits, shared=share_receivers)
         # With shared receivers: the payments recorded since ``received``
@@ -113,6 +114,20 @@ class Engine:
         """Put a new rule set in force from the next transaction on; the
         windowed state is kept."""
         self.ruleset = ruleset
+        self._keep_what_is_read()
+
+    def replace_learned(self, learned: LearnedScore | None) -> None:
+        """Put a model in force (None: none) from the next batch on; the
+        windowed state is kept, and from now on it also keeps what the
+        model's features read. Features that look further back than the
+        state kept see less history until it has filled."""
+        self.learned = learned
+        self.features = learned.features if learned is not None else self._own_features
+        self._keep_what_is_read()
+
+    def _keep_what_is_read(self) -> None:
+        """Size the state for the rules and the features in force."""
+        ruleset = self.ruleset
         fields = set(ruleset.attribute_fields)
         source, target = ruleset.longest_window, ruleset.longest_target_window
         if self.features is not None:
@@ -146,17 +161,18 @@ class Engine:
         return self._verdict(ruleset, reasons)
 
     def classify_batch(
-        self, transactions: Sequence[Transaction], *, shard: int | None = None
+        self, batch: Sequence[tuple[Transaction, int | None]]
     ) -> list[Verdict]:
-        """The verdicts of ``transactions``, in order, as ``classify`` gives
-        them one by one, plus the learned score's reason where it fires:
-        each transaction's features are taken when it is judged (the state
-        before it), then the model scores the whole batch in one call."""
+        """The verdicts of the ``(transaction, shard)`` pairs of ``batch``,
+        in order, as ``classify`` gives them one by one, plus the learned
+        score's reason where it fires: each transaction's features are
+        taken when it is judged (the state before it), then the model
+        scores the whole batch in one call."""
         learned = self.learned
         if learned is None:
-            return [self.classify(t, shard=shard) for t in transactions]
+            return [self.classify(t, shard=shard) for t, shard in batch]
         ruleset, fired, rows = self.ruleset, [], []
-        for transaction in transactions:
+        for transaction, shard in batch:
             context = self._judged(transaction)
             fired.append(self._fired(ruleset, context))
             rows.append(learned.features.vector(context))

@@ -6,6 +6,7 @@ from .base import user_reference
 from .dead_letters import DeadLetter
 from .review import ReviewEvent
 from .rules import AccountListEntry, Backtest, Rule, RuleVersion
+from .scoring import ModelVersion
 from .transactions import ReviewStatus, Transaction
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "AlertDelivery",
     "Backtest",
     "DeadLetter",
+    "ModelVersion",
     "ReviewEvent",
     "ReviewStatus",
     "Rule",

@@ -23,6 +23,7 @@ from ..ingest.selectors import (
     population_histories,
     transactions_for_restore,
 )
+from ..scoring.selectors import learned_score_live, models_fingerprint
 from .selectors import rules_fingerprint, ruleset_live
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,12 @@ class LiveDetection:
     """Implements the detector loop's ``Detection`` protocol.
 
     Every ``reload_interval`` seconds ``refresh`` compares a fingerprint of
-    the rule tables and, when it changed, loads the new rule set. A rule set
-    that cannot be built is logged and the last good one stays in force,
-    and so do the rules in force while the database cannot be reached (the
-    detector goes on classifying; storing waits for the database).
+    the rule tables and, when it changed, loads the new rule set; and one
+    of the model versions, and when it changed, the model in force (the
+    learned score, or none). A rule set or a model that cannot be built is
+    logged and the last good one stays in force, and so do both while the
+    database cannot be reached (the detector goes on classifying; storing
+    waits for the database).
     """
 
     def __init__(
@@ -64,11 +67,13 @@ class LiveDetection:
         self._now = now
         self._fingerprint = rules_fingerprint()
         self.engine = Engine(ruleset_live(), clock=now, share_receivers=share_receivers)
+        self._models_fingerprint = None
+        self._reload_model_if_changed()
         self._next_check = clock() + reload_interval
         logger.info("rules in force: %s", _describe(self.engine.ruleset))
 
-    def classify(self, transaction: Transaction, *, shard: int) -> Verdict:
-        return self.engine.classify(transaction, shard=shard)
+    def classify_batch(self, batch: list[tuple[Transaction, int]]) -> list[Verdict]:
+        return self.engine.classify_batch(batch)
 
     def receive(self, payments: list[ReceivedPayment]) -> None:
         self.engine.receive(payments)
@@ -89,6 +94,26 @@ class LiveDetection:
             close_old_connections()  # reconnect at the next check
 
     def _reload_if_changed(self) -> None:
+        self._reload_rules_if_changed()
+        self._reload_model_if_changed()
+
+    def _reload_model_if_changed(self) -> None:
+        fingerprint = models_fingerprint()
+        if fingerprint == self._models_fingerprint:
+            return
+        try:
+            learned = learned_score_live()
+        except ValueError as error:
+            logger.error(
+                "cannot load the model put in force, keeping the last good: %s",
+                error,
+            )
+        else:
+            self.engine.replace_learned(learned)
+            logger.info("learned score in force: %s", _describe_learned(learned))
+        self._models_fingerprint = fingerprint
+
+    def _reload_rules_if_changed(self) -> None:
         fingerprint = rules_fingerprint()
         if fingerprint == self._fingerprint:
             return
@@ -207,6 +232,10 @@ class LiveDetection:
         self.engine.forget(partitions)
         for partition in partitions:
             self._history_before.pop(partition, None)
+
+
+def _describe_learned(learned) -> str:
+    return "off" if learned is None else f"model v{learned.version}"
 
 
 def _describe(ruleset: RuleSet) -> str:

@@ -47,7 +47,11 @@ class TrainedModel:
     training: dict = field(default_factory=dict)
 
     def booster(self) -> lightgbm.Booster:
-        return lightgbm.Booster(model_str=self.trees)
+        """The trees loaded; ``ValueError`` when they cannot be."""
+        try:
+            return lightgbm.Booster(model_str=self.trees)
+        except lightgbm.basic.LightGBMError as error:
+            raise ValueError(f"the model's trees cannot be loaded: {error}") from None
 
     def to_bytes(self) -> bytes:
         document = asdict(self) | {"format": FORMAT}

@@ -18,16 +18,17 @@ logger = logging.getLogger(__name__)
 def classify_batch(
     messages: list[Message],
     *,
-    classify: Callable[..., Verdict],
+    classify: Callable[[list[tuple[Transaction, int]]], list[Verdict]],
     received_at: datetime,
     bounds: EventTimeBounds,
     prepare: Callable[[list[tuple[Transaction, int]]], object] | None = None,
 ) -> tuple[list[ClassifiedTransaction], list[RejectedMessage]]:
-    """The messages decoded and judged by ``classify(transaction,
-    shard=partition)``, in order, and the ones that could not be decoded
-    (invalid, or failing in any other way) as dead letters. ``prepare``
-    is given the batch's ``(transaction, partition)`` pairs first, to load
-    what the judging needs in one go."""
+    """The messages decoded and judged, in order, and the ones that could
+    not be decoded (invalid, or failing in any other way) as dead letters.
+    ``classify`` is given the batch's ``(transaction, partition)`` pairs in
+    one call (a model scores them at once) and returns their verdicts;
+    ``prepare`` is given them first, to load what the judging needs in one
+    go."""
     decoded, dead = [], []
     for message in messages:
         try:
@@ -44,15 +45,13 @@ def classify_batch(
             dead.append(message_rejected(message, reason, received_at))
             continue
         decoded.append((transaction, origin))
-    if prepare is not None and decoded:
-        prepare([(transaction, origin.partition) for transaction, origin in decoded])
+    if not decoded:
+        return [], dead
+    batch = [(transaction, origin.partition) for transaction, origin in decoded]
+    if prepare is not None:
+        prepare(batch)
     classified = [
-        ClassifiedTransaction(
-            transaction,
-            classify(transaction, shard=origin.partition),
-            origin,
-            received_at,
-        )
-        for transaction, origin in decoded
+        ClassifiedTransaction(transaction, verdict, origin, received_at)
+        for (transaction, origin), verdict in zip(decoded, classify(batch), strict=True)
     ]
     return classified, dead

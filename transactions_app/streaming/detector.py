@@ -242,7 +242,7 @@ class Detector:
             self._detection.receive(self._receivers.drain())
         classified, dead = classify_batch(
             messages,
-            classify=self._detection.classify,
+            classify=self._detection.classify_batch,
             prepare=self._detection.prepare,
             received_at=self._now(),
             bounds=self._event_time_bounds,

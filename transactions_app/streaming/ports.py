@@ -27,8 +27,9 @@ class Detection(Protocol):
 
     ``prepare`` is given each batch's ``(transaction, partition)`` pairs
     before they are judged (it may load the state of accounts it does not
-    know yet, in one go); ``classify`` judges one transaction read from
-    partition ``shard``; ``partitions_assigned`` / ``partitions_revoked``
+    know yet, in one go); ``classify_batch`` judges them, in order (each
+    read from partition ``shard``), as one call so that a model scores
+    them at once; ``partitions_assigned`` / ``partitions_revoked``
     let it restore or drop per-account state; ``refresh`` is called once
     per loop iteration and must be cheap (it may reload changed rules).
     With shared receivers, ``receive`` records the payments the other
@@ -43,7 +44,7 @@ class Detection(Protocol):
 
     def received(self) -> list[ReceivedPayment]: ...
 
-    def classify(self, transaction: Transaction, *, shard: int) -> Verdict: ...
+    def classify_batch(self, batch: list[tuple[Transaction, int]]) -> list[Verdict]: ...
 
     def partitions_assigned(self, partitions: list[int]) -> None: ...
 
@@ -67,8 +68,8 @@ class EngineDetection:
     def received(self) -> list[ReceivedPayment]:
         return self.engine.received()
 
-    def classify(self, transaction: Transaction, *, shard: int) -> Verdict:
-        return self.engine.classify(transaction, shard=shard)
+    def classify_batch(self, batch: list[tuple[Transaction, int]]) -> list[Verdict]:
+        return self.engine.classify_batch(batch)
 
     def partitions_assigned(self, partitions: list[int]) -> None:
         pass

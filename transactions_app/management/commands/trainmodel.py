@@ -1,10 +1,12 @@
-"""``manage.py trainmodel``: train the learned score on a labelled file and
-write the model, with what its validation measured."""
+"""``manage.py trainmodel``: train the learned score on a labelled file,
+record it as a model version (with what its validation measured), and
+optionally write it to a file or put it in force."""
 
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from transactions_app.detection.clock import utc_moment
@@ -12,6 +14,11 @@ from transactions_app.scoring.labelled import (
     DatasetError,
     Reading,
     labelled_transactions,
+)
+from transactions_app.scoring.services import (
+    ModelChangeRefused,
+    model_version_approve,
+    model_version_record,
 )
 from transactions_app.scoring.training import TrainingError, train, training_rows
 
@@ -29,8 +36,10 @@ class Command(BaseCommand):
         "Train the learned score on a labelled file (the format of evaluate): "
         "gradient-boosted trees on the features the detector computes, grown "
         "on the history before --until (by default the first 60% of its "
-        "time span), validated on the rest, in time order. Writes the model "
-        "to --output and prints the validation."
+        "time span), validated on the rest, in time order. Records it as the "
+        "next model version, waiting for approval in admin (--activate puts "
+        "it in force when four-eyes approval is off), prints the validation, "
+        "and with --output writes it to a file too."
     )
 
     def add_arguments(self, parser):
@@ -63,13 +72,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             type=Path,
-            required=True,
             metavar="FILE",
-            help="Where to write the trained model.",
+            help="Also write the trained model to this file.",
+        )
+        parser.add_argument(
+            "--activate",
+            action="store_true",
+            help="Put the model in force at once (only when four-eyes approval, "
+            "RULES_FOUR_EYES, is off; otherwise a second person approves it "
+            "in admin).",
+        )
+        parser.add_argument(
+            "--author",
+            metavar="USERNAME",
+            help="The user recorded as having trained it (default: the command line).",
+        )
+        parser.add_argument(
+            "--note", default="", help="A change note kept with the version."
         )
 
     def handle(self, *args, dataset, labels, until, drop_field, output, **options):
         started = time.monotonic()
+        author = _user(options["author"])
         reading = Reading()
         try:
             rows = training_rows(
@@ -80,8 +104,30 @@ class Command(BaseCommand):
             model = train(rows, until=until)
         except (DatasetError, TrainingError) as error:
             raise CommandError(str(error)) from error
-        output.write_bytes(model.to_bytes())
+        version = model_version_record(
+            model=model,
+            source=f"file {dataset.name}",
+            author=author,
+            note=options["note"],
+        )
+        if output is not None:
+            output.write_bytes(model.to_bytes())
         self._report(model, rows, reading, output, time.monotonic() - started)
+        if options["activate"]:
+            self._activate(version)
+        else:
+            self.stdout.write(
+                f"recorded as model v{version.number}, waiting for approval"
+            )
+
+    def _activate(self, version) -> None:
+        try:
+            model_version_approve(version=version, approver=None)
+        except ModelChangeRefused as error:
+            raise CommandError(
+                f"recorded as model v{version.number} but not put in force: {error}"
+            ) from error
+        self.stdout.write(f"recorded as model v{version.number}, in force")
 
     def _report(self, model, rows, reading, output, seconds) -> None:
         window = model.training
@@ -90,8 +136,8 @@ class Command(BaseCommand):
             f"{len(rows)} labelled transactions ({reading.refused} refused, "
             f"{reading.unlabelled} without a label, skipped); trained on "
             f"{window['rows']} before {until} ({window['fraud']} fraud), "
-            f"{len(model.features)} features, in {seconds:.1f} s; "
-            f"written to {output}"
+            f"{len(model.features)} features, in {seconds:.1f} s"
+            + ("" if output is None else f"; written to {output}")
         )
         metrics = model.metrics
         if not metrics:
@@ -109,6 +155,16 @@ class Command(BaseCommand):
             + ("n/a" if rate is None else f"{rate:.2%}")
             + " (flagged at a probability of 0.5 or more)"
         )
+
+
+def _user(username: str | None):
+    """The user named by ``--author`` (None: the command line)."""
+    if username is None:
+        return None
+    try:
+        return get_user_model().objects.get_by_natural_key(username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"--author: there is no user {username!r}") from None
 
 
 def _figure(value) -> str:

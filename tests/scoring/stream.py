@@ -1,5 +1,5 @@
 """A labelled stream of our own generator, and a model trained on it once
-for the whole package's tests."""
+for the whole suite's tests (``tests/conftest.py`` makes them fixtures)."""
 
 from datetime import UTC, datetime
 
@@ -26,9 +26,11 @@ def labelled_stream(count: int, fraud_share: float = 0.05, seed: int = 11):
 
 @pytest.fixture(scope="session")
 def rows():
+    """Training rows of 12,000 labelled transactions."""
     return training_rows(labelled_stream(12_000))
 
 
 @pytest.fixture(scope="session")
 def model(rows):
+    """A ``TrainedModel`` trained and validated on ``rows``."""
     return train(rows)

@@ -1,0 +1,122 @@
+"""Model versions in Django admin: read only (a model is trained, never
+edited), decided on by actions that call the services: approve, reject,
+score in shadow, roll back."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html_join
+
+from ..models import ModelVersion
+from ..readonly_admin import ReadOnlyAdminMixin
+from .services import (
+    APPROVE_PERMISSION,
+    ModelChangeRefused,
+    model_version_approve,
+    model_version_reject,
+    model_version_roll_back,
+    model_version_shadow,
+)
+
+METRICS_SHOWN = (
+    ("average_precision", "average precision"),
+    ("precision", "precision"),
+    ("recall", "recall"),
+    ("false_positive_rate", "false-positive rate"),
+)
+
+
+class ModelVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    deletable = False  # versions are the history verdicts point to
+    list_display = (
+        "number",
+        "status",
+        "average_precision",
+        "source",
+        "author",
+        "created_at",
+        "decided_by",
+        "note",
+    )
+    list_filter = ("status",)
+    list_select_related = ("author", "decided_by")
+    actions = ("approve", "reject", "shadow", "roll_back")
+    exclude = ("artefact",)
+    readonly_fields = [
+        field.name for field in ModelVersion._meta.fields if field.name != "artefact"
+    ] + ["validation"]
+
+    @admin.display(description="average precision")
+    def average_precision(self, version: ModelVersion) -> str:
+        return _figure(version.metrics.get("average_precision"))
+
+    @admin.display(description="validation")
+    def validation(self, version: ModelVersion) -> str:
+        """What the validation measured, one figure a line, as text."""
+        return format_html_join(
+            "",
+            "<div>{}: {}</div>",
+            (
+                (label, _figure(version.metrics.get(name), name))
+                for name, label in METRICS_SHOWN
+            ),
+        )
+
+    @admin.action(description="Approve the selected version (put in force)")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, model_version_approve, "is in force")
+
+    @admin.action(description="Reject the selected versions")
+    def reject(self, request, queryset):
+        self._decide(request, queryset, model_version_reject, "was rejected")
+
+    @admin.action(description="Score live traffic in shadow (no verdict changes)")
+    def shadow(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one version to shadow.", messages.ERROR)
+            return
+        try:
+            version = model_version_shadow(
+                version=queryset.get(), requested_by=request.user
+            )
+        except ModelChangeRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, f"{version} scores live traffic in shadow.")
+
+    @admin.action(description="Roll back the model in force to the one before")
+    def roll_back(self, request, queryset):
+        try:
+            restored = model_version_roll_back(approver=request.user)
+        except ModelChangeRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            "Rolled back: "
+            + ("no model is in force now." if restored is None else f"{restored}."),
+        )
+
+    def _decide(self, request, queryset, service, outcome):
+        for version in queryset:
+            try:
+                service(version=version, approver=request.user)
+            except ModelChangeRefused as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, f"model v{version.number} {outcome}.")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm(APPROVE_PERMISSION):
+            for name in ("approve", "reject", "shadow", "roll_back"):
+                actions.pop(name, None)
+        return actions
+
+
+def _figure(value, name: str = "") -> str:
+    """A validation figure; rates of false positives as percentages."""
+    if value is None:
+        return "n/a"
+    return f"{value:.2%}" if name == "false_positive_rate" else f"{value:.3f}"
+
+
+admin.site.register(ModelVersion, ModelVersionAdmin)
