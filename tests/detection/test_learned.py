@@ -116,3 +116,27 @@ def test_features_are_described_in_words():
         "payer's payments near this hour 2%"
     )
     assert describe("payer_age_days", float("nan")) == "days the payer is known unknown"
+
+
+def test_a_shadow_model_scores_every_transaction_and_decides_nothing():
+    rules = (original_rule(),)
+    shadowed = Engine(
+        RuleSet(rules=rules),
+        clock=lambda: NOW,
+        learned=LearnedScore(AmountModel(), version=4),
+        shadow=LearnedScore(AmountModel(), version=5, review_at=0.1, fraud_at=0.2),
+    )
+    in_force_only = engine(AmountModel(), rules)
+    transactions = pairs([tx(f"{a}.00", t=i) for i, a in enumerate((100, 600, 950))])
+    verdicts = shadowed.classify_batch(transactions)
+    expected = in_force_only.classify_batch(transactions)
+    assert [(v.outcome, v.score, v.reasons) for v in verdicts] == [
+        (v.outcome, v.score, v.reasons) for v in expected
+    ]
+    assert [v.shadow_version for v in verdicts] == [5, 5, 5]
+    assert [round(v.shadow_probability, 2) for v in verdicts] == [0.1, 0.6, 0.95]
+    assert [round(v.probability, 2) for v in verdicts] == [0.1, 0.6, 0.95]
+    alone = Engine(RuleSet(rules=rules), clock=lambda: NOW, shadow=shadowed.shadow)
+    [verdict] = alone.classify_batch(pairs([tx("950.00")]))
+    assert verdict.probability is None and verdict.shadow_version == 5
+    assert [r.rule for r in verdict.reasons] == ["amount_threshold"]

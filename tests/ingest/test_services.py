@@ -1,6 +1,7 @@
 """Storing classified transactions: one row per transaction id, always."""
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -58,6 +59,21 @@ def test_a_batch_is_stored_with_every_field():
     )
     assert row.timestamp == NOW
     assert row.is_flagged
+    assert (row.model_probability, row.shadow_version) == (None, None)
+
+
+def test_the_models_probabilities_are_stored_beside_the_verdict():
+    """The model in force's probability, and the shadow's with its version,
+    for the comparison of the two before the candidate is approved."""
+    item = classified("20.00")
+    verdict = Verdict(Outcome.LEGIT, 0, (), {"learned_score": 3}, 0.25, 4, 0.625)
+    transactions_store_batch(classified=[replace(item, verdict=verdict)])
+    row = TransactionRow.objects.get()
+    assert (row.model_probability, row.shadow_version, row.shadow_probability) == (
+        0.25,
+        4,
+        0.625,
+    )
 
 
 def test_a_redelivered_transaction_is_stored_once_and_not_reported_again():

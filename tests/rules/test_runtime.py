@@ -20,6 +20,7 @@ from transactions_app.scoring.services import (
     model_version_approve,
     model_version_record,
     model_version_roll_back,
+    model_version_shadow,
 )
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +245,18 @@ def test_a_detector_starts_with_the_model_in_force_even_if_it_is_broken(
         detection = live_detection(FakeClock())
     assert "cannot load the model put in force" in caplog.text
     assert detection.engine.learned is None
+
+
+def test_a_candidate_in_shadow_is_scored_beside_the_model_in_force(settings, model):
+    settings.RULES_FOUR_EYES = False
+    clock = FakeClock()
+    live = put_in_force(model)
+    detection = live_detection(clock)
+    candidate = model_version_record(model=model, source="test")
+    model_version_shadow(version=candidate, requested_by=None)
+    clock.now = 2.5
+    detection.refresh()
+    verdict = judge(detection, tx(t=1))
+    assert verdict.rule_versions["learned_score"] == live.number
+    assert verdict.shadow_version == candidate.number
+    assert verdict.shadow_probability == pytest.approx(verdict.probability)

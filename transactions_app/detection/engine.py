@@ -3,13 +3,14 @@ scores, maps the total to an outcome, then records the transaction."""
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from .features import FeatureSet
+from .features import FeatureSet, all_features
 from .learned import REASON_NAME, LearnedScore
-from .rules import AmountThresholdRule, Context, Rule
+from .rules import AmountThresholdRule, Context
+from .ruleset import OutcomeBands, RuleSet
 from .state import (
     PayerHistory,
     ReceivedPayment,
@@ -22,56 +23,7 @@ from .types import Outcome, Transaction, Verdict
 
 SEVERITY = {Outcome.LEGIT: 0, Outcome.REVIEW: 1, Outcome.FRAUD: 2}
 
-
-@dataclass(frozen=True, slots=True)
-class OutcomeBands:
-    """Score thresholds: at least ``fraud`` is fraud, at least ``review`` is
-    review, anything lower is legit."""
-
-    review: int = 50
-    fraud: int = 100
-
-    def __post_init__(self) -> None:
-        if not 0 < self.review <= self.fraud:
-            raise ValueError("Bands need 0 < review <= fraud.")
-
-    def outcome_for(self, score: int) -> Outcome:
-        if score >= self.fraud:
-            return Outcome.FRAUD
-        if score >= self.review:
-            return Outcome.REVIEW
-        return Outcome.LEGIT
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSet:
-    """The rules in force, the bands, and the account lists, as one value
-    that the engine swaps atomically when the configuration changes."""
-
-    rules: tuple[Rule, ...] = ()
-    bands: OutcomeBands = field(default_factory=OutcomeBands)
-    lists: dict[str, frozenset[str]] = field(default_factory=dict)
-    versions: dict[str, int] = field(init=False, compare=False)
-    longest_window: float = field(init=False, compare=False)
-    longest_target_window: float = field(init=False, compare=False)
-    attribute_fields: tuple[str, ...] = field(init=False, compare=False)
-    nothing_fired: Verdict = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # Derived once: every verdict records the versions in force.
-        versions = {rule.name: rule.version for rule in self.rules}
-        object.__setattr__(self, "versions", versions)
-        longest = max((rule.window for rule in self.rules), default=0.0)
-        object.__setattr__(self, "longest_window", longest)
-        target = max((rule.target_window for rule in self.rules), default=0.0)
-        object.__setattr__(self, "longest_target_window", target)
-        watched = sorted(
-            {name for rule in self.rules for name in rule.attribute_fields}
-        )
-        object.__setattr__(self, "attribute_fields", tuple(watched))
-        # The verdict when no rule fires, shared: verdicts are immutable.
-        legit = Verdict(self.bands.outcome_for(0), 0, (), versions)
-        object.__setattr__(self, "nothing_fired", legit)
+__all__ = ["Engine", "OutcomeBands", "RuleSet", "default_engine", "original_rule"]
 
 
 class Engine:
@@ -91,14 +43,15 @@ class Engine:
         share_receivers: bool = False,
         features: FeatureSet | None = None,
         learned: LearnedScore | None = None,
+        shadow: LearnedScore | None = None,
     ) -> None:
         self.clock = clock
-        # The model in force beside the rules (``classify_batch``), and the
-        # features it reads (or ``observe`` returns): the state keeps what
-        # they look at as well as what the rules do.
+        # The model in force beside the rules (``classify_batch``), a
+        # candidate scoring in shadow, and the features ``observe`` returns:
+        # the state keeps what they look at as well as what the rules do.
         self.learned = learned
-        self._own_features = features
-        self.features = learned.features if learned is not None else features
+        self.shadow = shadow
+        self.features = features
         self.state = WindowState(limits, shared=share_receivers)
         # With shared receivers: the payments recorded since ``received``
         # was last called, for the other detectors to record too.
@@ -116,24 +69,25 @@ class Engine:
         self.ruleset = ruleset
         self._keep_what_is_read()
 
-    def replace_learned(self, learned: LearnedScore | None) -> None:
-        """Put a model in force (None: none) from the next batch on; the
-        windowed state is kept, and from now on it also keeps what the
-        model's features read. Features that look further back than the
-        state kept see less history until it has filled."""
-        self.learned = learned
-        self.features = learned.features if learned is not None else self._own_features
+    def replace_learned(
+        self, learned: LearnedScore | None, shadow: LearnedScore | None = None
+    ) -> None:
+        """Put a model in force and a candidate in shadow (None: none) from
+        the next batch on; the windowed state is kept, and from now on it
+        also keeps what their features read. Features that look further
+        back than the state kept see less history until it has filled."""
+        self.learned, self.shadow = learned, shadow
         self._keep_what_is_read()
 
     def _keep_what_is_read(self) -> None:
-        """Size the state for the rules and the features in force."""
+        """Size the state for the rules, the models and the features."""
         ruleset = self.ruleset
         fields = set(ruleset.attribute_fields)
         source, target = ruleset.longest_window, ruleset.longest_target_window
-        if self.features is not None:
-            fields.update(self.features.attribute_fields)
-            source = max(source, self.features.window)
-            target = max(target, self.features.target_window)
+        for features in self._feature_sets():
+            fields.update(features.attribute_fields)
+            source = max(source, features.window)
+            target = max(target, features.target_window)
         self._attribute_fields = tuple(sorted(fields))
         limits = self.state.limits
         if source > limits.retention or target > limits.target_retention:
@@ -168,20 +122,46 @@ class Engine:
         score's reason where it fires: each transaction's features are
         taken when it is judged (the state before it), then the model
         scores the whole batch in one call."""
-        learned = self.learned
-        if learned is None:
+        learned, shadow = self.learned, self.shadow
+        if learned is None and shadow is None:
             return [self.classify(t, shard=shard) for t, shard in batch]
-        ruleset, fired, rows = self.ruleset, [], []
+        ruleset, fired, values = self.ruleset, [], []
         for transaction, shard in batch:
             context = self._judged(transaction)
             fired.append(self._fired(ruleset, context))
-            rows.append(learned.features.vector(context))
+            values.append(all_features(context))
             self._record_judged(context, shard)
+        if learned is None:
+            verdicts = [self._verdict(ruleset, reasons) for reasons in fired]
+        else:
+            verdicts = self._with_learned(ruleset, learned, fired, values)
+        if shadow is not None:
+            shadowed = shadow.probabilities(shadow.rows(values))
+            verdicts = [
+                replace(v, shadow_version=shadow.version, shadow_probability=p)
+                for v, p in zip(verdicts, shadowed, strict=True)
+            ]
+        return verdicts
+
+    def _with_learned(self, ruleset, learned, fired, values) -> list[Verdict]:
+        """The verdicts of the rules' reasons ``fired`` with the learned
+        score's reason where it fires, and its probability, for the
+        transactions of ``values`` (their features)."""
+        rows = learned.rows(values)
+        probabilities = learned.probabilities(rows)
         versions = ruleset.versions | {REASON_NAME: learned.version}
+        reasons = learned.reasons(rows, probabilities)
         return [
-            self._verdict(ruleset, reasons + [extra] if extra else reasons, versions)
-            for reasons, extra in zip(fired, learned.reasons(rows), strict=True)
+            self._verdict(ruleset, rules + [extra] if extra else rules, versions, p)
+            for rules, extra, p in zip(fired, reasons, probabilities, strict=True)
         ]
+
+    def _feature_sets(self) -> list[FeatureSet]:
+        """The features the state must serve: the models' and ``observe``'s."""
+        models = (self.learned, self.shadow)
+        return [m.features for m in models if m is not None] + (
+            [self.features] if self.features is not None else []
+        )
 
     def observe(
         self, transaction: Transaction, *, shard: int | None = None
@@ -341,8 +321,11 @@ class Engine:
         )
 
     @staticmethod
-    def _verdict(ruleset: RuleSet, reasons: Sequence, versions=None) -> Verdict:
-        """``versions``: what was in force, when more than the rules."""
+    def _verdict(
+        ruleset: RuleSet, reasons: Sequence, versions=None, probability=None
+    ) -> Verdict:
+        """``versions``: what was in force, when more than the rules;
+        ``probability``: the learned score's, with a model in force."""
         if not reasons and versions is None:
             return ruleset.nothing_fired
         score = sum(reason.score for reason in reasons)
@@ -350,7 +333,8 @@ class Engine:
         for reason in reasons:
             if reason.force is not None and SEVERITY[reason.force] > SEVERITY[outcome]:
                 outcome = reason.force
-        return Verdict(outcome, score, tuple(reasons), versions or ruleset.versions)
+        versions = versions or ruleset.versions
+        return Verdict(outcome, score, tuple(reasons), versions, probability)
 
 
 def original_rule() -> AmountThresholdRule:

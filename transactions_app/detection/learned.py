@@ -61,11 +61,22 @@ class LearnedScore:
     def features(self) -> FeatureSet:
         return self.model.features
 
-    def reasons(self, rows: Sequence[tuple[float, ...]]) -> list[Reason | None]:
-        """For each row, the reason the score gives (None below
-        ``review_at``); explained only where it fires, explanations being
-        the costly part."""
-        probabilities = self.model.probabilities(rows) if rows else []
+    def rows(self, values: Sequence[dict[str, float]]) -> list[tuple[float, ...]]:
+        """Each transaction's features (``features.all_features``) as a row
+        in the model's column order."""
+        names = self.features.names
+        return [tuple(features[name] for name in names) for features in values]
+
+    def probabilities(self, rows: Sequence[tuple[float, ...]]) -> list[float]:
+        """The probability of fraud of each row, in one call."""
+        return [float(p) for p in self.model.probabilities(rows)] if rows else []
+
+    def reasons(
+        self, rows: Sequence[tuple[float, ...]], probabilities: Sequence[float]
+    ) -> list[Reason | None]:
+        """For each row of ``probabilities``, the reason the score gives
+        (None below ``review_at``); explained only where it fires,
+        explanations being the costly part."""
         firing = [i for i, p in enumerate(probabilities) if p >= self.review_at]
         reasons: list[Reason | None] = [None] * len(rows)
         if not firing:

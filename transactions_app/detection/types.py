@@ -113,12 +113,18 @@ class Reason:
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The engine's answer: the outcome, its score, every reason, and the
-    version of each rule that was in force."""
+    version of each rule that was in force; with a model in force, its
+    probability of fraud (whether or not it fired), and with a candidate
+    model scoring in shadow, that model's version and probability, which
+    enter neither the score nor the outcome."""
 
     outcome: Outcome
     score: int
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
     rule_versions: dict[str, int] = field(default_factory=dict)
+    probability: float | None = None
+    shadow_version: int | None = None
+    shadow_probability: float | None = None
 
     @property
     def is_flagged(self) -> bool:

@@ -66,6 +66,19 @@ class Transaction(models.Model):
     rule_versions = models.JSONField(
         default=dict, blank=True, help_text="Rule name to the version in force."
     )
+    model_probability = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The learned score's probability of fraud, with a model in force.",
+    )
+    shadow_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The model version scoring in shadow."
+    )
+    shadow_probability = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Its probability of fraud, which entered no verdict.",
+    )
     kafka_topic = models.CharField(max_length=249)
     kafka_partition = models.PositiveIntegerField()
     kafka_offset = models.PositiveBigIntegerField()
@@ -99,6 +112,13 @@ class Transaction(models.Model):
                 fields=["review_status"],
                 name="tx_review_status",
                 condition=~models.Q(review_status=""),
+            ),
+            # Rows a candidate model scored in shadow, for its comparison;
+            # none unless one is shadowing.
+            models.Index(
+                fields=["shadow_version"],
+                name="tx_shadow_version",
+                condition=models.Q(shadow_version__isnull=False),
             ),
         ]
         permissions = [("review_transaction", "Can review flagged transactions")]

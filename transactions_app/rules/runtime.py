@@ -23,7 +23,11 @@ from ..ingest.selectors import (
     population_histories,
     transactions_for_restore,
 )
-from ..scoring.selectors import learned_score_live, models_fingerprint
+from ..scoring.selectors import (
+    learned_score_live,
+    learned_score_shadowing,
+    models_fingerprint,
+)
 from .selectors import rules_fingerprint, ruleset_live
 
 logger = logging.getLogger(__name__)
@@ -98,19 +102,23 @@ class LiveDetection:
         self._reload_model_if_changed()
 
     def _reload_model_if_changed(self) -> None:
+        """Load the model in force and the one in shadow when the model
+        versions changed; one that cannot be loaded is logged and the last
+        good one in its place stays."""
         fingerprint = models_fingerprint()
         if fingerprint == self._models_fingerprint:
             return
-        try:
-            learned = learned_score_live()
-        except ValueError as error:
-            logger.error(
-                "cannot load the model put in force, keeping the last good: %s",
-                error,
-            )
-        else:
-            self.engine.replace_learned(learned)
-            logger.info("learned score in force: %s", _describe_learned(learned))
+        engine = self.engine
+        learned = _loaded(learned_score_live, "in force", engine.learned)
+        shadow = _loaded(learned_score_shadowing, "in shadow", engine.shadow)
+        for role, before, after in (
+            ("in force", engine.learned, learned),
+            ("in shadow", engine.shadow, shadow),
+        ):
+            now = _describe_learned(after)
+            if self._models_fingerprint is None or now != _describe_learned(before):
+                logger.info("learned score %s: %s", role, now)
+        engine.replace_learned(learned, shadow)
         self._models_fingerprint = fingerprint
 
     def _reload_rules_if_changed(self) -> None:
@@ -232,6 +240,17 @@ class LiveDetection:
         self.engine.forget(partitions)
         for partition in partitions:
             self._history_before.pop(partition, None)
+
+
+def _loaded(load, role: str, last_good):
+    """What ``load`` gives, or ``last_good`` when it cannot be loaded."""
+    try:
+        return load()
+    except ValueError as error:
+        logger.error(
+            "cannot load the model put %s, keeping the last good: %s", role, error
+        )
+        return last_good
 
 
 def _describe_learned(learned) -> str:

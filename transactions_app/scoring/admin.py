@@ -3,10 +3,11 @@ edited), decided on by actions that call the services: approve, reject,
 score in shadow, roll back."""
 
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from ..models import ModelVersion
 from ..readonly_admin import ReadOnlyAdminMixin
+from .selectors import BINS, shadow_comparison
 from .services import (
     APPROVE_PERMISSION,
     ModelChangeRefused,
@@ -42,7 +43,7 @@ class ModelVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     exclude = ("artefact",)
     readonly_fields = [
         field.name for field in ModelVersion._meta.fields if field.name != "artefact"
-    ] + ["validation"]
+    ] + ["validation", "comparison"]
 
     @admin.display(description="average precision")
     def average_precision(self, version: ModelVersion) -> str:
@@ -58,6 +59,39 @@ class ModelVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 (label, _figure(version.metrics.get(name), name))
                 for name, label in METRICS_SHOWN
             ),
+        )
+
+    @admin.display(description="in shadow, against the model in force")
+    def comparison(self, version: ModelVersion) -> str:
+        """The candidate beside the model in force over the transactions it
+        scored in shadow: flags, precision and recall against the analysts'
+        decisions since, agreement, and both score distributions."""
+        compared = shadow_comparison(version)
+        if not compared.scored:
+            return "It has scored no transaction in shadow."
+        sides = (compared.candidate, compared.in_force)
+        rows = [
+            ("flagged", *(f"{side.flagged}" for side in sides)),
+            ("of which decided", *(f"{side.flagged_decided}" for side in sides)),
+            ("precision", *(_figure(side.precision) for side in sides)),
+            ("recall", *(_figure(side.recall) for side in sides)),
+        ] + [
+            (f"probability {low / BINS:.1f}-{(low + 1) / BINS:.1f}",)
+            + tuple(str(side.distribution[low]) for side in sides)
+            for low in range(BINS)
+        ]
+        return format_html(
+            "<p>{} transactions scored since {}; the two agree on {} "
+            "(both flag, or neither); {} confirmed as fraud since.</p>"
+            "<table><thead><tr><th></th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            compared.scored,
+            compared.since,
+            _figure(compared.agreement, "share"),
+            compared.candidate.confirmed,
+            compared.candidate.name,
+            compared.in_force.name,
+            format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows),
         )
 
     @admin.action(description="Approve the selected version (put in force)")
@@ -113,10 +147,12 @@ class ModelVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 def _figure(value, name: str = "") -> str:
-    """A validation figure; rates of false positives as percentages."""
+    """A figure; rates of false positives and shares as percentages."""
     if value is None:
         return "n/a"
-    return f"{value:.2%}" if name == "false_positive_rate" else f"{value:.3f}"
+    if name in ("false_positive_rate", "share"):
+        return f"{value:.2%}"
+    return f"{value:.3f}"
 
 
 admin.site.register(ModelVersion, ModelVersionAdmin)

@@ -1,10 +1,13 @@
-"""Reads of model versions, and the learned score built from the one in
-force."""
+"""Reads of model versions, the learned scores built from the ones in
+force and in shadow, and how a candidate in shadow compares."""
 
-from django.db.models import Count, Max
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Max, Min, Q
 
 from ..detection.learned import LearnedScore
-from ..models import ModelVersion
+from ..models import ModelVersion, ReviewStatus, Transaction
 from .artefact import Scorer, TrainedModel
 
 
@@ -41,3 +44,113 @@ def learned_score_live() -> LearnedScore | None:
     """The learned score in force, or None when no model is."""
     version = model_version_live()
     return None if version is None else learned_score(version)
+
+
+def learned_score_shadowing() -> LearnedScore | None:
+    """The candidate scoring in shadow, or None."""
+    version = model_version_shadowing()
+    return None if version is None else learned_score(version)
+
+
+BINS = 10  # score distributions: probabilities in tenths
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: what it flagged among the transactions
+    scored, and how those flags fare against the analysts' decisions."""
+
+    name: str
+    flagged: int
+    flagged_decided: int
+    flagged_confirmed: int
+    confirmed: int
+    distribution: tuple[int, ...]
+
+    @property
+    def precision(self) -> float | None:
+        """Confirmed fraud among its flags that analysts decided on."""
+        return _share(self.flagged_confirmed, self.flagged_decided)
+
+    @property
+    def recall(self) -> float | None:
+        """Of the fraud analysts confirmed, the share it flagged."""
+        return _share(self.flagged_confirmed, self.confirmed)
+
+
+@dataclass(frozen=True)
+class ShadowComparison:
+    """A candidate scored in shadow beside what was in force, over the
+    transactions it scored (``since`` the first)."""
+
+    scored: int
+    since: datetime | None
+    agreed: int
+    candidate: Side
+    in_force: Side
+
+    @property
+    def agreement(self) -> float | None:
+        """The share of transactions both flag, or both leave."""
+        return _share(self.agreed, self.scored)
+
+
+def shadow_comparison(version: ModelVersion) -> ShadowComparison:
+    """How ``version`` scored in shadow against the model in force (each
+    flagging at its own ``review_at``; with no model in force, against the
+    verdicts, the rules'), in one query over the transactions it scored."""
+    live = model_version_live()
+    candidate = Q(shadow_probability__gte=version.review_at)
+    if live is None:
+        in_force = Q(outcome__in=Transaction.FLAGGED_OUTCOMES)
+        in_force_name = "the rules' verdicts (no model in force)"
+    else:
+        in_force = Q(model_probability__gte=live.review_at)
+        in_force_name = f"model v{live.number}, in force"
+    decided = Q(review_status__in=(ReviewStatus.CONFIRMED, ReviewStatus.FALSE_POSITIVE))
+    confirmed = Q(review_status=ReviewStatus.CONFIRMED)
+    aggregates = {
+        "scored": Count("id"),
+        "since": Min("received_at"),
+        "confirmed": Count("id", filter=confirmed),
+        "agreed": Count("id", filter=(candidate & in_force) | (~candidate & ~in_force)),
+    }
+    for side, flag in (("candidate", candidate), ("in_force", in_force)):
+        aggregates[f"{side}_flagged"] = Count("id", filter=flag)
+        aggregates[f"{side}_decided"] = Count("id", filter=flag & decided)
+        aggregates[f"{side}_confirmed"] = Count("id", filter=flag & confirmed)
+    for field, prefix in (("shadow_probability", "c"), ("model_probability", "f")):
+        for low, high in _bins():
+            aggregates[f"{prefix}{low}"] = Count(
+                "id", filter=Q(**{f"{field}__gte": low / BINS, f"{field}__lt": high})
+            )
+    counts = Transaction.objects.filter(shadow_version=version.number).aggregate(
+        **aggregates
+    )
+    return ShadowComparison(
+        scored=counts["scored"],
+        since=counts["since"],
+        agreed=counts["agreed"],
+        candidate=_side(counts, "candidate", f"model v{version.number}", "c"),
+        in_force=_side(counts, "in_force", in_force_name, "f"),
+    )
+
+
+def _bins():
+    """Each tenth's bounds; the last one holds 1.0 too."""
+    return [(low, (low + 1) / BINS if low < BINS - 1 else 2.0) for low in range(BINS)]
+
+
+def _side(counts: dict, side: str, name: str, prefix: str) -> Side:
+    return Side(
+        name=name,
+        flagged=counts[f"{side}_flagged"],
+        flagged_decided=counts[f"{side}_decided"],
+        flagged_confirmed=counts[f"{side}_confirmed"],
+        confirmed=counts["confirmed"],
+        distribution=tuple(counts[f"{prefix}{low}"] for low, _ in _bins()),
+    )
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
