@@ -108,3 +108,51 @@ def test_a_dataset_needs_its_labels_and_a_plot_its_dataset():
         call_command("evaluate", dataset="somewhere.jsonl")
     with pytest.raises(CommandError, match="--plot goes with --dataset"):
         call_command("evaluate", plot="quality.png")
+
+
+def test_a_model_is_measured_beside_the_rules_after_its_training_window(
+    tmp_path, capsys, settings
+):
+    """With --model, the rules in force and the tutorial's rule run each
+    alone and each with the model beside them, over the same messages; only
+    the period after the model's training window counts, and the plot
+    draws every run's curve."""
+    from tests.scoring.test_trainmodel_command import write_history
+
+    settings.RULES_FOUR_EYES = False
+    history, labels = write_history(tmp_path, 5000)
+    model = tmp_path / "model.json"
+    call_command(
+        "trainmodel",
+        dataset=history,
+        labels=labels,
+        output=model,
+        stdout=open(tmp_path / "trained.txt", "w"),  # noqa: SIM115
+    )
+    plot = tmp_path / "with-model.png"
+    call_command(
+        "evaluate", dataset=history, labels=labels, model=str(model), plot=plot
+    )
+    out = capsys.readouterr().out
+    assert (
+        "| | rules in force | rules in force + the model | tutorial rule "
+        "| tutorial rule + the model |" in out
+    )
+    assert "measured on the transactions at or after " in out
+    alone = column(out, "average precision of the model alone")
+    assert alone[0] == alone[2] == "-"
+    assert float(alone[1]) == float(alone[3]) > 0.5
+    fraud = [int(cell.split(" of ")[1]) for cell in column(out, "fraud flagged")]
+    assert len(set(fraud)) == 1 and 0 < fraud[0] < 0.05 * 5000  # the later part
+    assert plot.stat().st_size > 10_000
+
+
+def test_a_model_that_is_not_one_is_named(tmp_path):
+    dataset, labels = write_dataset(tmp_path, [(message(1, "card-1", 10), 0, "")])
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(CommandError, match="--model .*bad.json: not a trained model"):
+        call_command(
+            "evaluate", dataset=dataset, labels=labels, model=str(tmp_path / "bad.json")
+        )
+    with pytest.raises(CommandError, match="--model 7: no such model version"):
+        call_command("evaluate", dataset=dataset, labels=labels, model="7")

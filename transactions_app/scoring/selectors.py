@@ -3,6 +3,7 @@ force and in shadow, and how a candidate in shadow compares."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from django.db.models import Count, Max, Min, Q
 
@@ -17,6 +18,13 @@ def model_version_live() -> ModelVersion | None:
 
 def model_version_shadowing() -> ModelVersion | None:
     return ModelVersion.objects.filter(status=ModelVersion.Status.SHADOW).first()
+
+
+def model_version_named(name: str) -> ModelVersion | None:
+    """``live``: the version in force; digits: that version's number."""
+    if name == "live":
+        return model_version_live()
+    return ModelVersion.objects.filter(number=int(name)).first()
 
 
 def models_fingerprint() -> tuple:
@@ -38,6 +46,12 @@ def learned_score(version: ModelVersion) -> LearnedScore:
         review_weight=version.review_weight,
         fraud_weight=version.fraud_weight,
     )
+
+
+def learned_score_from_file(path: Path) -> LearnedScore:
+    """A model ``trainmodel --output`` wrote, served as version 0 with the
+    default bands. Raises ``OSError`` or ``ValueError`` naming the problem."""
+    return LearnedScore(Scorer(TrainedModel.from_bytes(path.read_bytes())), version=0)
 
 
 def learned_score_live() -> LearnedScore | None:

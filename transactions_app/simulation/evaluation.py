@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .datasets import DatasetError
+
 OUTCOMES = ("legit", "review", "fraud")
 FLAGGED = ("review", "fraud")  # put in front of an analyst
 
@@ -121,7 +123,8 @@ DEAD_LETTER = "dead letter"
 @dataclass(frozen=True, slots=True)
 class Judged:
     """One labelled transaction of a dataset and what the detector made of
-    it: its outcome, score and the rules that fired."""
+    it: its outcome, score and the rules that fired, and with a model in
+    force its probability of fraud."""
 
     transaction_id: str
     is_fraud: bool
@@ -129,6 +132,14 @@ class Judged:
     outcome: str
     score: int = 0
     rules: tuple[str, ...] = ()
+    probability: float | None = None
+
+    @property
+    def ranking(self) -> float:
+        """What the average precision ranks by: the score, and within one
+        score the model's probability (below the next point, so it never
+        reorders two scores)."""
+        return self.score + 0.999 * (self.probability or 0.0)
 
     @property
     def flagged(self) -> bool:
@@ -148,7 +159,9 @@ class DatasetReport:
     caught: set = field(default_factory=set)
     confusion: Counter = field(default_factory=Counter)  # (label, outcome)
     false_positive_rules: Counter = field(default_factory=Counter)
-    scored: list = field(default_factory=list, repr=False)  # (score, is_fraud)
+    scored: list = field(default_factory=list, repr=False)  # (ranking, is_fraud)
+    # (probability, is_fraud) of the model in force, where there was one
+    modelled: list = field(default_factory=list, repr=False)
 
     @property
     def fraud(self) -> int:
@@ -172,6 +185,11 @@ class DatasetReport:
     @cached_property
     def average_precision(self) -> float:
         return average_precision(self.scored)
+
+    @cached_property
+    def model_average_precision(self) -> float | None:
+        """The model's own ranking by probability; None without a model."""
+        return average_precision(self.modelled) if self.modelled else None
 
     @property
     def precision(self) -> float:
@@ -214,7 +232,9 @@ def dataset_report(title: str, judged: Iterable[Judged]) -> DatasetReport:
     for item in judged:
         label = "fraud" if item.is_fraud else "legit"
         report.confusion[(label, item.outcome)] += 1
-        report.scored.append((item.score, item.is_fraud))
+        report.scored.append((item.ranking, item.is_fraud))
+        if item.probability is not None:
+            report.modelled.append((item.probability, item.is_fraud))
         if item.is_fraud:
             case = item.case or item.transaction_id
             report.cases.add(case)
@@ -255,6 +275,11 @@ def average_precision(scored: list[tuple[float, bool]]) -> float:
     return area
 
 
+def _model_average_precision(report: DatasetReport) -> str:
+    value = report.model_average_precision
+    return "-" if value is None else f"{value:.3f}"
+
+
 def side_by_side(reports: list[DatasetReport]) -> str:
     """The headline figures of several runs over the same data, a column
     each (the rules in force beside the tutorial's rule alone)."""
@@ -264,6 +289,7 @@ def side_by_side(reports: list[DatasetReport]) -> str:
         ("recall (cases)", lambda r: f"{r.case_recall:.3f}"),
         ("false-positive rate", lambda r: f"{r.false_positive_rate:.2%}"),
         ("average precision of the score", lambda r: f"{r.average_precision:.3f}"),
+        ("average precision of the model alone", _model_average_precision),
         ("fraud flagged", lambda r: f"{r.fraud_flagged} of {r.fraud}"),
         ("legit flagged", lambda r: f"{r.legit_flagged} of {r.legit}"),
         ("cases caught", lambda r: f"{len(r.caught)} of {len(r.cases)}"),
@@ -275,3 +301,36 @@ def side_by_side(reports: list[DatasetReport]) -> str:
     for name, show in rows:
         lines.append(f"| {name} | " + " | ".join(show(r) for r in reports) + " |")
     return "\n".join(lines)
+
+
+def judged_against(truth: dict, verdicts: dict, left_out=frozenset()) -> list[Judged]:
+    """Every labelled transaction with its verdict, but those ``left_out``
+    (before the measured period); one never judged (a dead letter) counts
+    as not flagged. A verdict for a transaction the labels do not name is
+    an error: the files do not match."""
+    unlabelled = verdicts.keys() - truth.keys() - left_out
+    if unlabelled:
+        raise DatasetError(
+            f"{len(unlabelled)} transactions have no label, e.g. {min(unlabelled)}"
+        )
+    judged = []
+    for tid, label in truth.items():
+        if tid in left_out:
+            continue
+        verdict = verdicts.get(tid)
+        if verdict is None:
+            judged.append(Judged(tid, label.is_fraud, label.case, DEAD_LETTER))
+            continue
+        rules = tuple(reason.rule for reason in verdict.reasons)
+        judged.append(
+            Judged(
+                tid,
+                label.is_fraud,
+                label.case,
+                verdict.outcome.value,
+                verdict.score,
+                rules,
+                verdict.probability,
+            )
+        )
+    return judged

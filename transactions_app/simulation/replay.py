@@ -51,18 +51,24 @@ def detect_all(
     detection: Detection,
     total: int,
     batch_size: int = 2000,
+    event_times: dict[str, float] | None = None,
 ) -> dict[str, Verdict]:
     """Run a detector over the ``total`` messages on ``topics.transactions``
     and return its verdict for each transaction id; a message rejected to
     the dead-letter topic has none. It stops once it has judged them all
     (not after an idle spell, which a slow start on a busy machine would
-    pass for the end)."""
+    pass for the end). ``event_times``, when given, receives each judged
+    transaction's event time (epoch seconds)."""
     verdicts: dict[str, Verdict] = {}
     read = [0]
 
     def keep(batch, dead):
         for item in batch:
             verdicts[str(item.transaction.transaction_id)] = item.verdict
+            if event_times is not None:
+                event_times[str(item.transaction.transaction_id)] = (
+                    item.transaction.timestamp.timestamp()
+                )
         read[0] += len(batch) + len(dead)
         if read[0] >= total:
             detector.signal_shutdown()  # this batch still completes

@@ -1,6 +1,6 @@
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -13,8 +13,15 @@ from transactions_app.connections import (
 )
 from transactions_app.detection import Engine, RuleSet, original_rule
 from transactions_app.detection.clock import utc_now
+from transactions_app.detection.learned import LearnedScore
+from transactions_app.management.arguments import iso_time
 from transactions_app.pipeline.topics import delete_topics, throwaway_topics
 from transactions_app.rules.selectors import ruleset_live
+from transactions_app.scoring.selectors import (
+    learned_score,
+    learned_score_from_file,
+    model_version_named,
+)
 from transactions_app.simulation.datasets import (
     DatasetError,
     newest_timestamp,
@@ -22,10 +29,9 @@ from transactions_app.simulation.datasets import (
     read_messages,
 )
 from transactions_app.simulation.evaluation import (
-    DEAD_LETTER,
-    Judged,
     dataset_report,
     evaluate,
+    judged_against,
     side_by_side,
 )
 from transactions_app.simulation.generator import EPISODE_HEADER, LABEL_HEADER
@@ -111,6 +117,24 @@ class Command(BaseCommand):
             "matplotlib).",
         )
         parser.add_argument(
+            "--model",
+            metavar="live|N|FILE",
+            help="With --dataset: also run the rules in force and the "
+            "tutorial's rule each with this model beside them (live: the "
+            "model in force; N: model version N; or a file trainmodel "
+            "wrote), and measure only the transactions after its training "
+            "window (see --measure-from).",
+        )
+        parser.add_argument(
+            "--measure-from",
+            type=iso_time("--measure-from"),
+            metavar="TIME",
+            help="With --dataset: every message feeds the detectors, the "
+            "figures count only those at or after this time (ISO 8601; by "
+            "default the end of the model's training window with --model, "
+            "else all).",
+        )
+        parser.add_argument(
             "--shift-to-now",
             action="store_true",
             help="With --dataset: move every event time by one offset so the "
@@ -120,8 +144,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if (options["dataset"] is None) != (options["labels"] is None):
             raise CommandError("--dataset and --labels go together")
-        if options["plot"] is not None and options["dataset"] is None:
-            raise CommandError("--plot goes with --dataset")
+        for name in ("plot", "model", "measure_from"):
+            if options[name] is not None and options["dataset"] is None:
+                raise CommandError(f"--{name.replace('_', '-')} goes with --dataset")
         with kafka_failures_end_the_command():
             verify_configured_connection()
             try:
@@ -156,13 +181,16 @@ class Command(BaseCommand):
         )
 
     def _evaluate_dataset(
-        self, *, dataset, labels, drop_field, shift_to_now, plot, **_
+        self, *, dataset, labels, drop_field, shift_to_now, plot, model, **options
     ):
         """Replay the file through Kafka, then run a detector with the rules
         in force and one with the tutorial's rule alone over the same
-        messages, and print their figures side by side."""
+        messages (and, with a model, each of them with the model beside
+        it), and print their figures side by side."""
         truth = read_labels(labels)
         shift = _shift_to_now(dataset) if shift_to_now else None
+        learned = None if model is None else _learned_score(model)
+        measure_from = _measure_from(options["measure_from"], learned, shift)
         messages = read_messages(dataset, drop_fields=tuple(drop_field), shift=shift)
         connection = kafka_connection()
         topics = throwaway_topics(f"evaluate.{uuid.uuid4().hex[:8]}")
@@ -170,21 +198,23 @@ class Command(BaseCommand):
             started = time.monotonic()
             producer = create_producer(connection=connection)
             total = produce_messages(producer, topics.transactions, messages)
-            live, tutorial = ruleset_live(), RuleSet(rules=(original_rule(),))
-            reports = [
-                dataset_report(
-                    title,
-                    _judged(truth, self._detect(connection, topics, total, rules)),
+            reports = []
+            for title, rules, with_model in _configurations(learned):
+                times: dict[str, float] = {}
+                verdicts = self._detect(
+                    connection, topics, total, rules, with_model, times
                 )
-                for title, rules in (
-                    ("rules in force", live),
-                    ("tutorial rule", tutorial),
-                )
-            ]
+                measured = _measured(verdicts, times, measure_from)
+                reports.append(dataset_report(title, judged_against(truth, *measured)))
             elapsed = time.monotonic() - started
         finally:
             delete_topics(topics)
         times = f"shifted by {shift}" if shift else "as in the file"
+        if measure_from is not None:
+            self.stdout.write(
+                f"measured on the transactions at or after {measure_from.isoformat()}"
+                " (all of them fed the detectors)\n"
+            )
         self.stdout.write(side_by_side(reports))
         for report in reports:
             self.stdout.write("\n" + report.confusion_text())
@@ -193,8 +223,9 @@ class Command(BaseCommand):
             self.stdout.write(f"\nPlotted to {plot}")
         self.stdout.write(
             f"\n{total} messages of {dataset} ({len(truth)} labelled, event times "
-            f"{times}) through Kafka and two detectors in {elapsed:.1f} s; rules "
-            f"in force: {_versions(live)}"
+            f"{times}) through Kafka and {len(reports)} detectors in "
+            f"{elapsed:.1f} s; rules in force: {_versions(ruleset_live())}"
+            + ("" if learned is None else f"; model v{learned.version}")
         )
 
     def _produce(self, connection, topics, total, seed, warmup, fraud_share):
@@ -218,10 +249,13 @@ class Command(BaseCommand):
             count=total,
         ).run()
 
-    def _detect(self, connection, topics, total: int, ruleset: RuleSet) -> dict:
-        """Each transaction's verdict from a detector with ``ruleset`` over
-        the ``total`` messages on ``topics``; a group of its own, so every
-        ruleset reads the same messages from the start."""
+    def _detect(
+        self, connection, topics, total: int, ruleset: RuleSet, learned=None, times=None
+    ) -> dict:
+        """Each transaction's verdict from a detector with ``ruleset`` (and
+        the model ``learned``) over the ``total`` messages on ``topics``; a
+        group of its own, so every one reads the same messages from the
+        start. ``times`` receives their event times."""
         return detect_all(
             consumer=create_consumer(
                 connection=connection,
@@ -229,8 +263,9 @@ class Command(BaseCommand):
             ),
             producer=create_producer(connection=connection),
             topics=topics,
-            detection=EngineDetection(Engine(ruleset, clock=utc_now)),
+            detection=EngineDetection(Engine(ruleset, clock=utc_now, learned=learned)),
             total=total,
+            event_times=times,
         )
 
     def _labels(self, connection, topic, total: int) -> dict:
@@ -287,30 +322,50 @@ def _shift_to_now(dataset: Path) -> timedelta:
     return utc_now() - newest
 
 
-def _judged(truth: dict, verdicts: dict) -> list[Judged]:
-    """Every labelled transaction with its verdict; one never judged (a
-    dead letter) counts as not flagged. A verdict for a transaction the
-    labels do not name is an error: the files do not match."""
-    unlabelled = verdicts.keys() - truth.keys()
-    if unlabelled:
-        raise CommandError(
-            f"{len(unlabelled)} transactions have no label, e.g. {min(unlabelled)}"
-        )
-    judged = []
-    for tid, label in truth.items():
-        verdict = verdicts.get(tid)
-        if verdict is None:
-            judged.append(Judged(tid, label.is_fraud, label.case, DEAD_LETTER))
-            continue
-        rules = tuple(reason.rule for reason in verdict.reasons)
-        judged.append(
-            Judged(
-                tid,
-                label.is_fraud,
-                label.case,
-                verdict.outcome.value,
-                verdict.score,
-                rules,
-            )
-        )
-    return judged
+def _configurations(learned: LearnedScore | None) -> list[tuple]:
+    """(title, rules, model) of each detector run over the dataset."""
+    live = ruleset_live()
+    runs = [("rules in force", live, None), ("tutorial rule", TUTORIAL, None)]
+    if learned is None:
+        return runs
+    name = f"model v{learned.version}" if learned.version else "the model"
+    return [
+        runs[0],
+        (f"rules in force + {name}", live, learned),
+        runs[1],
+        (f"tutorial rule + {name}", TUTORIAL, learned),
+    ]
+
+
+def _learned_score(model: str) -> LearnedScore:
+    """The model ``--model`` names: ``live``, a version number, or a file
+    (served as version 0)."""
+    try:
+        if model == "live" or model.isdigit():
+            version = model_version_named(model)
+            if version is None:
+                raise CommandError(f"--model {model}: no such model version")
+            return learned_score(version)
+        return learned_score_from_file(Path(model))
+    except (OSError, ValueError) as error:
+        raise CommandError(f"--model {model}: {error}") from None
+
+
+def _measure_from(explicit, learned: LearnedScore | None, shift) -> datetime | None:
+    """Where the measured period starts, in the times as sent: ``explicit``,
+    else the end of the model's training window, else nowhere (all)."""
+    start = explicit
+    if start is None and learned is not None:
+        until = learned.model.model.training.get("until")
+        start = None if until is None else datetime.fromtimestamp(until, UTC)
+    if start is not None and shift is not None:
+        start += shift
+    return start
+
+
+def _measured(verdicts: dict, times: dict, start: datetime | None) -> tuple:
+    """``verdicts`` and the ids of those before ``start``, left out."""
+    if start is None:
+        return verdicts, frozenset()
+    cut = start.timestamp()
+    return verdicts, frozenset(tid for tid, t in times.items() if t < cut)

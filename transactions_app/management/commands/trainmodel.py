@@ -9,7 +9,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from transactions_app.detection.clock import utc_moment
+from transactions_app.management.arguments import iso_time
 from transactions_app.scoring.labelled import (
     DatasetError,
     Reading,
@@ -21,14 +21,6 @@ from transactions_app.scoring.services import (
     model_version_record,
 )
 from transactions_app.scoring.training import TrainingError, train, training_rows
-
-
-def moment(value: str) -> float:
-    """An ISO 8601 time (UTC when it names no zone) as epoch seconds."""
-    try:
-        return utc_moment(value).timestamp()
-    except (ValueError, OverflowError):
-        raise CommandError(f"--until is not an ISO 8601 time: {value!r}") from None
 
 
 class Command(BaseCommand):
@@ -58,7 +50,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--until",
-            type=moment,
+            type=iso_time("--until"),
             help="Train on the history before this time (ISO 8601); the rest "
             "validates.",
         )
@@ -101,7 +93,7 @@ class Command(BaseCommand):
                     dataset, labels, drop_fields=tuple(drop_field), reading=reading
                 )
             )
-            model = train(rows, until=until)
+            model = train(rows, until=None if until is None else until.timestamp())
         except (DatasetError, TrainingError) as error:
             raise CommandError(str(error)) from error
         version = model_version_record(
