@@ -32,7 +32,14 @@ ALLOWED = {
         "readonly_admin",
         "streaming",
     },
-    "scoring": {"detection", "models", "readonly_admin", "simulation", "streaming"},
+    "scoring": {
+        "detection",
+        "ingest",
+        "models",
+        "readonly_admin",
+        "simulation",
+        "streaming",
+    },
     "rules": {"detection", "ingest", "models", "readonly_admin", "scoring"},
     "review": {"models", "readonly_admin", "rules"},
     "pipeline": {

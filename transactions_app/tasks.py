@@ -6,6 +6,7 @@ from .alerts.tasks import dispatch_alerts, send_alert, send_alerts, send_fraud_a
 from .ingest.tasks import purge_old_transactions, redrive_dead_letters
 from .review.tasks import escalate_overdue_cases
 from .rules.tasks import run_backtest
+from .scoring.tasks import train_model
 
 __all__ = [
     "dispatch_alerts",
@@ -16,4 +17,5 @@ __all__ = [
     "send_alert",
     "send_alerts",
     "send_fraud_alerts",
+    "train_model",
 ]

@@ -36,6 +36,8 @@ def message(number: int, **fields) -> dict:
 
 
 def test_history_is_read_with_its_labels_refused_and_unlabelled_counted(tmp_path):
+    """A refused message is skipped; one without a label stays, as history
+    for the features, with no truth."""
     messages = [message(1), message(2, amount=-3), message(3), message(4)]
     labels = [
         (m["transaction_id"], f) for m, f in zip(messages[:3], "101", strict=True)
@@ -43,8 +45,8 @@ def test_history_is_read_with_its_labels_refused_and_unlabelled_counted(tmp_path
     dataset, label_file = write(tmp_path, messages, labels)
     reading = Reading()
     items = list(labelled_transactions(dataset, label_file, reading=reading))
-    assert [str(i.transaction.transaction_id)[-1] for i in items] == ["1", "3"]
-    assert [i.is_fraud for i in items] == [True, True]
+    assert [str(i.transaction.transaction_id)[-1] for i in items] == ["1", "3", "4"]
+    assert [i.is_fraud for i in items] == [True, True, None]  # 4: history only
     assert (reading.refused, reading.unlabelled) == (1, 1)
 
 

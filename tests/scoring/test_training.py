@@ -2,6 +2,8 @@
 past and validated on the future, calibrated, and a clear error when a
 window has nothing to learn from."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -81,3 +83,14 @@ def test_calibration_stays_finite_on_perfectly_separated_rows():
     assert np.isfinite([calibration.slope, calibration.intercept]).all()
     high, low = calibration.probability(np.array([7.0, -6.0]))
     assert 0.85 < high < 1 and 0 < low < 0.01  # Platt's smoothed targets
+
+
+def test_a_transaction_without_a_label_is_history_and_no_row():
+    """The rows after it see it (the payer's count grew), as the detector
+    would; it makes no row of its own."""
+    items = list(labelled_stream(400))
+    hidden = [replace(i, is_fraud=None) if n % 2 else i for n, i in enumerate(items)]
+    all_rows = training_rows(items)
+    some_rows = training_rows(hidden)
+    assert len(some_rows) == len(items[::2])
+    np.testing.assert_array_equal(some_rows.features, all_rows.features[::2])

@@ -119,3 +119,22 @@ def test_a_missing_file_is_named(tmp_path):
             "--output",
             str(tmp_path / "m"),
         )
+
+
+def test_without_a_file_it_trains_on_the_decisions_in_the_database():
+    from tests.scoring.test_decisions import store_decided_history
+
+    store_decided_history(6000)
+    printed = train("--days", "3650", "--note", "from the cases")
+    assert "5999 labelled transactions (0 refused, 1 without a label" in printed
+    assert "recorded as model v1, waiting for approval" in printed
+    version = ModelVersion.objects.get()
+    assert (version.source, version.note) == (
+        "decisions of the last 3650 days",
+        "from the cases",
+    )
+
+
+def test_a_dataset_without_labels_is_named():
+    with pytest.raises(CommandError, match="--dataset and --labels go together"):
+        train("--dataset", "x.jsonl")

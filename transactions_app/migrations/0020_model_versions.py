@@ -5,65 +5,166 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from transactions_app.models.base import grant_to_group
+
 
 MODEL_MANAGER_PERMISSIONS = ["view_modelversion", "approve_modelversion"]
 
 
 def grant_models_to_rule_managers(apps, schema_editor):
     """Rule managers decide on models as they do on rule versions."""
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("transactions_app")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name="Rule manager")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="transactions_app",
-            codename__in=MODEL_MANAGER_PERMISSIONS,
-        )
-    )
+    grant_to_group(apps, "Rule manager", MODEL_MANAGER_PERMISSIONS)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('transactions_app', '0019_scale_free_default_rules'),
+        ("transactions_app", "0019_scale_free_default_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ModelVersion',
+            name="ModelVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(unique=True)),
-                ('artefact', models.BinaryField(help_text='The trained model (JSON, format 1).')),
-                ('features', models.JSONField(default=list, help_text='The features it reads.')),
-                ('training', models.JSONField(default=dict, help_text='The window and the counts it learned from.')),
-                ('metrics', models.JSONField(default=dict, help_text='Its validation on the period after the window.')),
-                ('source', models.CharField(help_text='What it was trained on (a file, decisions).', max_length=200)),
-                ('review_at', models.FloatField(default=0.5, help_text='Probability at which it adds review points.', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)])),
-                ('fraud_at', models.FloatField(default=0.9, help_text='Probability at which it adds fraud points.', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)])),
-                ('review_weight', models.PositiveIntegerField(default=50)),
-                ('fraud_weight', models.PositiveIntegerField(default=100)),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='change note')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for approval'), ('shadow', 'Scoring in shadow, waiting for approval'), ('live', 'Live'), ('retired', 'Replaced by a later version'), ('rolled_back', 'Rolled back'), ('rejected', 'Rejected')], default='pending', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('author', models.ForeignKey(blank=True, help_text='Who trained it (empty: the command line).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, help_text='Who approved or rejected it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('retired_by', models.ForeignKey(blank=True, help_text='Who took it out of force.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(unique=True)),
+                (
+                    "artefact",
+                    models.BinaryField(help_text="The trained model (JSON, format 1)."),
+                ),
+                (
+                    "features",
+                    models.JSONField(default=list, help_text="The features it reads."),
+                ),
+                (
+                    "training",
+                    models.JSONField(
+                        default=dict,
+                        help_text="The window and the counts it learned from.",
+                    ),
+                ),
+                (
+                    "metrics",
+                    models.JSONField(
+                        default=dict,
+                        help_text="Its validation on the period after the window.",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="What it was trained on (a file, decisions).",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "review_at",
+                    models.FloatField(
+                        default=0.5,
+                        help_text="Probability at which it adds review points.",
+                        validators=[
+                            django.core.validators.MinValueValidator(0.0),
+                            django.core.validators.MaxValueValidator(1.0),
+                        ],
+                    ),
+                ),
+                (
+                    "fraud_at",
+                    models.FloatField(
+                        default=0.9,
+                        help_text="Probability at which it adds fraud points.",
+                        validators=[
+                            django.core.validators.MinValueValidator(0.0),
+                            django.core.validators.MaxValueValidator(1.0),
+                        ],
+                    ),
+                ),
+                ("review_weight", models.PositiveIntegerField(default=50)),
+                ("fraud_weight", models.PositiveIntegerField(default=100)),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="change note"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for approval"),
+                            ("shadow", "Scoring in shadow, waiting for approval"),
+                            ("live", "Live"),
+                            ("retired", "Replaced by a later version"),
+                            ("rolled_back", "Rolled back"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who trained it (empty: the command line).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who approved or rejected it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "retired_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who took it out of force.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
-                'permissions': [('approve_modelversion', 'Can approve, reject or roll back models')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'live')), fields=('status',), name='model_one_live_version'), models.UniqueConstraint(condition=models.Q(('status', 'shadow')), fields=('status',), name='model_one_shadow_version')],
+                "ordering": ["-number"],
+                "permissions": [
+                    ("approve_modelversion", "Can approve, reject or roll back models")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "live")),
+                        fields=("status",),
+                        name="model_one_live_version",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "shadow")),
+                        fields=("status",),
+                        name="model_one_shadow_version",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(grant_models_to_rule_managers, migrations.RunPython.noop),

@@ -79,3 +79,46 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"model v{self.number} ({self.status})"
+
+
+class ModelTraining(models.Model):
+    """A training of the learned score on the analysts' decisions, asked
+    for in admin and run by a Celery task: its progress, and the version
+    it recorded."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    days = models.PositiveIntegerField(
+        default=90, help_text="Stored history trained on, up to now."
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    requested_by = user_reference()
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0, help_text="Transactions to read.")
+    processed = models.PositiveIntegerField(default=0)
+    version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The model version it recorded.",
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"training on {self.days} days ({self.status})"
+
+    @property
+    def progress(self) -> str:
+        return f"{self.processed}/{self.total}" if self.total else "-"

@@ -2,10 +2,11 @@
 edited), decided on by actions that call the services: approve, reject,
 score in shadow, roll back."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from ..models import ModelVersion
+from ..models import ModelTraining, ModelVersion
 from ..readonly_admin import ReadOnlyAdminMixin
 from .selectors import BINS, shadow_comparison
 from .services import (
@@ -16,6 +17,7 @@ from .services import (
     model_version_roll_back,
     model_version_shadow,
 )
+from .trainings import training_request
 
 METRICS_SHOWN = (
     ("average_precision", "average precision"),
@@ -155,4 +157,60 @@ def _figure(value, name: str = "") -> str:
     return f"{value:.3f}"
 
 
+class ModelTrainingForm(forms.ModelForm):
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=3650,
+        initial=90,
+        help_text="Train on the stored history of this many days, up to now.",
+    )
+
+    class Meta:
+        model = ModelTraining
+        fields = ("days",)
+
+
+class ModelTrainingAdmin(admin.ModelAdmin):
+    """Add one to train on the analysts' decisions of the last days (a
+    Celery task: follow its progress here); it records a model version
+    waiting for approval."""
+
+    list_display = (
+        "requested_at",
+        "days",
+        "status",
+        "progress",
+        "version",
+        "requested_by",
+        "finished_at",
+    )
+    list_filter = ("status",)
+    list_select_related = ("version", "requested_by")
+    form = ModelTrainingForm
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("days",)
+        return (*self.list_display, "error")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.get_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        training = training_request(days=obj.days, requested_by=request.user)
+        obj.pk = training.pk
+        self.message_user(
+            request,
+            f"Training on the decisions of the last {obj.days} days queued; it "
+            "records a model version waiting for approval.",
+        )
+
+
 admin.site.register(ModelVersion, ModelVersionAdmin)
+admin.site.register(ModelTraining, ModelTrainingAdmin)

@@ -20,14 +20,19 @@ HISTORY = EventTimeBounds(ahead=timedelta(days=36_500), behind=timedelta(days=36
 
 @dataclass(frozen=True, slots=True)
 class LabelledTransaction:
+    """A transaction of a history and its truth; ``is_fraud`` None when it
+    has none (a case nobody decided yet): it feeds the state the features
+    read, and is no training row."""
+
     transaction: Transaction
-    is_fraud: bool
+    is_fraud: bool | None
 
 
 @dataclass(slots=True)
 class Reading:
-    """What reading a labelled file met: the messages refused (as the
-    detector would refuse them) and those without a label, both skipped."""
+    """What reading a labelled history met: the messages refused (as the
+    detector would refuse them, skipped) and the transactions without a
+    label (history for the features, no training row)."""
 
     refused: int = 0
     unlabelled: int = 0
@@ -42,8 +47,8 @@ def labelled_transactions(
 ) -> Iterator[LabelledTransaction]:
     """The transactions of ``dataset`` in file order with their labels;
     raises ``DatasetError`` for a file that cannot be read. A message the
-    detector would refuse, or one without a label, is counted in
-    ``reading`` and skipped."""
+    detector would refuse is counted in ``reading`` and skipped; one
+    without a label is counted and given as history only (None)."""
     truth = read_labels(labels)
     reading = reading if reading is not None else Reading()
     now = datetime.now(UTC)
@@ -51,9 +56,6 @@ def labelled_transactions(
         read_messages(dataset, drop_fields=drop_fields), start=1
     ):
         label = truth.get(message.transaction_id)
-        if label is None:
-            reading.unlabelled += 1
-            continue
         origin = MessageOrigin(f"file:{dataset.name}", 0, number, now)
         try:
             transaction = decode_transaction(
@@ -62,7 +64,11 @@ def labelled_transactions(
         except InvalidMessage:
             reading.refused += 1
             continue
-        yield LabelledTransaction(transaction, label.is_fraud)
+        if label is None:
+            reading.unlabelled += 1
+        yield LabelledTransaction(
+            transaction, None if label is None else label.is_fraud
+        )
 
 
 __all__ = ["DatasetError", "LabelledTransaction", "Reading", "labelled_transactions"]

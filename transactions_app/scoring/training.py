@@ -67,12 +67,16 @@ def training_rows(
     labelled: Iterable[LabelledTransaction], feature_set: FeatureSet | None = None
 ) -> TrainingRows:
     """The rows of ``labelled`` (in the order the detector would read
-    them), each computed before its own transaction joined the state."""
+    them), each computed before its own transaction joined the state; a
+    transaction without a label joins the state and makes no row."""
     feature_set = feature_set or FeatureSet()
     engine = Engine(RuleSet(), clock=lambda: datetime.now(UTC), features=feature_set)
     features, is_fraud, times = [], [], []
     for item in labelled:
-        features.append(engine.observe(item.transaction))
+        vector = engine.observe(item.transaction)
+        if item.is_fraud is None:
+            continue
+        features.append(vector)
         is_fraud.append(item.is_fraud)
         times.append(item.transaction.timestamp.timestamp())
     width = len(feature_set.names)

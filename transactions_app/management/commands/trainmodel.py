@@ -8,8 +8,10 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from transactions_app.management.arguments import iso_time
+from transactions_app.scoring.decisions import decided_history, stored_since
 from transactions_app.scoring.labelled import (
     DatasetError,
     Reading,
@@ -25,7 +27,8 @@ from transactions_app.scoring.training import TrainingError, train, training_row
 
 class Command(BaseCommand):
     help = (
-        "Train the learned score on a labelled file (the format of evaluate): "
+        "Train the learned score on the analysts' decisions in the database, "
+        "or on a labelled file (the format of evaluate): "
         "gradient-boosted trees on the features the detector computes, grown "
         "on the history before --until (by default the first 60% of its "
         "time span), validated on the rest, in time order. Records it as the "
@@ -38,15 +41,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dataset",
             type=Path,
-            required=True,
             help="Messages: JSON lines in the wire format, each with a "
-            "transaction_id (gzip when the name ends in .gz).",
+            "transaction_id (gzip when the name ends in .gz). Without it, the "
+            "stored transactions of the last --days with the analysts' "
+            "decisions are trained on.",
         )
         parser.add_argument(
             "--labels",
             type=Path,
-            required=True,
-            help="CSV transaction_id,is_fraud[,case].",
+            help="With --dataset: CSV transaction_id,is_fraud[,case].",
+        )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=90,
+            help="Without --dataset: the days of stored history trained on "
+            "(default 90): confirmed fraud is fraud, false positives and "
+            "transactions never flagged are legit, open cases only history.",
         )
         parser.add_argument(
             "--until",
@@ -84,21 +95,30 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dataset, labels, until, drop_field, output, **options):
+        if (dataset is None) != (labels is None):
+            raise CommandError("--dataset and --labels go together")
+        if options["days"] < 1:
+            raise CommandError("--days must be at least 1")
         started = time.monotonic()
         author = _user(options["author"])
         reading = Reading()
-        try:
-            rows = training_rows(
-                labelled_transactions(
-                    dataset, labels, drop_fields=tuple(drop_field), reading=reading
-                )
+        if dataset is None:
+            stored = stored_since(options["days"], timezone.now())
+            history = decided_history(stored, reading)
+            source = f"decisions of the last {options['days']} days"
+        else:
+            history = labelled_transactions(
+                dataset, labels, drop_fields=tuple(drop_field), reading=reading
             )
+            source = f"file {dataset.name}"
+        try:
+            rows = training_rows(history)
             model = train(rows, until=None if until is None else until.timestamp())
         except (DatasetError, TrainingError) as error:
             raise CommandError(str(error)) from error
         version = model_version_record(
             model=model,
-            source=f"file {dataset.name}",
+            source=source,
             author=author,
             note=options["note"],
         )
@@ -126,7 +146,7 @@ class Command(BaseCommand):
         until = datetime.fromtimestamp(window["until"], UTC).isoformat()
         self.stdout.write(
             f"{len(rows)} labelled transactions ({reading.refused} refused, "
-            f"{reading.unlabelled} without a label, skipped); trained on "
+            f"{reading.unlabelled} without a label, history only); trained on "
             f"{window['rows']} before {until} ({window['fraud']} fraud), "
             f"{len(model.features)} features, in {seconds:.1f} s"
             + ("" if output is None else f"; written to {output}")
