@@ -267,6 +267,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transactions_app.alert_tasks.dispatch_alerts",
         "schedule": ALERT_DISPATCH_SECONDS,
     },
+    "check-model-drift": {
+        "task": "transactions_app.tasks.check_model_drift",
+        "schedule": 60 * 60.0,
+    },
     "purge-old-legit-transactions": {
         "task": "transactions_app.tasks.purge_old_transactions",
         "schedule": crontab(hour=3, minute=30),
@@ -314,6 +318,11 @@ DETECTION_REVIEW_SCORE = env_int(
     why="at most DETECTION_FRAUD_SCORE",
 )
 RULES_FOUR_EYES = env_bool("RULES_FOUR_EYES", True)
+# The population stability index of the learned score's probability
+# against its training window at which the drift check alerts.
+LEARNED_DRIFT_ALERT_PSI = env_float(
+    "LEARNED_DRIFT_ALERT_PSI", 0.25, above=0, maximum=100, why="a PSI above 0"
+)
 RULES_RELOAD_SECONDS = env_float("RULES_RELOAD_SECONDS", 2.0, above=0)
 DETECTION_RESTORE_SECONDS = env_float("DETECTION_RESTORE_SECONDS", 86400.0, minimum=0)
 # How many days before the restored transactions the accounts' baselines

@@ -33,6 +33,7 @@ ALLOWED = {
         "streaming",
     },
     "scoring": {
+        "alerts",
         "detection",
         "ingest",
         "models",
@@ -41,7 +42,7 @@ ALLOWED = {
         "streaming",
     },
     "rules": {"detection", "ingest", "models", "readonly_admin", "scoring"},
-    "review": {"models", "readonly_admin", "rules"},
+    "review": {"models", "readonly_admin", "rules", "scoring"},
     "pipeline": {
         "connections",
         "detection",

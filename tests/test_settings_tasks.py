@@ -116,7 +116,7 @@ def test_bad_values_stop_startup_naming_the_variable(env, message):
     assert message in result.stderr
 
 
-def test_beat_runs_escalation_purge_and_the_alert_dispatcher():
+def test_beat_runs_escalation_purge_the_alert_dispatcher_and_the_drift_check():
     """Every scheduled entry names a registered task."""
     from django.conf import settings
 
@@ -128,8 +128,10 @@ def test_beat_runs_escalation_purge_and_the_alert_dispatcher():
         "transactions_app.tasks.escalate_overdue_cases",
         "transactions_app.tasks.purge_old_transactions",
         "transactions_app.alert_tasks.dispatch_alerts",
+        "transactions_app.tasks.check_model_drift",
     }
     assert all(entry["task"] in app.tasks for entry in schedule.values())
+    assert schedule["check-model-drift"]["schedule"] == 3600.0
     assert schedule["escalate-overdue-cases"]["schedule"] == 900.0
     assert schedule["dispatch-alerts"]["schedule"] == settings.ALERT_DISPATCH_SECONDS
 
@@ -150,6 +152,8 @@ def test_every_task_keeps_the_name_it_was_registered_under():
         "transactions_app.tasks.purge_old_transactions",
         "transactions_app.tasks.redrive_dead_letters",
         "transactions_app.tasks.run_backtest",
+        "transactions_app.tasks.train_model",
+        "transactions_app.tasks.check_model_drift",
     }
 
 

@@ -6,9 +6,10 @@ from .alerts.tasks import dispatch_alerts, send_alert, send_alerts, send_fraud_a
 from .ingest.tasks import purge_old_transactions, redrive_dead_letters
 from .review.tasks import escalate_overdue_cases
 from .rules.tasks import run_backtest
-from .scoring.tasks import train_model
+from .scoring.tasks import check_model_drift, train_model
 
 __all__ = [
+    "check_model_drift",
     "dispatch_alerts",
     "escalate_overdue_cases",
     "purge_old_transactions",

@@ -12,8 +12,9 @@ from tests.detection.history import DAY, habitual_stream
 from tests.factories import NOW, engine_transaction
 from tests.ingest.test_selectors import store
 from transactions_app.detection import Engine
-from transactions_app.models import ModelVersion, Rule, RuleVersion
-from transactions_app.rules.runtime import LOOKUP_PAUSE, LiveDetection
+from transactions_app.models import ModelDrift, ModelVersion, Rule, RuleVersion
+from transactions_app.rules import runtime
+from transactions_app.rules.runtime import DRIFT_SECONDS, LOOKUP_PAUSE, LiveDetection
 from transactions_app.rules.selectors import ruleset_live
 from transactions_app.rules.services import account_list_add
 from transactions_app.scoring.services import (
@@ -260,3 +261,32 @@ def test_a_candidate_in_shadow_is_scored_beside_the_model_in_force(settings, mod
     assert verdict.rule_versions["learned_score"] == live.number
     assert verdict.shadow_version == candidate.number
     assert verdict.shadow_probability == pytest.approx(verdict.probability)
+
+
+def test_the_drift_counts_of_the_model_in_force_are_written_each_minute(
+    settings, model, monkeypatch
+):
+    """What the model scored is written down once a minute; when the
+    database refuses, the counts wait for the next time."""
+    settings.RULES_FOUR_EYES = False
+    clock = FakeClock()
+    version = put_in_force(model)
+    detection = live_detection(clock)
+    detection.classify_batch([(tx(t=i), 0) for i in range(5)])
+    clock.now = DRIFT_SECONDS + 1
+    real_record = runtime.model_drift_record
+
+    def database_away(**fields):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(runtime, "model_drift_record", database_away)
+    # (the test's transaction holds the connection: not reconnected here)
+    monkeypatch.setattr(runtime, "close_old_connections", lambda: None)
+    detection.refresh()
+    assert not ModelDrift.objects.exists()
+    detection.classify_batch([(tx(t=9), 0)])
+    monkeypatch.setattr(runtime, "model_drift_record", real_record)
+    clock.now = 2 * DRIFT_SECONDS + 2
+    detection.refresh()
+    [drift] = ModelDrift.objects.all()
+    assert (drift.version, drift.rows, sum(drift.counts["score"])) == (version, 6, 6)

@@ -93,3 +93,54 @@ def test_a_version_that_never_shadowed_says_so(admin_client, model):
     ).content.decode()
     assert "It has scored no transaction in shadow." in page
     assert ModelVersion.objects.count() == 1
+
+
+def test_drift_is_reported_from_the_detectors_counts(settings, model, rows):
+    """Counts of the training window's own rows drift little; counts of
+    rows whose amounts are ten times larger drift in the amount features,
+    and the hours are charted one by one."""
+    import numpy as np
+    from django.utils import timezone
+
+    from transactions_app.scoring.artefact import Scorer
+    from transactions_app.scoring.selectors import model_drift_report
+    from transactions_app.scoring.services import model_drift_record
+
+    settings.RULES_FOUR_EYES = False
+    version = model_version_record(model=model, source="test")
+    model_version_approve(version=version, approver=None)
+    now = timezone.now()
+    assert model_drift_report(now=now).rows == 0
+    scorer = Scorer(model)
+    window = rows.times < model.training["until"]
+    sample = rows.features[window][::2]  # spread over the training window
+    scorer.probabilities(sample)
+    model_drift_record(number=version.number, counts=scorer.drift.take(), at=now)
+    calm = model_drift_report(now=now)
+    shifted = sample.copy()
+    shifted[:, list(model.features).index("log_amount")] += np.log(10)
+    scorer.probabilities(shifted)
+    an_hour_ago = now - timezone.timedelta(hours=1)
+    model_drift_record(
+        number=version.number, counts=scorer.drift.take(), at=an_hour_ago
+    )
+    drifted = model_drift_report(now=now)
+    assert drifted.rows == 2 * calm.rows == 2 * len(sample)
+    assert max(value for _, value in calm.features) < 0.05
+    assert drifted.features[0][0] == "log_amount"  # the largest first
+    assert dict(drifted.features)["log_amount"] > 0.25  # half the traffic shifted
+    assert [hour for hour, _ in drifted.hourly] == sorted(
+        {an_hour_ago.timestamp() // 3600 * 3600, now.timestamp() // 3600 * 3600}
+    )
+
+
+def test_the_statistics_page_shows_the_drift_as_text_and_data(
+    admin_client, settings, model
+):
+    settings.RULES_FOUR_EYES = False
+    version = model_version_record(model=model, source="test")
+    model_version_approve(version=version, approver=None)
+    page = admin_client.get("/review/stats/").content.decode()
+    assert f"Model v{version.number}, the last 24 hours" in page
+    assert '<script id="drift-data" type="application/json">' in page
+    assert "log_amount" in page

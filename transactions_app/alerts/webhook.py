@@ -52,6 +52,25 @@ def webhook_body(transaction) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
 
+def drift_webhook_body(*, number: int, psi: float, threshold: float, report) -> bytes:
+    """The drift alert of model version ``number``: the PSI of its
+    probability against its training window over the report's hours, and
+    the features that drifted most."""
+    payload = {
+        "event": "model_drift",
+        "model_version": number,
+        "psi": round(psi, 4),
+        "threshold": threshold,
+        "hours": report.hours,
+        "transactions": report.rows,
+        "features": [
+            {"name": name, "psi": None if value is None else round(value, 4)}
+            for name, value in report.features[:5]
+        ],
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
 def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
     """Hex HMAC-SHA256 of ``b"<timestamp>." + body`` keyed with the secret."""
     message = str(timestamp).encode() + b"." + body

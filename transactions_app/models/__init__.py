@@ -6,7 +6,7 @@ from .base import user_reference
 from .dead_letters import DeadLetter
 from .review import ReviewEvent
 from .rules import AccountListEntry, Backtest, Rule, RuleVersion
-from .scoring import ModelTraining, ModelVersion
+from .scoring import ModelDrift, ModelTraining, ModelVersion
 from .transactions import ReviewStatus, Transaction
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "AlertDelivery",
     "Backtest",
     "DeadLetter",
+    "ModelDrift",
     "ModelTraining",
     "ModelVersion",
     "ReviewEvent",

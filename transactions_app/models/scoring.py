@@ -57,6 +57,9 @@ class ModelVersion(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     retired_by = user_reference(help_text="Who took it out of force.")
     retired_at = models.DateTimeField(null=True, blank=True)
+    drift_alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its drift was last alerted."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -122,3 +125,24 @@ class ModelTraining(models.Model):
     @property
     def progress(self) -> str:
         return f"{self.processed}/{self.total}" if self.total else "-"
+
+
+class ModelDrift(models.Model):
+    """What a detector's live traffic looked like to the model in force
+    over a minute or so: its rows counted into the bins of the model's
+    training-window reference (the probability's and each feature's), for
+    the drift monitor."""
+
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="drift"
+    )
+    recorded_at = models.DateTimeField(db_index=True)
+    rows = models.PositiveIntegerField()
+    counts = models.JSONField(help_text="Bin counts: score and features.")
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name_plural = "model drift"
+
+    def __str__(self) -> str:
+        return f"{self.rows} rows of model v{self.version.number} at {self.recorded_at}"

@@ -28,12 +28,15 @@ from ..scoring.selectors import (
     learned_score_shadowing,
     models_fingerprint,
 )
+from ..scoring.services import model_drift_record
 from .selectors import rules_fingerprint, ruleset_live
 
 logger = logging.getLogger(__name__)
 
 # Seconds without reading new accounts' baselines after the database failed.
 LOOKUP_PAUSE = 30.0
+# Seconds between the drift counts of the model in force written down.
+DRIFT_SECONDS = 60.0
 
 
 class LiveDetection:
@@ -74,6 +77,7 @@ class LiveDetection:
         self._models_fingerprint = None
         self._reload_model_if_changed()
         self._next_check = clock() + reload_interval
+        self._next_drift = clock() + DRIFT_SECONDS
         logger.info("rules in force: %s", _describe(self.engine.ruleset))
 
     def classify_batch(self, batch: list[tuple[Transaction, int]]) -> list[Verdict]:
@@ -90,12 +94,31 @@ class LiveDetection:
             return
         self._next_check = self._clock() + self._reload_interval
         try:
+            self._record_drift_when_due()
             self._reload_if_changed()
         except DatabaseError as error:
             logger.warning(
                 "cannot check the rules (%s); the rules in force stay", error
             )
             close_old_connections()  # reconnect at the next check
+
+    def _record_drift_when_due(self) -> None:
+        """Every ``DRIFT_SECONDS``, write down how the traffic scored since
+        fell into the bins of the model in force (kept for the next time
+        if the database refuses)."""
+        if self._clock() < self._next_drift:
+            return
+        self._next_drift = self._clock() + DRIFT_SECONDS
+        learned = self.engine.learned
+        counter = getattr(learned.model, "drift", None) if learned else None
+        counts = counter.take() if counter is not None else None
+        if counts is None:
+            return
+        try:
+            model_drift_record(number=learned.version, counts=counts, at=self._now())
+        except DatabaseError:
+            counter.put_back(counts)
+            raise
 
     def _reload_if_changed(self) -> None:
         self._reload_rules_if_changed()

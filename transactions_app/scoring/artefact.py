@@ -11,6 +11,7 @@ import lightgbm
 import numpy as np
 
 from ..detection.features import FeatureSet
+from .drift import DriftCounter
 
 FORMAT = 1
 
@@ -84,13 +85,24 @@ class Scorer:
         self.model = model
         self.features = FeatureSet(model.features)
         self._booster = model.booster()
+        reference = model.training.get("reference")
+        # What live traffic looks like against the training window, counted
+        # as it is scored (``drift``); None for a model without a reference.
+        self.drift = (
+            None if reference is None else DriftCounter(reference, model.features)
+        )
 
     def probabilities(self, rows) -> np.ndarray:
-        """The calibrated probability of fraud of each row."""
+        """The calibrated probability of fraud of each row (counted for the
+        drift monitor)."""
         if not len(rows):
             return np.zeros(0)
-        margin = self._booster.predict(_matrix(rows), raw_score=True)
-        return self.model.calibration.probability(margin)
+        matrix = _matrix(rows)
+        margin = self._booster.predict(matrix, raw_score=True)
+        probabilities = self.model.calibration.probability(margin)
+        if self.drift is not None:
+            self.drift.add(matrix, probabilities)
+        return probabilities
 
     def contributions(self, rows) -> list[list[tuple[str, float]]]:
         """Each feature's share of each row's margin (SHAP values, as

@@ -2,14 +2,15 @@
 force and in shadow, and how a candidate in shadow compares."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db.models import Count, Max, Min, Q
 
 from ..detection.learned import LearnedScore
-from ..models import ModelVersion, ReviewStatus, Transaction
+from ..models import ModelDrift, ModelVersion, ReviewStatus, Transaction
 from .artefact import Scorer, TrainedModel
+from .drift import psi
 
 
 def model_version_live() -> ModelVersion | None:
@@ -168,3 +169,71 @@ def _side(counts: dict, side: str, name: str, prefix: str) -> Side:
 
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """How live traffic drifted from the training window of the model in
+    force over the last ``hours``: the PSI of its probability and of each
+    feature (largest first), and the probability's PSI hour by hour."""
+
+    number: int
+    hours: float
+    rows: int
+    score_psi: float | None
+    features: list[tuple[str, float | None]]
+    hourly: list[tuple[float, float | None]]  # (hour start, epoch s; PSI)
+
+
+def model_drift_report(*, hours: float = 24.0, now: datetime) -> DriftReport | None:
+    """The drift of the model in force (None without one, or without a
+    reference in its training record) from the counts detectors wrote."""
+    live = model_version_live()
+    window = live.training.get("reference") if live is not None else None
+    if window is None:
+        return None
+    snapshots = ModelDrift.objects.filter(
+        version=live, recorded_at__gte=now - timedelta(hours=hours)
+    ).values_list("recorded_at", "counts")
+    total, by_hour = None, {}
+    for recorded_at, counts in snapshots.iterator():
+        total = _summed(total, counts)
+        hour = recorded_at.timestamp() // 3600 * 3600
+        by_hour[hour] = _summed(by_hour.get(hour), counts)
+    names = list(window["features"])
+    features = (
+        [
+            (name, psi(window["features"][name]["shares"], total["features"][name]))
+            for name in names
+        ]
+        if total
+        else [(name, None) for name in names]
+    )
+    return DriftReport(
+        number=live.number,
+        hours=hours,
+        rows=total["rows"] if total else 0,
+        score_psi=psi(window["score"]["shares"], total["score"]) if total else None,
+        features=sorted(features, key=lambda pair: -(pair[1] or 0.0)),
+        hourly=[
+            (hour, psi(window["score"]["shares"], counts["score"]))
+            for hour, counts in sorted(by_hour.items())
+        ],
+    )
+
+
+def _summed(total: dict | None, counts: dict) -> dict:
+    """``counts`` added to ``total`` (None: nothing yet), bin by bin."""
+    if total is None:
+        total = {"rows": 0, "score": None, "features": {}}
+    total["rows"] += counts["rows"]
+    total["score"] = _added(total["score"], counts["score"])
+    for name, bins in counts["features"].items():
+        total["features"][name] = _added(total["features"].get(name), bins)
+    return total
+
+
+def _added(bins: list[int] | None, more: list[int]) -> list[int]:
+    if bins is None:
+        return list(more)
+    return [a + b for a, b in zip(bins, more, strict=True)]

@@ -13,7 +13,7 @@ from django.db import transaction as db_transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ..models import ModelVersion
+from ..models import ModelDrift, ModelVersion
 from .artefact import TrainedModel
 
 APPROVE_PERMISSION = "transactions_app.approve_modelversion"
@@ -143,3 +143,12 @@ def _check_decision(version: ModelVersion, approver) -> None:
             f"{version} was trained by {approver}; a second person must decide "
             "on it (four-eyes approval)."
         )
+
+
+def model_drift_record(*, number: int, counts: dict, at) -> None:
+    """Keep a detector's counts of live traffic in the bins of model
+    ``number`` (``scoring.drift.DriftCounter.take``)."""
+    version = ModelVersion.objects.get(number=number)
+    ModelDrift.objects.create(
+        version=version, recorded_at=at, rows=counts["rows"], counts=counts
+    )

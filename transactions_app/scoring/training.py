@@ -18,6 +18,7 @@ import numpy as np
 from ..detection import Engine, RuleSet
 from ..detection.features import FeatureSet
 from ..simulation.evaluation import average_precision
+from . import drift
 from .artefact import Calibration, TrainedModel, clean_metrics, sigmoid
 from .labelled import LabelledTransaction
 
@@ -113,6 +114,9 @@ def train(rows: TrainingRows, *, until: float | None = None) -> TrainedModel:
         booster.predict(rows.features[calibrate], raw_score=True),
         rows.is_fraud[calibrate],
     )
+    window = grow | calibrate
+    trained_on = rows.features[window]
+    probabilities = calibration.probability(booster.predict(trained_on, raw_score=True))
     model = TrainedModel(
         trees=booster.model_to_string(),
         features=rows.names,
@@ -121,7 +125,8 @@ def train(rows: TrainingRows, *, until: float | None = None) -> TrainedModel:
             "from": start,
             "until": until,
             "rows": int(grow.sum() + calibrate.sum()),
-            "fraud": int(rows.is_fraud[grow | calibrate].sum()),
+            "fraud": int(rows.is_fraud[window].sum()),
+            "reference": drift.reference(trained_on, probabilities, rows.names),
         },
     )
     return _with_validation(model, booster, rows, validate)
