@@ -4,6 +4,8 @@ Run with ``make bench`` (or ``python -m benchmarks.pipeline``). In one run:
 
 (a) the detector pipeline: N messages (default 200,000) from the input
     topic to committed rows, produced results and committed offsets;
+(a') the same with a learned score in force (a model trained here on the
+    same profile's labelled traffic of another seed), as a ratio to (a);
 (b) a naive reference loop, per message: poll, ``json.loads``,
     ``Model.save()``, produce and flush, ``group_send``;
 (c) end-to-end latency (Kafka timestamp to offset commit, which follows the
@@ -149,6 +151,45 @@ def measure_pipeline(count: int) -> float:
         return measured.rate
     finally:
         delete_topics(topics)
+
+
+def put_model_in_force(count: int = 60_000) -> int:
+    """Train a model on ``count`` labelled transactions of the benchmark's
+    profile (another seed) and put it in force; its version number."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from transactions_app.detection.clock import utc_now
+    from transactions_app.scoring.labelled import LabelledTransaction
+    from transactions_app.scoring.services import (
+        model_version_approve,
+        model_version_record,
+    )
+    from transactions_app.scoring.training import train, training_rows
+    from transactions_app.simulation.realistic import RealisticProfile
+
+    profile = RealisticProfile(
+        seed=2,
+        start=utc_now() - timedelta(seconds=count / 1000.0),
+        rate=1000.0,
+        accounts=ACCOUNTS,
+    )
+    labelled = (
+        LabelledTransaction(item.transaction, item.label != "legit")
+        for item in (profile() for _ in range(count))
+    )
+    settings.RULES_FOUR_EYES = False  # the benchmark approves its own model
+    version = model_version_record(
+        model=train(training_rows(labelled)), source="benchmark"
+    )
+    return model_version_approve(version=version, approver=None).number
+
+
+def take_models_out() -> None:
+    from transactions_app.models import ModelVersion
+
+    ModelVersion.objects.all().delete()
 
 
 def measure_naive(count: int) -> float:
@@ -303,10 +344,19 @@ def main() -> None:
     setup_django()
 
     empty_tables()
+    take_models_out()
     pipeline = measure_pipeline(args.count)
+    empty_tables()
+    number = put_model_in_force()
+    with_model = measure_pipeline(args.count)
+    take_models_out()
     empty_tables()
     naive = measure_naive(args.naive_count)
     print(f"pipeline, {args.count} transactions into PostgreSQL: {pipeline:,.0f} tx/s")
+    print(
+        f"  with the learned score in force (model v{number}): {with_model:,.0f} "
+        f"tx/s, {with_model / pipeline:.2f} x the same run without it"
+    )
     print(f"naive loop (baseline), {args.naive_count} transactions: {naive:,.0f} tx/s")
     print(f"  ratio: {pipeline / naive:.1f} x")
 
