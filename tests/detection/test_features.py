@@ -156,3 +156,16 @@ def _same(left, right) -> bool:
         (math.isnan(a) and math.isnan(b)) or a == b
         for a, b in zip(left, right, strict=True)
     )
+
+
+def test_a_model_of_some_features_reads_them_by_name_in_its_order():
+    """A model keeps the names it was trained with: its rows pick those
+    features, in its order, from the full vector."""
+    some = FeatureSet(("hour", "log_amount", "payer_payments_24h"))
+    full, partial = engine(), Engine(RuleSet(), clock=lambda: NOW, features=some)
+    for transaction in stream(200):
+        everything = named(full.observe(transaction))
+        row = partial.observe(transaction)
+        assert _same(row, tuple(everything[name] for name in some.names))
+    with pytest.raises(ValueError, match="unknown feature"):
+        FeatureSet(("log_amount", "shoe_size"))

@@ -172,7 +172,7 @@ def test_while_the_database_fails_new_accounts_are_judged_without_history(
 
 def judge(detection: LiveDetection, transaction):
     """The verdict of a batch of one, read from partition 0."""
-    [verdict] = detection.classify_batch([(transaction, 0)])
+    [verdict] = detection.judge_batch([(transaction, 0)]).verdicts()
     return verdict
 
 
@@ -183,7 +183,7 @@ def verdicts_in_batches(detection: LiveDetection, transactions, size: int = 10):
         batch = transactions[start : start + size]
         pairs = [(transaction, 0) for transaction in batch]
         detection.prepare(pairs)
-        verdicts += detection.classify_batch(pairs)
+        verdicts += detection.judge_batch(pairs).verdicts()
     return verdicts
 
 
@@ -272,7 +272,7 @@ def test_the_drift_counts_of_the_model_in_force_are_written_each_minute(
     clock = FakeClock()
     version = put_in_force(model)
     detection = live_detection(clock)
-    detection.classify_batch([(tx(t=i), 0) for i in range(5)])
+    detection.judge_batch([(tx(t=i), 0) for i in range(5)]).verdicts()
     clock.now = DRIFT_SECONDS + 1
     real_record = runtime.model_drift_record
 
@@ -284,7 +284,7 @@ def test_the_drift_counts_of_the_model_in_force_are_written_each_minute(
     monkeypatch.setattr(runtime, "close_old_connections", lambda: None)
     detection.refresh()
     assert not ModelDrift.objects.exists()
-    detection.classify_batch([(tx(t=9), 0)])
+    detection.judge_batch([(tx(t=9), 0)]).verdicts()
     monkeypatch.setattr(runtime, "model_drift_record", real_record)
     clock.now = 2 * DRIFT_SECONDS + 2
     detection.refresh()

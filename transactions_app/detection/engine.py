@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+from .batches import JudgedBatch
 from .features import FeatureSet, all_features
-from .learned import REASON_NAME, LearnedScore
+from .learned import LearnedScore
 from .rules import AmountThresholdRule, Context
 from .ruleset import OutcomeBands, RuleSet
 from .state import (
@@ -19,9 +20,7 @@ from .state import (
     WindowState,
     hour_of,
 )
-from .types import Outcome, Transaction, Verdict
-
-SEVERITY = {Outcome.LEGIT: 0, Outcome.REVIEW: 1, Outcome.FRAUD: 2}
+from .types import Transaction, Verdict
 
 __all__ = ["Engine", "OutcomeBands", "RuleSet", "default_engine", "original_rule"]
 
@@ -46,7 +45,7 @@ class Engine:
         shadow: LearnedScore | None = None,
     ) -> None:
         self.clock = clock
-        # The model in force beside the rules (``classify_batch``), a
+        # The model in force beside the rules (``judge_batch``), a
         # candidate scoring in shadow, and the features ``observe`` returns:
         # the state keeps what they look at as well as what the rules do.
         self.learned = learned
@@ -112,49 +111,35 @@ class Engine:
         context = self._judged(transaction)
         reasons = self._fired(ruleset, context)
         self._record_judged(context, shard)
-        return self._verdict(ruleset, reasons)
+        return ruleset.verdict(reasons)
 
     def classify_batch(
         self, batch: Sequence[tuple[Transaction, int | None]]
     ) -> list[Verdict]:
         """The verdicts of the ``(transaction, shard)`` pairs of ``batch``,
         in order, as ``classify`` gives them one by one, plus the learned
-        score's reason where it fires: each transaction's features are
-        taken when it is judged (the state before it), then the model
-        scores the whole batch in one call."""
+        score's reason where it fires (``judge_batch``, then its verdicts)."""
+        return self.judge_batch(batch).verdicts()
+
+    def judge_batch(self, batch: Sequence[tuple[Transaction, int | None]]):
+        """Judge the ``(transaction, shard)`` pairs of ``batch`` by the rules
+        and add them to the state, in order; with a model in force (or in
+        shadow) take each one's features as it is judged (the state before
+        it). What the model makes of them is left to the ``JudgedBatch``'s
+        ``verdicts``, one call for the whole batch, which reads nothing of
+        the engine: it may run on another thread while the engine judges
+        the next batch."""
         learned, shadow = self.learned, self.shadow
+        ruleset = self.ruleset
         if learned is None and shadow is None:
-            return [self.classify(t, shard=shard) for t, shard in batch]
-        ruleset, fired, values = self.ruleset, [], []
+            return JudgedBatch(ruleset, [self.classify(t, shard=s) for t, s in batch])
+        fired, values = [], []
         for transaction, shard in batch:
             context = self._judged(transaction)
             fired.append(self._fired(ruleset, context))
             values.append(all_features(context))
             self._record_judged(context, shard)
-        if learned is None:
-            verdicts = [self._verdict(ruleset, reasons) for reasons in fired]
-        else:
-            verdicts = self._with_learned(ruleset, learned, fired, values)
-        if shadow is not None:
-            shadowed = shadow.probabilities(shadow.rows(values))
-            verdicts = [
-                replace(v, shadow_version=shadow.version, shadow_probability=p)
-                for v, p in zip(verdicts, shadowed, strict=True)
-            ]
-        return verdicts
-
-    def _with_learned(self, ruleset, learned, fired, values) -> list[Verdict]:
-        """The verdicts of the rules' reasons ``fired`` with the learned
-        score's reason where it fires, and its probability, for the
-        transactions of ``values`` (their features)."""
-        rows = learned.rows(values)
-        probabilities = learned.probabilities(rows)
-        versions = ruleset.versions | {REASON_NAME: learned.version}
-        reasons = learned.reasons(rows, probabilities)
-        return [
-            self._verdict(ruleset, rules + [extra] if extra else rules, versions, p)
-            for rules, extra, p in zip(fired, reasons, probabilities, strict=True)
-        ]
+        return JudgedBatch(ruleset, fired, values, learned, shadow)
 
     def _feature_sets(self) -> list[FeatureSet]:
         """The features the state must serve: the models' and ``observe``'s."""
@@ -319,22 +304,6 @@ class Engine:
             currency=transaction.currency,
             attributes=self._watched(transaction),
         )
-
-    @staticmethod
-    def _verdict(
-        ruleset: RuleSet, reasons: Sequence, versions=None, probability=None
-    ) -> Verdict:
-        """``versions``: what was in force, when more than the rules;
-        ``probability``: the learned score's, with a model in force."""
-        if not reasons and versions is None:
-            return ruleset.nothing_fired
-        score = sum(reason.score for reason in reasons)
-        outcome = ruleset.bands.outcome_for(score)
-        for reason in reasons:
-            if reason.force is not None and SEVERITY[reason.force] > SEVERITY[outcome]:
-                outcome = reason.force
-        versions = versions or ruleset.versions
-        return Verdict(outcome, score, tuple(reasons), versions, probability)
 
 
 def original_rule() -> AmountThresholdRule:

@@ -15,7 +15,7 @@ a model learns shapes that hold whatever the currency's scale.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .rules import Context
 from .timeline import between
@@ -82,11 +82,17 @@ class FeatureSet:
     later release that adds features still serves it)."""
 
     names: tuple[str, ...] = FEATURE_NAMES
+    # Where each of ``names`` sits in ``FEATURE_NAMES`` (None: the same).
+    positions: tuple[int, ...] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         unknown = [name for name in self.names if name not in FEATURE_NAMES]
         if unknown:
             raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
+        positions = None
+        if self.names != FEATURE_NAMES:
+            positions = tuple(FEATURE_NAMES.index(name) for name in self.names)
+        object.__setattr__(self, "positions", positions)
 
     @property
     def window(self) -> float:
@@ -100,72 +106,63 @@ class FeatureSet:
     def attribute_fields(self) -> tuple[str, ...]:
         return ATTRIBUTE_FIELDS
 
+    def pick(self, values: tuple[float, ...]) -> tuple[float, ...]:
+        """``values`` (``all_features``, every feature in ``FEATURE_NAMES``
+        order) as this set's row, in ``names`` order."""
+        if self.positions is None:
+            return values
+        return tuple(values[position] for position in self.positions)
+
     def vector(self, context: Context) -> tuple[float, ...]:
         """The features of ``context``'s transaction, in ``names`` order."""
-        values = all_features(context)
-        return tuple(values[name] for name in self.names)
+        return self.pick(all_features(context))
 
 
-def all_features(context: Context) -> dict[str, float]:
-    """Every feature of ``FEATURE_NAMES`` for the transaction of
-    ``context`` (the state as it was before the transaction)."""
-    values = {"log_amount": math.log1p(context.amount)}
-    values.update(_amount_features(context))
-    values.update(_time_features(context))
-    values.update(_activity_features(context))
-    values.update(_receiver_features(context))
-    values.update(_attribute_features(context))
-    return values
+def all_features(context: Context) -> tuple[float, ...]:
+    """Every feature of ``FEATURE_NAMES``, in that order, for the
+    transaction of ``context`` (the state as it was before the
+    transaction). A tuple, not a mapping: it is computed for every
+    transaction while a model is in force."""
+    return (
+        (math.log1p(context.amount),)
+        + _amount_features(context)
+        + _time_features(context)
+        + _activity_features(context)
+        + _receiver_features(context)
+        + _attribute_features(context)
+    )
 
 
-def _amount_features(context: Context) -> dict[str, float]:
+def _amount_features(context: Context) -> tuple[float, ...]:
     amount, source, population = context.amount, context.source, context.population
     payer = source.amounts if source is not None else None
     people = population.amounts if population is not None else None
-    return {
-        "log_amount_vs_payer_median": _log_ratio(amount, _median(payer)),
-        "amount_share_below_payer": _share_below(payer, amount),
-        "payer_amounts_known": float(len(payer)) if payer is not None else 0.0,
-        "log_amount_vs_population_median": _log_ratio(amount, _median(people)),
-        "amount_share_below_population": _share_below(people, amount),
-    }
+    return (
+        _log_ratio(amount, _median(payer)),  # log_amount_vs_payer_median
+        _share_below(payer, amount),  # amount_share_below_payer
+        float(len(payer)) if payer is not None else 0.0,  # payer_amounts_known
+        _log_ratio(amount, _median(people)),  # log_amount_vs_population_median
+        _share_below(people, amount),  # amount_share_below_population
+    )
 
 
-def _time_features(context: Context) -> dict[str, float]:
+def _time_features(context: Context) -> tuple[float, ...]:
     source = context.source
     near = NAN
     if source is not None and source.hours.total:
         near = source.hours.share_near(context.hour)
     weekday = (int(context.time // DAY) + 3) % 7  # 1970-01-01 was a Thursday
-    return {
-        "hour": float(context.hour),
-        "weekday": float(weekday),
-        "payer_share_near_hour": near,
-    }
+    return (
+        float(context.hour),  # hour
+        float(weekday),  # weekday
+        near,  # payer_share_near_hour
+    )
 
 
-def _activity_features(context: Context) -> dict[str, float]:
+def _activity_features(context: Context) -> tuple[float, ...]:
     source, time = context.source, context.time
     if source is None:
-        return {
-            "payer_payments_1h": 0.0,
-            "payer_payments_24h": 0.0,
-            "log_payer_sum_1h_vs_median": NAN,
-            "log_payer_sum_24h_vs_median": NAN,
-            "payer_payments_7d": 0.0,
-            "log_payer_sum_7d_vs_median": NAN,
-            "payer_large_7d": 0.0,
-            "payer_large_24h": 0.0,
-            "payer_targets_24h": 0.0,
-            "payer_odd_hours_24h": 0.0,
-            "log_payer_24h_vs_usual_day": NAN,
-            "log_payer_max_24h_vs_median": NAN,
-            "log_seconds_since_previous": NAN,
-            "payer_age_days": 0.0,
-            "payer_payments_per_day": NAN,
-            "new_counterparty": 1.0,
-            "payer_counterparties": 0.0,
-        }
+        return NO_PAYER
     week = between(source.entries, time - WEEK, time)
     window = _PayerWeek(week, time, source.amounts.median())
     median, amount = window.median, context.amount
@@ -176,33 +173,55 @@ def _activity_features(context: Context) -> dict[str, float]:
         for hour, count in window.day_hours.items()
         if source.hours.share_near(hour) < ODD_HOUR
     )
-    return {
-        "payer_payments_1h": float(window.hour_count),
-        "payer_payments_24h": float(window.day_count),
-        "log_payer_sum_1h_vs_median": _log_ratio(amount + window.hour_sum, median),
-        "log_payer_sum_24h_vs_median": _log_ratio(amount + window.day_sum, median),
-        "payer_payments_7d": float(len(week)),
-        "log_payer_sum_7d_vs_median": _log_ratio(amount + window.week_sum, median),
-        "payer_large_7d": float(window.week_large),
-        "payer_large_24h": float(window.day_large),
-        "payer_targets_24h": float(len(window.day_targets)),
-        "payer_odd_hours_24h": float(odd_hours),
-        "log_payer_24h_vs_usual_day": _log_ratio(
+    return (
+        float(window.hour_count),  # payer_payments_1h
+        float(window.day_count),  # payer_payments_24h
+        _log_ratio(amount + window.hour_sum, median),  # log_payer_sum_1h_vs_median
+        _log_ratio(amount + window.day_sum, median),  # log_payer_sum_24h_vs_median
+        float(len(week)),  # payer_payments_7d
+        _log_ratio(amount + window.week_sum, median),  # log_payer_sum_7d_vs_median
+        float(window.week_large),  # payer_large_7d
+        float(window.day_large),  # payer_large_24h
+        float(len(window.day_targets)),  # payer_targets_24h
+        float(odd_hours),  # payer_odd_hours_24h
+        _log_ratio(  # log_payer_24h_vs_usual_day
             amount + window.day_sum, median * rate if median and rate else None
         ),
-        "log_payer_max_24h_vs_median": _log_ratio(
+        _log_ratio(  # log_payer_max_24h_vs_median
             window.day_max if window.day_count else amount, median
         ),
-        "log_seconds_since_previous": (
+        (  # log_seconds_since_previous
             math.log1p(time - week[-1][0]) if window.day_count else NAN
         ),
-        "payer_age_days": age / DAY,
-        "payer_payments_per_day": rate or NAN,
-        "new_counterparty": float(
+        age / DAY,  # payer_age_days
+        rate or NAN,  # payer_payments_per_day
+        float(  # new_counterparty
             context.transaction.target not in source.counterparties
         ),
-        "payer_counterparties": float(len(source.counterparties)),
-    }
+        float(len(source.counterparties)),  # payer_counterparties
+    )
+
+
+# The activity features of a payer the state does not know yet.
+NO_PAYER = (
+    0.0,  # payer_payments_1h
+    0.0,  # payer_payments_24h
+    NAN,  # log_payer_sum_1h_vs_median
+    NAN,  # log_payer_sum_24h_vs_median
+    0.0,  # payer_payments_7d
+    NAN,  # log_payer_sum_7d_vs_median
+    0.0,  # payer_large_7d
+    0.0,  # payer_large_24h
+    0.0,  # payer_targets_24h
+    0.0,  # payer_odd_hours_24h
+    NAN,  # log_payer_24h_vs_usual_day
+    NAN,  # log_payer_max_24h_vs_median
+    NAN,  # log_seconds_since_previous
+    0.0,  # payer_age_days
+    NAN,  # payer_payments_per_day
+    1.0,  # new_counterparty
+    0.0,  # payer_counterparties
+)
 
 
 class _PayerWeek:
@@ -250,28 +269,27 @@ class _PayerWeek:
                 self.hour_sum += amount
 
 
-def _receiver_features(context: Context) -> dict[str, float]:
+def _receiver_features(context: Context) -> tuple[float, ...]:
+    """receiver_age_days, log_receiver_payments, receiver_payments_1h,
+    receiver_new_senders_1h."""
     target, time = context.target, context.time
     if target is None or not target.count:
-        return {
-            "receiver_age_days": 0.0,
-            "log_receiver_payments": 0.0,
-            "receiver_payments_1h": 0.0,
-            "receiver_new_senders_1h": 0.0,
-        }
+        return (0.0, 0.0, 0.0, 0.0)
     recent = between(target.entries, time - HOUR, time)
-    return {
-        "receiver_age_days": max(time - target.first_seen, 0.0) / DAY,
-        "log_receiver_payments": math.log1p(target.count),
-        "receiver_payments_1h": float(len(recent)),
-        "receiver_new_senders_1h": float(len({e[1] for e in recent if e[3]})),
-    }
+    return (
+        max(time - target.first_seen, 0.0) / DAY,
+        math.log1p(target.count),
+        float(len(recent)),
+        float(len({e[1] for e in recent if e[3]})),
+    )
 
 
-def _attribute_features(context: Context) -> dict[str, float]:
+def _attribute_features(context: Context) -> tuple[float, ...]:
+    """merchant_category_new, merchant_category_share, channel_new,
+    country_new."""
     transaction, source = context.transaction, context.source
     profile = source.attributes if source is not None else None
-    values = {}
+    values = []
     for name in ATTRIBUTE_FIELDS:
         value = getattr(transaction, name)
         if value is None or profile is None or not profile.payments(name):
@@ -279,10 +297,10 @@ def _attribute_features(context: Context) -> dict[str, float]:
         else:
             uses = profile.uses(name, value)
             novelty, share = float(uses == 0), uses / profile.payments(name)
-        values[f"{name}_new"] = novelty
+        values.append(novelty)
         if name == "merchant_category":
-            values["merchant_category_share"] = share
-    return values
+            values.append(share)
+    return tuple(values)
 
 
 def _per_day(source, age: float) -> float | None:

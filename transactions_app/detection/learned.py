@@ -61,11 +61,11 @@ class LearnedScore:
     def features(self) -> FeatureSet:
         return self.model.features
 
-    def rows(self, values: Sequence[dict[str, float]]) -> list[tuple[float, ...]]:
+    def rows(self, values: Sequence[tuple[float, ...]]) -> list[tuple[float, ...]]:
         """Each transaction's features (``features.all_features``) as a row
         in the model's column order."""
-        names = self.features.names
-        return [tuple(features[name] for name in names) for features in values]
+        pick = self.features.pick
+        return [pick(features) for features in values]
 
     def probabilities(self, rows: Sequence[tuple[float, ...]]) -> list[float]:
         """The probability of fraud of each row, in one call."""

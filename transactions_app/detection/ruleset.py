@@ -1,10 +1,13 @@
 """The rules in force as one value, and the bands that turn a score into
 an outcome."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .rules import Rule
 from .types import Outcome, Verdict
+
+SEVERITY = {Outcome.LEGIT: 0, Outcome.REVIEW: 1, Outcome.FRAUD: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +59,18 @@ class RuleSet:
         # The verdict when no rule fires, shared: verdicts are immutable.
         legit = Verdict(self.bands.outcome_for(0), 0, (), versions)
         object.__setattr__(self, "nothing_fired", legit)
+
+    def verdict(self, reasons: Sequence, versions=None, probability=None) -> Verdict:
+        """The verdict of ``reasons``: their score in the bands, raised to
+        the most severe outcome a reason forces. ``versions``: what was in
+        force, when more than the rules; ``probability``: the learned
+        score's, with a model in force."""
+        if not reasons and versions is None:
+            return self.nothing_fired
+        score = sum(reason.score for reason in reasons)
+        outcome = self.bands.outcome_for(score)
+        for reason in reasons:
+            if reason.force is not None and SEVERITY[reason.force] > SEVERITY[outcome]:
+                outcome = reason.force
+        versions = versions or self.versions
+        return Verdict(outcome, score, tuple(reasons), versions, probability)

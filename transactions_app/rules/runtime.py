@@ -15,8 +15,8 @@ from ..detection import (
     RuleConfigError,
     RuleSet,
     Transaction,
-    Verdict,
 )
+from ..detection.batches import JudgedBatch
 from ..ingest.selectors import (
     RESTORE_LIMIT,
     account_histories,
@@ -80,8 +80,8 @@ class LiveDetection:
         self._next_drift = clock() + DRIFT_SECONDS
         logger.info("rules in force: %s", _describe(self.engine.ruleset))
 
-    def classify_batch(self, batch: list[tuple[Transaction, int]]) -> list[Verdict]:
-        return self.engine.classify_batch(batch)
+    def judge_batch(self, batch: list[tuple[Transaction, int]]) -> JudgedBatch:
+        return self.engine.judge_batch(batch)
 
     def receive(self, payments: list[ReceivedPayment]) -> None:
         self.engine.receive(payments)

@@ -12,6 +12,7 @@ looking at, above 0.25 one that usually costs the model its quality.
 """
 
 import math
+import threading
 
 import numpy as np
 
@@ -73,9 +74,12 @@ def psi(shares: list[float], counts) -> float | None:
 
 
 class DriftCounter:
-    """Live rows counted into a reference's bins, until taken."""
+    """Live rows counted into a reference's bins, until taken. Safe across
+    threads: the detector's writer thread counts what the model scores
+    while its consumer's thread takes the counts."""
 
     def __init__(self, reference: dict, names) -> None:
+        self._lock = threading.Lock()
         self.reference = reference
         self._names = tuple(names)
         self._score_edges = reference["score"]["edges"]
@@ -91,30 +95,38 @@ class DriftCounter:
 
     def add(self, matrix: np.ndarray, probabilities: np.ndarray) -> None:
         """Count a scored batch: its rows of features and probabilities."""
-        self.rows += len(probabilities)
-        self.score += bin_counts(probabilities, self._score_edges)
-        for column, edges in enumerate(self._feature_edges):
-            self.features[column] += bin_counts(matrix[:, column], edges)
+        score = bin_counts(probabilities, self._score_edges)
+        columns = [
+            bin_counts(matrix[:, column], edges)
+            for column, edges in enumerate(self._feature_edges)
+        ]
+        with self._lock:
+            self.rows += len(probabilities)
+            self.score += score
+            for total, counts in zip(self.features, columns, strict=True):
+                total += counts
 
     def put_back(self, counts: dict) -> None:
         """Count again what ``take`` gave (it could not be kept)."""
-        self.rows += counts["rows"]
-        self.score += np.asarray(counts["score"])
-        for column, name in enumerate(self._names):
-            self.features[column] += np.asarray(counts["features"][name])
+        with self._lock:
+            self.rows += counts["rows"]
+            self.score += np.asarray(counts["score"])
+            for column, name in enumerate(self._names):
+                self.features[column] += np.asarray(counts["features"][name])
 
     def take(self) -> dict | None:
         """The counts since the last ``take`` (None when nothing was
         scored), as plain lists, and start again."""
-        if not self.rows:
-            return None
-        counts = {
-            "rows": self.rows,
-            "score": self.score.tolist(),
-            "features": {
-                name: counts.tolist()
-                for name, counts in zip(self._names, self.features, strict=True)
-            },
-        }
-        self._reset()
+        with self._lock:
+            if not self.rows:
+                return None
+            counts = {
+                "rows": self.rows,
+                "score": self.score.tolist(),
+                "features": {
+                    name: counts.tolist()
+                    for name, counts in zip(self._names, self.features, strict=True)
+                },
+            }
+            self._reset()
         return counts

@@ -51,7 +51,7 @@ from confluent_kafka import (
 )
 
 from ..detection.clock import utc_now
-from .classifying import classify_batch
+from .classifying import judge_batch
 from .codec import DEFAULT_EVENT_TIME_BOUNDS, EventTimeBounds
 from .delivery import Delivery, Outcome, TransactionalDelivery
 from .kafka import KafkaClientFailed, close_quietly, is_data
@@ -240,9 +240,9 @@ class Detector:
         started = self._clock()
         if self._receivers is not None:
             self._detection.receive(self._receivers.drain())
-        classified, dead = classify_batch(
+        judged, dead = judge_batch(
             messages,
-            classify=self._detection.classify_batch,
+            judge=self._detection.judge_batch,
             prepare=self._detection.prepare,
             received_at=self._now(),
             bounds=self._event_time_bounds,
@@ -256,7 +256,7 @@ class Detector:
         group = self._consumer.consumer_group_metadata() if self._exactly_once else None
         future = self._writer_thread.submit(
             self._batch_writer.write,
-            classified,
+            judged.classified,
             dead,
             self._detection.received(),
             next_offsets(messages),

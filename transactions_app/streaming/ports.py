@@ -7,7 +7,8 @@ evaluation)."""
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..detection import ReceivedPayment, Transaction, Verdict
+from ..detection import ReceivedPayment, Transaction
+from ..detection.batches import JudgedBatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +28,10 @@ class Detection(Protocol):
 
     ``prepare`` is given each batch's ``(transaction, partition)`` pairs
     before they are judged (it may load the state of accounts it does not
-    know yet, in one go); ``classify_batch`` judges them, in order (each
-    read from partition ``shard``), as one call so that a model scores
-    them at once; ``partitions_assigned`` / ``partitions_revoked``
+    know yet, in one go); ``judge_batch`` judges them, in order (each
+    read from partition ``shard``), and returns a ``detection.JudgedBatch``
+    whose ``verdicts`` (one model call for the batch) the writer's thread
+    asks for; ``partitions_assigned`` / ``partitions_revoked``
     let it restore or drop per-account state; ``refresh`` is called once
     per loop iteration and must be cheap (it may reload changed rules).
     With shared receivers, ``receive`` records the payments the other
@@ -44,7 +46,7 @@ class Detection(Protocol):
 
     def received(self) -> list[ReceivedPayment]: ...
 
-    def classify_batch(self, batch: list[tuple[Transaction, int]]) -> list[Verdict]: ...
+    def judge_batch(self, batch: list[tuple[Transaction, int]]) -> JudgedBatch: ...
 
     def partitions_assigned(self, partitions: list[int]) -> None: ...
 
@@ -68,8 +70,8 @@ class EngineDetection:
     def received(self) -> list[ReceivedPayment]:
         return self.engine.received()
 
-    def classify_batch(self, batch: list[tuple[Transaction, int]]) -> list[Verdict]:
-        return self.engine.classify_batch(batch)
+    def judge_batch(self, batch: list[tuple[Transaction, int]]) -> JudgedBatch:
+        return self.engine.judge_batch(batch)
 
     def partitions_assigned(self, partitions: list[int]) -> None:
         pass

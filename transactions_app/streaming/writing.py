@@ -75,16 +75,20 @@ class BatchWriter:
 
     def write(
         self,
-        classified: list[ClassifiedTransaction],
+        classified: Callable[[], list[ClassifiedTransaction]],
         dead: list[RejectedMessage],
         told: list[ReceivedPayment],
         offsets: list[TopicPartition],
         group_metadata,
     ) -> Written | None:
-        """Store, then deliver the results, the dead letters and the
-        payments ``told`` to the shared receivers (committing ``offsets``
-        for the group of ``group_metadata`` with exactly-once); None when
-        asked to stop first (nothing may be committed then)."""
+        """Finish the batch's verdicts (``classified``: what the models make
+        of it, here rather than on the consumer's thread, which meanwhile
+        judges the next batch), store, then deliver the results, the dead
+        letters and the payments ``told`` to the shared receivers
+        (committing ``offsets`` for the group of ``group_metadata`` with
+        exactly-once); None when asked to stop first (nothing may be
+        committed then)."""
+        classified = classified()
         stored = self._store_with_retry(classified, dead)
         if stored is None:
             return None
