@@ -253,3 +253,24 @@ class GroupProgress:
 @pytest.fixture
 def kafka(settings):
     return KafkaHelper(kafka_connection())
+
+
+@pytest.fixture
+def managers(django_user_model):
+    """Two members of the Rule manager group, alice and bob: one to write
+    or train, the other to approve (four-eyes)."""
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="Rule manager")
+    users = []
+    for name in ("alice", "bob"):
+        user = django_user_model.objects.create_user(name, password="x", is_staff=True)
+        user.groups.add(group)
+        users.append(user)
+    return users
+
+
+@pytest.fixture
+def four_eyes(settings):
+    """Four-eyes approval on, whatever the environment says."""
+    settings.RULES_FOUR_EYES = True

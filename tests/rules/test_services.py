@@ -2,7 +2,6 @@
 second rule manager puts it live."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from transactions_app.models import Rule, RuleVersion
 from transactions_app.rules.selectors import rules_fingerprint, ruleset_live
@@ -18,22 +17,6 @@ from transactions_app.rules.services import (
 pytestmark = pytest.mark.django_db
 
 VELOCITY = {"max_count": 3, "window_seconds": 60}
-
-
-@pytest.fixture
-def managers(django_user_model):
-    group = Group.objects.get(name="Rule manager")
-    users = []
-    for name in ("alice", "bob"):
-        user = django_user_model.objects.create_user(name, password="x", is_staff=True)
-        user.groups.add(group)
-        users.append(user)
-    return users
-
-
-@pytest.fixture
-def four_eyes(settings):
-    settings.RULES_FOUR_EYES = True
 
 
 def test_a_new_rule_waits_for_a_second_manager(four_eyes, managers):

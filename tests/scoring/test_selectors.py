@@ -142,5 +142,6 @@ def test_the_statistics_page_shows_the_drift_as_text_and_data(
     model_version_approve(version=version, approver=None)
     page = admin_client.get("/review/stats/").content.decode()
     assert f"Model v{version.number}, the last 24 hours" in page
-    assert '<script id="drift-data" type="application/json">' in page
+    assert page.count('<script id="drift-data" type="application/json">') == 1
+    assert page.count('id="model-drift"') == 1
     assert "log_amount" in page

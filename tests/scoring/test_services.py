@@ -3,7 +3,6 @@ the four-eyes approval rule versions have, shadows first if asked, and can
 be rolled back to the version it replaced."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from transactions_app.models import ModelVersion
 from transactions_app.scoring.selectors import (
@@ -23,22 +22,6 @@ from transactions_app.scoring.services import (
 
 pytestmark = pytest.mark.django_db
 Status = ModelVersion.Status
-
-
-@pytest.fixture
-def managers(django_user_model):
-    group = Group.objects.get(name="Rule manager")
-    users = []
-    for name in ("alice", "bob"):
-        user = django_user_model.objects.create_user(name, password="x", is_staff=True)
-        user.groups.add(group)
-        users.append(user)
-    return users
-
-
-@pytest.fixture
-def four_eyes(settings):
-    settings.RULES_FOUR_EYES = True
 
 
 def record(model, author=None):
