@@ -1,7 +1,8 @@
 """The learned score end to end: ``trainmodel`` on a labelled stream,
 ``--activate``, then the real detector reads the same stream from Kafka and
 its verdicts on the output topics carry the model's reasons, in words,
-where the later (unseen) fraud is."""
+where the later (unseen) fraud is; a candidate in shadow scores every
+transaction beside it."""
 
 import gzip
 import json
@@ -16,6 +17,11 @@ from tests.scoring.test_trainmodel_command import write_history
 from tests.streaming.detector_thread import run_detector_until_done
 from transactions_app.detection.clock import utc_moment
 from transactions_app.models import ModelVersion, Transaction
+from transactions_app.scoring.artefact import TrainedModel
+from transactions_app.scoring.services import (
+    model_version_record,
+    model_version_shadow,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -47,6 +53,11 @@ def test_a_model_trained_and_activated_speaks_in_the_detectors_verdicts(
     )
     version = ModelVersion.objects.get(status="live")
     until = version.training["until"]
+    # the same model again, as a candidate scoring in shadow
+    candidate = model_version_record(
+        model=TrainedModel.from_bytes(bytes(version.artefact)), source="again"
+    )
+    model_version_shadow(version=candidate, requested_by=None)
 
     kafka.produce(
         kafka_topics.transactions,
@@ -80,6 +91,10 @@ def test_a_model_trained_and_activated_speaks_in_the_detectors_verdicts(
     )
     assert stored.rule_versions["learned_score"] == version.number
     assert stored.outcome in ("review", "fraud")
+    # the candidate scored every transaction beside it, deciding nothing
+    shadowed = Transaction.objects.filter(shadow_version=candidate.number)
+    assert shadowed.count() == HISTORY
+    assert stored.shadow_probability == pytest.approx(stored.model_probability)
 
 
 def dataset_lines(path):
