@@ -30,10 +30,14 @@ TRAINING_SHARE = 0.6
 CALIBRATION_SHARE = 0.2
 # The probability at and above which the validation counts a flag.
 FLAG_PROBABILITY = 0.5
+# 600 trees of 15 leaves: measured against 400 of 31 (validation average
+# precision 0.953 against 0.945 on the card dataset, 0.998 either way on
+# our generator) with explanations half as costly (about 0.5 ms a row
+# against 1 ms); a prediction costs about 13 us a row either way.
 TREE_PARAMETERS = {
     "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 31,
+    "learning_rate": 0.1,
+    "num_leaves": 15,
     "min_data_in_leaf": 50,
     "feature_fraction": 0.8,
     "bagging_fraction": 0.8,
@@ -43,7 +47,7 @@ TREE_PARAMETERS = {
     "deterministic": True,
     "verbose": -1,
 }
-TREES = 400
+TREES = 600
 
 
 class TrainingError(ValueError):
