@@ -7,6 +7,7 @@ transaction beside it."""
 import gzip
 import json
 import logging
+import time
 import uuid
 from io import StringIO
 
@@ -14,11 +15,14 @@ import pytest
 from django.core.management import call_command
 
 from tests.scoring.test_trainmodel_command import write_history
+from tests.streaming.detector_process import DetectorProcess
 from tests.streaming.detector_thread import run_detector_until_done
+from tests.streaming.test_live_rules import message, wait_for_row
 from transactions_app.detection.clock import utc_moment
 from transactions_app.models import ModelVersion, Transaction
 from transactions_app.scoring.artefact import TrainedModel
 from transactions_app.scoring.services import (
+    model_version_approve,
     model_version_record,
     model_version_shadow,
 )
@@ -104,3 +108,38 @@ def dataset_lines(path):
 
 def event_time(document: dict) -> float:
     return utc_moment(document["timestamp"]).timestamp()
+
+
+def test_a_model_approved_while_the_detector_runs_is_served_within_seconds(
+    settings, kafka_topics, kafka, group_id, model
+):
+    """Put in force while a ``rundetector`` process runs, the model enters
+    its verdicts from its next check on (a threshold this low makes it fire
+    on anything), without a restart; the stored verdict names its version."""
+    settings.RULES_FOUR_EYES = False
+    detector = DetectorProcess(
+        settings, "--group-id", group_id, RULES_RELOAD_SECONDS="1"
+    )
+    try:
+        before = message(100.0)
+        kafka.produce(kafka_topics.transactions, [before])
+        first = wait_for_row(before["transaction_id"])
+        version = model_version_record(model=model, source="test")
+        ModelVersion.objects.filter(pk=version.pk).update(review_at=1e-9, fraud_at=1.0)
+        changed_at = time.monotonic()
+        model_version_approve(version=version, approver=None)
+        loaded = detector.wait_for_output(
+            f"learned score in force: model v{version.number}"
+        )
+        after = message(100.0)
+        kafka.produce(kafka_topics.transactions, [after])
+        second = wait_for_row(after["transaction_id"])
+    finally:
+        assert detector.terminate() == 0, detector.output
+    assert first.model_probability is None
+    assert "learned_score" not in first.rule_versions
+    assert second.rule_versions["learned_score"] == version.number
+    assert [r["rule"] for r in second.reasons] == ["learned_score"]
+    assert second.model_probability is not None
+    took = loaded + detector.started_at - changed_at
+    assert took < 5, f"served {took:.1f} s after the approval"
