@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.webhook_server import SECRET, WebhookServer
 from transactions_app.alerts.webhook import WebhookFailed
-from transactions_app.models import ModelVersion
+from transactions_app.models import ModelDrift, ModelVersion
 from transactions_app.scoring.artefact import Scorer
 from transactions_app.scoring.monitoring import model_drift_check
 from transactions_app.scoring.services import (
@@ -96,3 +96,13 @@ def test_without_a_webhook_the_drift_is_logged(in_force, model, rows, caplog):
 
 def test_without_a_model_there_is_nothing_to_check():
     assert model_drift_check(now=timezone.now()).startswith("no model")
+
+
+def test_counts_older_than_a_month_are_dropped(in_force, model, rows):
+    now = timezone.now()
+    sample = training_window(model, rows)[:100]
+    for days in (0, 29, 31):
+        record(in_force, model, sample, now - timedelta(days=days))
+    model_drift_check(now=now)
+    kept = ModelDrift.objects.values_list("recorded_at", flat=True)
+    assert sorted(now - at for at in kept) == [timedelta(0), timedelta(days=29)]

@@ -11,16 +11,21 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from ..alerts.webhook import WebhookFailed, drift_webhook_body, webhook_post
-from ..models import ModelVersion
+from ..models import ModelDrift, ModelVersion
 from .selectors import model_drift_report
 
 logger = logging.getLogger(__name__)
 
 REALERT_AFTER = timedelta(days=1)
+# Drift counts older than this are dropped by the check (a row a minute a
+# detector, a few kilobytes each); the page and the check read 24 hours.
+DRIFT_KEPT = timedelta(days=30)
 
 
 def model_drift_check(*, now: datetime) -> str:
-    """Check the model in force; say what was found and done."""
+    """Check the model in force, and drop drift counts past
+    ``DRIFT_KEPT``; say what was found and done."""
+    ModelDrift.objects.filter(recorded_at__lt=now - DRIFT_KEPT).delete()
     report = model_drift_report(now=now)
     if report is None:
         return "no model with a training reference is in force"
