@@ -67,6 +67,8 @@ def test_hour_shares_wrap_around_midnight():
     for hour in [23] * 3 + [0] * 2 + [12] * 5:
         hours.add(hour)
     assert hours.share_near(0, spread=1) == 0.5  # 23, 0 and 1
+    assert hours.share_near(23, spread=1) == 0.5  # 22, 23 and 0
+    assert hours.share_near(22, spread=1) == 0.3  # 21, 22 and 23
     assert hours.share_near(12, spread=0) == 0.5
     assert hours.share_near(6, spread=2) == 0.0
     hours.discard(12)

@@ -139,7 +139,11 @@ class HourProfile:
         hours wrap around midnight); 0 with no payment yet."""
         if not self.total:
             return 0.0
-        near = sum(self._counts[(hour + d) % 24] for d in range(-spread, spread + 1))
+        counts = self._counts
+        if spread == 1:  # the rules' and the features' case, spelled out
+            near = counts[hour - 1] + counts[hour] + counts[(hour + 1) % 24]
+        else:
+            near = sum(counts[(hour + d) % 24] for d in range(-spread, spread + 1))
         return near / self.total
 
 
