@@ -290,3 +290,16 @@ def test_the_drift_counts_of_the_model_in_force_are_written_each_minute(
     detection.refresh()
     [drift] = ModelDrift.objects.all()
     assert (drift.version, drift.rows, sum(drift.counts["score"])) == (version, 6, 6)
+
+
+def test_a_model_replaced_leaves_its_drift_counts_written(settings, model):
+    settings.RULES_FOUR_EYES = False
+    clock = FakeClock()
+    first = put_in_force(model)
+    detection = live_detection(clock)
+    detection.judge_batch([(tx(t=i), 0) for i in range(3)]).verdicts()
+    put_in_force(model)  # before the minute is up
+    clock.now = 2.5
+    detection.refresh()
+    [drift] = ModelDrift.objects.all()
+    assert (drift.version, drift.rows) == (first, 3)

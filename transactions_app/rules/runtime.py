@@ -109,7 +109,11 @@ class LiveDetection:
         if self._clock() < self._next_drift:
             return
         self._next_drift = self._clock() + DRIFT_SECONDS
-        learned = self.engine.learned
+        self._write_drift(self.engine.learned)
+
+    def _write_drift(self, learned) -> None:
+        """Write down the drift counts ``learned`` (a model served here)
+        took since the last time, if any."""
         counter = getattr(learned.model, "drift", None) if learned else None
         counts = counter.take() if counter is not None else None
         if counts is None:
@@ -141,6 +145,8 @@ class LiveDetection:
             now = _describe_learned(after)
             if self._models_fingerprint is None or now != _describe_learned(before):
                 logger.info("learned score %s: %s", role, now)
+        if learned is not engine.learned:
+            self._write_drift(engine.learned)  # what it counted until now
         engine.replace_learned(learned, shadow)
         self._models_fingerprint = fingerprint
 
