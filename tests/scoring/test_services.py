@@ -123,3 +123,18 @@ def test_an_artefact_that_cannot_be_read_is_named(managers, model):
     )
     with pytest.raises(ValueError, match="trees cannot be loaded"):
         learned_score_live()
+
+
+def test_a_number_taken_meanwhile_goes_to_the_next(model, monkeypatch):
+    """Two trainings finishing at once: the second read the same highest
+    number as the first, loses the race to it, and takes the next."""
+    first = record(model)
+    stale = iter([{"n": 0}])
+    real = ModelVersion.objects.aggregate
+    monkeypatch.setattr(
+        ModelVersion.objects,
+        "aggregate",
+        lambda **kwargs: next(stale, None) or real(**kwargs),
+    )
+    second = record(model)
+    assert (first.number, second.number) == (1, 2)

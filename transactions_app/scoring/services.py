@@ -9,6 +9,7 @@ shell, allowed only when four-eyes approval is off.
 """
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.db import transaction as db_transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -17,6 +18,7 @@ from ..models import ModelDrift, ModelVersion
 from .artefact import TrainedModel
 
 APPROVE_PERMISSION = "transactions_app.approve_modelversion"
+NUMBERING_ATTEMPTS = 5
 Status = ModelVersion.Status
 
 
@@ -25,24 +27,34 @@ class ModelChangeRefused(Exception):
     says why."""
 
 
-@db_transaction.atomic
 def model_version_record(
     *, model: TrainedModel, source: str, author=None, note: str = ""
 ) -> ModelVersion:
-    """Store ``model`` as the next version, waiting for approval."""
-    ModelVersion.objects.select_for_update().filter(status=Status.LIVE).first()
+    """Store ``model`` as the next version, waiting for approval. Two
+    trainings finishing at once both get a number: the one that loses the
+    race to a number takes the next."""
+    fields = {
+        "artefact": model.to_bytes(),
+        "features": list(model.features),
+        "training": model.training,
+        "metrics": model.metrics,
+        "source": source[:200],
+        "note": note[:200],
+        "author": author,
+        "status": Status.PENDING,
+    }
+    for _ in range(NUMBERING_ATTEMPTS - 1):
+        try:
+            return _create_next(fields)
+        except IntegrityError:
+            continue  # another took that number meanwhile
+    return _create_next(fields)
+
+
+def _create_next(fields: dict) -> ModelVersion:
     number = (ModelVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
-    return ModelVersion.objects.create(
-        number=number,
-        artefact=model.to_bytes(),
-        features=list(model.features),
-        training=model.training,
-        metrics=model.metrics,
-        source=source[:200],
-        note=note[:200],
-        author=author,
-        status=Status.PENDING,
-    )
+    with db_transaction.atomic():
+        return ModelVersion.objects.create(number=number, **fields)
 
 
 @db_transaction.atomic
@@ -76,8 +88,8 @@ def model_version_reject(*, version: ModelVersion, approver) -> ModelVersion:
 def model_version_shadow(*, version: ModelVersion, requested_by) -> ModelVersion:
     """Let a waiting version score live traffic beside the one in force,
     entering no verdict, until someone decides on it; the version
-    shadowing before goes back to waiting. Anyone who may change models
-    may ask for it: it changes no verdict."""
+    shadowing before goes back to waiting. It changes no verdict, so no
+    second person is asked (admin offers it to those who may approve)."""
     version = _locked(version)
     if version.status != Status.PENDING:
         raise ModelChangeRefused(
