@@ -39,7 +39,9 @@ def test_a_labelled_history_is_written(tmp_path):
     now = datetime.now(UTC)
     origin = MessageOrigin("file", 0, 0, now)
     times = [decode_transaction(m.value, origin, now=now).timestamp for m in messages]
-    assert now - timedelta(hours=2) < max(times) <= now + timedelta(minutes=5)
+    # the newest event is now, whatever the hour of day the profile's pace
+    # follows and however far its fraud episodes run ahead of it
+    assert now - timedelta(minutes=1) < max(times) <= now
     assert max(times) - min(times) > timedelta(hours=10)  # 3000 at 0.07 a second
 
 

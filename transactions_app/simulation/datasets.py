@@ -14,7 +14,7 @@ import csv
 import gzip
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -176,14 +176,25 @@ class _reading:
 NOT_FRAUD = frozenset({"", "legit", "warmup"})
 
 
+def newest_event_time(generate: Callable[[], Labelled], count: int) -> datetime:
+    """The latest event time of ``count`` generated transactions."""
+    return max(generate().transaction.timestamp for _ in range(count))
+
+
 def write_dataset(
-    generate: Callable[[], Labelled], count: int, dataset: Path, labels: Path
+    generate: Callable[[], Labelled],
+    count: int,
+    dataset: Path,
+    labels: Path,
+    *,
+    shift: timedelta | None = None,
 ) -> int:
     """Write ``count`` generated transactions to ``dataset`` (JSON lines in
-    the wire format; gzip when the name ends in .gz) and their truth to
-    ``labels`` (``transaction_id,is_fraud,case``, the episode as the case):
-    the files ``evaluate --dataset`` and ``trainmodel`` read. Returns how
-    many were fraud."""
+    the wire format; gzip when the name ends in .gz), each event time moved
+    by ``shift``, and their truth to ``labels``
+    (``transaction_id,is_fraud,case``, the episode as the case): the files
+    ``evaluate --dataset`` and ``trainmodel`` read. Returns how many were
+    fraud."""
     fraud = 0
     with _writing(dataset) as messages, _writing(labels) as truth:
         writer = csv.writer(truth, lineterminator="\n")
@@ -192,7 +203,12 @@ def write_dataset(
             item = generate()
             is_fraud = item.label not in NOT_FRAUD
             fraud += is_fraud
-            messages.write(encode_transaction(item.transaction).decode() + "\n")
+            transaction = item.transaction
+            if shift is not None:
+                transaction = replace(
+                    transaction, timestamp=transaction.timestamp + shift
+                )
+            messages.write(encode_transaction(transaction).decode() + "\n")
             writer.writerow(
                 (item.transaction.transaction_id, int(is_fraud), item.episode)
             )

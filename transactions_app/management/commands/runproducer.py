@@ -1,3 +1,4 @@
+import random
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from transactions_app.connections import (
 )
 from transactions_app.detection.clock import utc_now
 from transactions_app.pipeline.signals import stop_on_termination
-from transactions_app.simulation.datasets import write_dataset
+from transactions_app.simulation.datasets import newest_event_time, write_dataset
 from transactions_app.simulation.generator import SeedProfile
 from transactions_app.simulation.producer import ProducerStats, TransactionProducer
 from transactions_app.simulation.realistic import RealisticProfile, accounts_for_rate
@@ -120,15 +121,24 @@ class Command(BaseCommand):
         if count is None:
             raise CommandError("--to-file needs --count")
         event_rate = rate or settings.TRANSACTIONS_PER_SECOND
-        generate = make_profile(
-            profile,
-            seed=seed,
-            rate=event_rate,
-            fraud_share=fraud_share,
-            start=utc_now() - timedelta(seconds=count / event_rate),
-        )
+        seed = seed if seed is not None else random.randrange(2**31)
+        start = utc_now() - timedelta(seconds=count / event_rate)
+
+        def generator():
+            return make_profile(
+                profile,
+                seed=seed,
+                rate=event_rate,
+                fraud_share=fraud_share,
+                start=start,
+            )
+
+        # The profile's pace follows the hours of the day, and its fraud
+        # episodes run ahead of it: a dry run of the same stream finds its
+        # newest event, so that the file's ends exactly now.
+        shift = utc_now() - newest_event_time(generator(), count)
         try:
-            fraud = write_dataset(generate, count, dataset, labels)
+            fraud = write_dataset(generator(), count, dataset, labels, shift=shift)
         except OSError as error:
             raise CommandError(f"cannot write the dataset: {error}") from error
         self.stderr.write(
