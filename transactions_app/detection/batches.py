@@ -6,7 +6,7 @@ only the batch's features and the models captured with it, so it can run
 later, on another thread, while the next batch is judged.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .learned import REASON_NAME, LearnedScore
 from .ruleset import RuleSet
@@ -15,22 +15,23 @@ from .types import Verdict
 
 @dataclass
 class JudgedBatch:
-    """``fired``: each transaction's verdict when no model is in force or
-    in shadow (nothing left to do), else the rules' reasons that fired;
-    ``values``: each one's features; the models in force then."""
+    """``fired``: the rules' reasons that fired on each transaction;
+    ``values``: each one's features; the models in force then. ``done``:
+    the verdicts already, when no model was in force or in shadow."""
 
     ruleset: RuleSet
-    fired: list
-    values: list | None = None
+    fired: list = field(default_factory=list)
+    values: list = field(default_factory=list)
     learned: LearnedScore | None = None
     shadow: LearnedScore | None = None
+    done: list[Verdict] | None = None
 
     def verdicts(self) -> list[Verdict]:
         """The verdicts, in order: the rules' reasons with the learned
         score's where it fires (one prediction for the batch, explained
         where it fires), and the shadow's probability beside them."""
-        if self.values is None:
-            return self.fired
+        if self.done is not None:
+            return self.done
         ruleset, learned, shadow = self.ruleset, self.learned, self.shadow
         if learned is None:
             verdicts = [ruleset.verdict(reasons) for reasons in self.fired]

@@ -132,7 +132,8 @@ class Engine:
         learned, shadow = self.learned, self.shadow
         ruleset = self.ruleset
         if learned is None and shadow is None:
-            return JudgedBatch(ruleset, [self.classify(t, shard=s) for t, s in batch])
+            verdicts = [self.classify(t, shard=s) for t, s in batch]
+            return JudgedBatch(ruleset, done=verdicts)
         fired, values = [], []
         for transaction, shard in batch:
             context = self._judged(transaction)

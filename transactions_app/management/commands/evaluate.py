@@ -198,14 +198,16 @@ class Command(BaseCommand):
             started = time.monotonic()
             producer = create_producer(connection=connection)
             total = produce_messages(producer, topics.transactions, messages)
-            reports = []
-            for title, rules, with_model in _configurations(learned):
+            reports, live = [], ruleset_live()
+            for title, rules, with_model in _configurations(live, learned):
                 times: dict[str, float] = {}
                 verdicts = self._detect(
                     connection, topics, total, rules, with_model, times
                 )
-                measured = _measured(verdicts, times, measure_from)
-                reports.append(dataset_report(title, judged_against(truth, *measured)))
+                left_out = _before(times, measure_from)
+                reports.append(
+                    dataset_report(title, judged_against(truth, verdicts, left_out))
+                )
             elapsed = time.monotonic() - started
         finally:
             delete_topics(topics)
@@ -224,7 +226,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\n{total} messages of {dataset} ({len(truth)} labelled, event times "
             f"{times}) through Kafka and {len(reports)} detectors in "
-            f"{elapsed:.1f} s; rules in force: {_versions(ruleset_live())}"
+            f"{elapsed:.1f} s; rules in force: {_versions(live)}"
             + ("" if learned is None else f"; model v{learned.version}")
         )
 
@@ -322,9 +324,8 @@ def _shift_to_now(dataset: Path) -> timedelta:
     return utc_now() - newest
 
 
-def _configurations(learned: LearnedScore | None) -> list[tuple]:
+def _configurations(live: RuleSet, learned: LearnedScore | None) -> list[tuple]:
     """(title, rules, model) of each detector run over the dataset."""
-    live = ruleset_live()
     runs = [("rules in force", live, None), ("tutorial rule", TUTORIAL, None)]
     if learned is None:
         return runs
@@ -363,9 +364,10 @@ def _measure_from(explicit, learned: LearnedScore | None, shift) -> datetime | N
     return start
 
 
-def _measured(verdicts: dict, times: dict, start: datetime | None) -> tuple:
-    """``verdicts`` and the ids of those before ``start``, left out."""
+def _before(times: dict, start: datetime | None) -> frozenset:
+    """The ids whose event time in ``times`` is before ``start`` (none
+    without one): they feed the detectors, the figures leave them out."""
     if start is None:
-        return verdicts, frozenset()
+        return frozenset()
     cut = start.timestamp()
-    return verdicts, frozenset(tid for tid, t in times.items() if t < cut)
+    return frozenset(tid for tid, t in times.items() if t < cut)
