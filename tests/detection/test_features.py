@@ -12,6 +12,7 @@ from transactions_app.detection import Engine, RuleSet
 from transactions_app.detection.features import (
     FEATURE_NAMES,
     SOURCE_WINDOW,
+    FeatureRows,
     FeatureSet,
 )
 from transactions_app.rules.defaults import default_rules
@@ -169,3 +170,23 @@ def test_a_model_of_some_features_reads_them_by_name_in_its_order():
         assert _same(row, tuple(everything[name] for name in some.names))
     with pytest.raises(ValueError, match="unknown feature"):
         FeatureSet(("log_amount", "shoe_size"))
+
+
+def test_a_batch_s_rows_are_read_in_a_model_s_columns():
+    """A batch keeps its rows flat (``FeatureRows``); read through a
+    model's feature set, each row is that model's columns in its order."""
+    batch, full = FeatureRows(), engine()
+    transactions = stream(50)
+    for transaction in transactions:
+        batch.append(full.observe(transaction))
+    some = FeatureSet(("hour", "log_amount"))
+    picked = some.rows(batch)
+    assert len(batch) == len(picked) == 50
+    assert batch.data is picked.data  # read in place, not copied
+    again = engine()
+    for index, transaction in enumerate(transactions):
+        everything = named(again.observe(transaction))
+        assert _same(batch[index], tuple(everything.values()))
+        assert _same(picked[index], (everything["hour"], everything["log_amount"]))
+    with pytest.raises(IndexError):
+        picked[50]

@@ -8,6 +8,7 @@ later, on another thread, while the next batch is judged.
 
 from dataclasses import dataclass, field, replace
 
+from .features import FeatureRows
 from .learned import REASON_NAME, LearnedScore
 from .ruleset import RuleSet
 from .types import Verdict
@@ -21,7 +22,7 @@ class JudgedBatch:
 
     ruleset: RuleSet
     fired: list = field(default_factory=list)
-    values: list = field(default_factory=list)
+    values: FeatureRows = field(default_factory=FeatureRows)
     learned: LearnedScore | None = None
     shadow: LearnedScore | None = None
     done: list[Verdict] | None = None
@@ -51,6 +52,6 @@ class JudgedBatch:
         versions = self.ruleset.versions | {REASON_NAME: learned.version}
         reasons = learned.reasons(rows, probabilities)
         return [
-            self.ruleset.verdict(rules + [extra] if extra else rules, versions, p)
+            self.ruleset.verdict((*rules, extra) if extra else rules, versions, p)
             for rules, extra, p in zip(self.fired, reasons, probabilities, strict=True)
         ]

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from .batches import JudgedBatch
-from .features import FeatureSet, all_features
+from .features import FeatureRows, FeatureSet, all_features
 from .learned import LearnedScore
 from .rules import AmountThresholdRule, Context
 from .ruleset import OutcomeBands, RuleSet
@@ -23,6 +23,11 @@ from .state import (
 from .types import Transaction, Verdict
 
 __all__ = ["Engine", "OutcomeBands", "RuleSet", "default_engine", "original_rule"]
+
+# The reasons of a transaction no rule fired on, while a batch waits for its
+# model: one shared empty tuple, not an empty list per transaction kept
+# alive until the writer's thread is done with the batch.
+NONE_FIRED: tuple = ()
 
 
 class Engine:
@@ -134,10 +139,10 @@ class Engine:
         if learned is None and shadow is None:
             verdicts = [self.classify(t, shard=s) for t, s in batch]
             return JudgedBatch(ruleset, done=verdicts)
-        fired, values = [], []
+        fired, values = [], FeatureRows()
         for transaction, shard in batch:
             context = self._judged(transaction)
-            fired.append(self._fired(ruleset, context))
+            fired.append(self._fired(ruleset, context) or NONE_FIRED)
             values.append(all_features(context))
             self._record_judged(context, shard)
         return JudgedBatch(ruleset, fired, values, learned, shadow)

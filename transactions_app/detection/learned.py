@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .features import FeatureSet
+from .features import FeatureRows, FeatureSet
 from .types import Reason
 
 REASON_NAME = "learned_score"
@@ -29,7 +29,9 @@ class ScoreModel(Protocol):
     features: FeatureSet
 
     def probabilities(self, rows: Sequence[tuple[float, ...]]) -> Sequence[float]:
-        """The probability of fraud of each row, one call for all."""
+        """The probability of fraud of each row, one call for all. ``rows``
+        is a sequence of rows (tuples in ``features`` order), in serving a
+        ``FeatureRows``, whose flat buffer a model may read directly."""
 
     def contributions(
         self, rows: Sequence[tuple[float, ...]]
@@ -61,11 +63,10 @@ class LearnedScore:
     def features(self) -> FeatureSet:
         return self.model.features
 
-    def rows(self, values: Sequence[tuple[float, ...]]) -> list[tuple[float, ...]]:
-        """Each transaction's features (``features.all_features``) as a row
-        in the model's column order."""
-        pick = self.features.pick
-        return [pick(features) for features in values]
+    def rows(self, values: FeatureRows) -> FeatureRows:
+        """A batch's features (``features.all_features``) as rows in the
+        model's column order."""
+        return self.features.rows(values)
 
     def probabilities(self, rows: Sequence[tuple[float, ...]]) -> list[float]:
         """The probability of fraud of each row, in one call."""
