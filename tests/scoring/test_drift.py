@@ -52,6 +52,23 @@ def test_a_counter_counts_batches_until_taken():
     assert counter.take() is None
 
 
+def test_small_batches_binned_together_count_as_one():
+    """Rows wait to be binned ``PENDING_ROWS`` at a time (binning costs the
+    same for any number of rows), and what waits is counted when taken
+    and put back when it could not be kept."""
+    rng = np.random.default_rng(3)
+    features, scores = rng.normal(size=(5000, 2)), rng.random(5000)
+    window = reference(features, scores, ("a", "b"))
+    batched, whole = DriftCounter(window, ("a", "b")), DriftCounter(window, ("a", "b"))
+    for start in range(0, 5000, 7):
+        batched.add(features[start : start + 7], scores[start : start + 7])
+    whole.add(features, scores)
+    taken = batched.take()
+    assert taken == whole.take()
+    batched.put_back(taken)
+    assert batched.take() == taken
+
+
 def test_a_trained_model_keeps_its_reference_and_serving_counts_into_it(model, rows):
     window = model.training["reference"]
     assert set(window["features"]) == set(model.features)
