@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field
 import lightgbm
 import numpy as np
 
-from ..detection.features import FeatureSet
+from ..detection.features import FeatureRows, FeatureSet
+from .compiled import CompiledTrees
 from .drift import DriftCounter
 
 FORMAT = 1
@@ -79,12 +80,21 @@ class TrainedModel:
 class Scorer:
     """A loaded model, ready to score rows of its features: one vectorised
     prediction per call (a batch of transactions at a time). It is what the
-    engine's ``LearnedScore`` is handed (``detection.learned.ScoreModel``)."""
+    engine's ``LearnedScore`` is handed (``detection.learned.ScoreModel``).
 
-    def __init__(self, model: TrainedModel) -> None:
+    With ``compiled`` the trees are also compiled to machine code in the
+    background (``compiled.CompiledTrees``), which predicts from then on;
+    the explanations stay LightGBM's."""
+
+    def __init__(self, model: TrainedModel, *, compiled: bool = True) -> None:
         self.model = model
         self.features = FeatureSet(model.features)
         self._booster = model.booster()
+        self.compiled = (
+            CompiledTrees(model.trees, fallback=self._booster_margins)
+            if compiled
+            else None
+        )
         reference = model.training.get("reference")
         # What live traffic looks like against the training window, counted
         # as it is scored (``drift``); None for a model without a reference.
@@ -98,11 +108,18 @@ class Scorer:
         if not len(rows):
             return np.zeros(0)
         matrix = _matrix(rows)
-        margin = self._booster.predict(matrix, raw_score=True)
+        margin = (
+            self.compiled.margins(matrix)
+            if self.compiled is not None
+            else self._booster_margins(matrix)
+        )
         probabilities = self.model.calibration.probability(margin)
         if self.drift is not None:
             self.drift.add(matrix, probabilities)
         return probabilities
+
+    def _booster_margins(self, matrix: np.ndarray) -> np.ndarray:
+        return self._booster.predict(matrix, raw_score=True)
 
     def contributions(self, rows) -> list[list[tuple[str, float]]]:
         """Each feature's share of each row's margin (SHAP values, as
@@ -123,6 +140,13 @@ class Scorer:
 
 
 def _matrix(rows) -> np.ndarray:
+    """``rows`` as a 2-D array: a ``FeatureRows`` read in place (its
+    columns picked), anything else converted."""
+    if isinstance(rows, FeatureRows):
+        flat = np.frombuffer(rows.data, dtype=np.float64).reshape(-1, rows.width)
+        if rows.columns is None:
+            return flat
+        return flat[:, rows.columns]
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
 
 
