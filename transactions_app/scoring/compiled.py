@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -52,8 +53,10 @@ class CompiledTrees:
     def _compile(self, trees: str) -> None:
         try:
             with _COMPILING:
+                began = time.monotonic()
                 self._compiled = compile_trees(trees)
             self.ready.set()
+            logger.info("model's trees compiled in %.1f s", time.monotonic() - began)
         except Exception as error:  # noqa: BLE001 - any failure leaves LightGBM serving
             self.failed = f"{type(error).__name__}: {error}"
             logger.warning(
