@@ -19,3 +19,21 @@ def iso_time(option: str) -> Callable[[str], datetime]:
             raise CommandError(f"{option} is not an ISO 8601 time: {value!r}") from None
 
     return parse
+
+
+def positive_int(option: str) -> Callable[[str], int]:
+    """An argument type for ``option``: a whole number of at least 1, or a
+    ``CommandError`` naming the option."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise CommandError(
+                f"{option} must be a whole number of at least 1: {value!r}"
+            )
+        return number
+
+    return parse

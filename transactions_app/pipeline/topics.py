@@ -23,13 +23,15 @@ def detector_topics() -> DetectorTopics:
     )
 
 
-def topic_specs(topics: DetectorTopics | None = None) -> list[TopicSpec]:
+def topic_specs(
+    topics: DetectorTopics | None = None, *, partitions: int | None = None
+) -> list[TopicSpec]:
     """Every topic (of ``topics``, by default those the settings name), the
-    input one, and the shared receivers' one, with
-    ``TRANSACTIONS_TOPIC_PARTITIONS`` partitions so several detectors can
+    input one, and the shared receivers' one, with ``partitions``
+    (``TRANSACTIONS_TOPIC_PARTITIONS`` by default) so several detectors can
     share them."""
     topics = topics or detector_topics()
-    partitions = settings.TRANSACTIONS_TOPIC_PARTITIONS
+    partitions = partitions or settings.TRANSACTIONS_TOPIC_PARTITIONS
     specs = [
         TopicSpec(topics.transactions, partitions),
         TopicSpec(topics.legit, 1),
@@ -41,10 +43,13 @@ def topic_specs(topics: DetectorTopics | None = None) -> list[TopicSpec]:
     return specs
 
 
-def throwaway_topics(prefix: str, *, receivers: bool = False) -> DetectorTopics:
+def throwaway_topics(
+    prefix: str, *, receivers: bool = False, partitions: int | None = None
+) -> DetectorTopics:
     """Create a fresh set of platform topics named ``prefix.*`` (for the
-    evaluation and benchmarks), the input one with the configured
-    partitions; with ``receivers``, a shared receivers' topic too."""
+    evaluation and benchmarks), the input one with ``partitions`` (the
+    configured number by default); with ``receivers``, a shared receivers'
+    topic too."""
     topics = DetectorTopics(
         f"{prefix}.transactions",
         f"{prefix}.legit",
@@ -52,7 +57,10 @@ def throwaway_topics(prefix: str, *, receivers: bool = False) -> DetectorTopics:
         f"{prefix}.deadletter",
         f"{prefix}.receivers" if receivers else None,
     )
-    ensure_topics(create_admin(connection=kafka_connection()), topic_specs(topics))
+    ensure_topics(
+        create_admin(connection=kafka_connection()),
+        topic_specs(topics, partitions=partitions),
+    )
     return topics
 
 

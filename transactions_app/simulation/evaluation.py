@@ -303,6 +303,16 @@ def side_by_side(reports: list[DatasetReport]) -> str:
     return "\n".join(lines)
 
 
+def sent_before(times: dict, start) -> frozenset:
+    """The ids whose event time in ``times`` (epoch seconds) is before
+    ``start`` (none without one): they feed the detectors, the figures
+    leave them out."""
+    if start is None:
+        return frozenset()
+    cut = start.timestamp()
+    return frozenset(tid for tid, t in times.items() if t < cut)
+
+
 def judged_against(truth: dict, verdicts: dict, left_out=frozenset()) -> list[Judged]:
     """Every labelled transaction with its verdict, but those ``left_out``
     (before the measured period); one never judged (a dead letter) counts

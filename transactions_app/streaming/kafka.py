@@ -267,6 +267,11 @@ def ensure_topics(
     return created
 
 
+def partitions_of(admin: AdminClient, topic: str, *, timeout: float = 10.0) -> int:
+    """How many partitions the broker says ``topic`` has."""
+    return len(admin.list_topics(topic, timeout=timeout).topics[topic].partitions)
+
+
 def _wait_until_listed(admin: AdminClient, names: list[str], *, timeout: float):
     """Creation is acknowledged before every broker's metadata shows the
     topic; wait for it so that clients started next find it."""

@@ -14,7 +14,7 @@ from transactions_app.connections import (
 from transactions_app.detection import Engine, RuleSet, original_rule
 from transactions_app.detection.clock import utc_now
 from transactions_app.detection.learned import LearnedScore
-from transactions_app.management.arguments import iso_time
+from transactions_app.management.arguments import iso_time, positive_int
 from transactions_app.pipeline.topics import delete_topics, throwaway_topics
 from transactions_app.rules.selectors import ruleset_live
 from transactions_app.scoring.selectors import (
@@ -32,6 +32,7 @@ from transactions_app.simulation.evaluation import (
     dataset_report,
     evaluate,
     judged_against,
+    sent_before,
     side_by_side,
 )
 from transactions_app.simulation.generator import EPISODE_HEADER, LABEL_HEADER
@@ -43,8 +44,10 @@ from transactions_app.simulation.replay import (
     produce_messages,
 )
 from transactions_app.streaming.kafka import (
+    create_admin,
     create_consumer,
     create_producer,
+    partitions_of,
 )
 from transactions_app.streaming.ports import EngineDetection
 
@@ -135,6 +138,16 @@ class Command(BaseCommand):
             "else all).",
         )
         parser.add_argument(
+            "--partitions",
+            type=positive_int("--partitions"),
+            metavar="N",
+            help="Partitions of the replay's input topic (default "
+            "TRANSACTIONS_TOPIC_PARTITIONS). The detector reads several in "
+            "turn, each running hours of event time ahead of the others at "
+            "replay speed, so receivers' windows see payments out of order; "
+            "1 keeps the messages' order, as live traffic arrives.",
+        )
+        parser.add_argument(
             "--shift-to-now",
             action="store_true",
             help="With --dataset: move every event time by one offset so the "
@@ -157,9 +170,11 @@ class Command(BaseCommand):
             except (DatasetError, ReplayIncomplete) as error:
                 raise CommandError(str(error)) from error
 
-    def _evaluate(self, *, count, warmup, seed, fraud_share, **options):
+    def _evaluate(self, *, count, warmup, seed, fraud_share, partitions, **options):
         connection = kafka_connection()
-        topics = throwaway_topics(f"evaluate.{uuid.uuid4().hex[:8]}")
+        topics = throwaway_topics(
+            f"evaluate.{uuid.uuid4().hex[:8]}", partitions=partitions
+        )
         try:
             started = time.monotonic()
             total = count + warmup
@@ -181,7 +196,16 @@ class Command(BaseCommand):
         )
 
     def _evaluate_dataset(
-        self, *, dataset, labels, drop_field, shift_to_now, plot, model, **options
+        self,
+        *,
+        dataset,
+        labels,
+        drop_field,
+        shift_to_now,
+        plot,
+        model,
+        partitions,
+        **options,
     ):
         """Replay the file through Kafka, then run a detector with the rules
         in force and one with the tutorial's rule alone over the same
@@ -193,18 +217,23 @@ class Command(BaseCommand):
         measure_from = _measure_from(options["measure_from"], learned, shift)
         messages = read_messages(dataset, drop_fields=tuple(drop_field), shift=shift)
         connection = kafka_connection()
-        topics = throwaway_topics(f"evaluate.{uuid.uuid4().hex[:8]}")
+        topics = throwaway_topics(
+            f"evaluate.{uuid.uuid4().hex[:8]}", partitions=partitions
+        )
         try:
             started = time.monotonic()
             producer = create_producer(connection=connection)
             total = produce_messages(producer, topics.transactions, messages)
+            read_from = partitions_of(
+                create_admin(connection=connection), topics.transactions
+            )
             reports, live = [], ruleset_live()
             for title, rules, with_model in _configurations(live, learned):
                 times: dict[str, float] = {}
                 verdicts = self._detect(
                     connection, topics, total, rules, with_model, times
                 )
-                left_out = _before(times, measure_from)
+                left_out = sent_before(times, measure_from)
                 reports.append(
                     dataset_report(title, judged_against(truth, verdicts, left_out))
                 )
@@ -225,8 +254,9 @@ class Command(BaseCommand):
             self.stdout.write(f"\nPlotted to {plot}")
         self.stdout.write(
             f"\n{total} messages of {dataset} ({len(truth)} labelled, event times "
-            f"{times}) through Kafka and {len(reports)} detectors in "
-            f"{elapsed:.1f} s; rules in force: {_versions(live)}"
+            f"{times}) through Kafka ({_partitions(read_from)}) and "
+            f"{len(reports)} detectors in {elapsed:.1f} s; "
+            f"rules in force: {_versions(live)}"
             + ("" if learned is None else f"; model v{learned.version}")
         )
 
@@ -313,6 +343,10 @@ def _plot(reports, path: Path) -> None:
     plot_quality(reports, path)
 
 
+def _partitions(count: int) -> str:
+    return f"{count} partition" + ("" if count == 1 else "s")
+
+
 def _versions(ruleset: RuleSet) -> str:
     return ", ".join(f"{name} v{v}" for name, v in sorted(ruleset.versions.items()))
 
@@ -362,12 +396,3 @@ def _measure_from(explicit, learned: LearnedScore | None, shift) -> datetime | N
     if start is not None and shift is not None:
         start += shift
     return start
-
-
-def _before(times: dict, start: datetime | None) -> frozenset:
-    """The ids whose event time in ``times`` is before ``start`` (none
-    without one): they feed the detectors, the figures leave them out."""
-    if start is None:
-        return frozenset()
-    cut = start.timestamp()
-    return frozenset(tid for tid, t in times.items() if t < cut)
