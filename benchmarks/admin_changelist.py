@@ -28,7 +28,8 @@ LOAD_SQL = """
 INSERT INTO transactions_app_transaction (
     transaction_id, source, target, amount, currency, timestamp, received_at,
     outcome, score, reasons, rule_versions, kafka_topic, kafka_partition,
-    kafka_offset, review_status, assignee_id, review_version)
+    kafka_offset, review_status, assignee_id, review_version,
+    merchant_category, channel, country, device_id)
 SELECT
     md5('bench' || i)::uuid,
     'acct' || lpad((i * 7919 %% %(accounts)s)::text, 7, '0'),
@@ -55,7 +56,8 @@ SELECT
          ELSE 'escalated' END,
     CASE WHEN flagged AND case_no %% 100 >= 60
          THEN analysts[1 + case_no %% cardinality(analysts)] END,
-    0
+    0,
+    '', '', '', ''
 FROM generate_series(1::bigint, %(rows)s) AS i,
 LATERAL (SELECT i %% 20 = 0 AS flagged, i / 20 AS case_no,
                 %(rules)s::text[] AS rules, cardinality(%(rules)s::text[]) AS n,
