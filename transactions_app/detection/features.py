@@ -129,11 +129,11 @@ class FeatureRows:
     read through ``columns`` (positions in a row, None: all in order).
 
     Not a list of tuples: a batch's rows live until the writer's thread has
-    scored them, and hundreds of thousands of tuples a second surviving
-    that long made the garbage collector scan them (a tenth of the
-    detector's time); doubles in an array are no objects to it, and a model
-    reads them without a copy (the buffer protocol). Indexing gives a row
-    as a tuple of its columns."""
+    scored them, and every tuple that survives that long is one more object
+    for the garbage collector to scan (it takes about a tenth of the
+    detector's time as it is); doubles in an array are no objects to it,
+    and a model reads them without a copy (the buffer protocol). Indexing
+    gives a row as a tuple of its columns."""
 
     __slots__ = ("data", "width", "columns")
 
@@ -324,8 +324,9 @@ NO_RECEIVER = (0.0, 0.0, 0.0, 0.0)
 
 def _attribute_features(context: Context) -> tuple[float, ...]:
     """merchant_category_new, merchant_category_share, channel_new,
-    country_new: NaN where the transaction or the payer's history does
-    not carry the field."""
+    country_new (the fields of ``ATTRIBUTE_FIELDS``, spelled out): NaN
+    where the transaction or the payer's history does not carry the
+    field."""
     source = context.source
     profile = source.attributes if source is not None else None
     if profile is None:
