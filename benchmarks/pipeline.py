@@ -32,6 +32,8 @@ import uuid
 
 import django
 
+from benchmarks.learned import put_model_in_force, take_models_out
+
 # The project's modules are imported inside the functions: Django has to
 # be set up first, against the benchmark's own database (``setup_django``).
 
@@ -166,39 +168,6 @@ def wait_for_compiled_model(detector) -> None:
         compiled.done.wait()
 
 
-def put_model_in_force(count: int = 60_000) -> int:
-    """Train a model on ``count`` labelled transactions of the benchmark's
-    profile (another seed) and put it in force; its version number."""
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    from transactions_app.detection.clock import utc_now
-    from transactions_app.scoring.labelled import LabelledTransaction
-    from transactions_app.scoring.services import (
-        model_version_approve,
-        model_version_record,
-    )
-    from transactions_app.scoring.training import train, training_rows
-    from transactions_app.simulation.realistic import RealisticProfile
-
-    profile = RealisticProfile(
-        seed=2,
-        start=utc_now() - timedelta(seconds=count / 1000.0),
-        rate=1000.0,
-        accounts=ACCOUNTS,
-    )
-    labelled = (
-        LabelledTransaction(item.transaction, item.label != "legit")
-        for item in (profile() for _ in range(count))
-    )
-    settings.RULES_FOUR_EYES = False  # the benchmark approves its own model
-    version = model_version_record(
-        model=train(training_rows(labelled)), source="benchmark"
-    )
-    return model_version_approve(version=version, approver=None).number
-
-
 def measure_with_and_without_model(count: int, rounds: int = 2):
     """The pipeline's rate without a model and with one in force, measured
     alternately ``rounds`` times each: the model's version and both lists
@@ -209,7 +178,7 @@ def measure_with_and_without_model(count: int, rounds: int = 2):
         take_models_out()
         without.append(measure_pipeline(count))
         empty_tables()
-        number = put_model_in_force()
+        number = put_model_in_force(ACCOUNTS)
         with_model.append(measure_pipeline(count))
     take_models_out()
     return number, without, with_model
@@ -217,12 +186,6 @@ def measure_with_and_without_model(count: int, rounds: int = 2):
 
 def _rates(rates: list[float]) -> str:
     return " and ".join(f"{rate:,.0f}" for rate in rates)
-
-
-def take_models_out() -> None:
-    from transactions_app.models import ModelVersion
-
-    ModelVersion.objects.all().delete()
 
 
 def measure_naive(count: int) -> float:

@@ -2,7 +2,13 @@
 LightGBM serving until the compilation is done, and for good when it
 fails."""
 
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from transactions_app.scoring.artefact import Scorer
 from transactions_app.scoring.compiled import CompiledTrees
@@ -39,3 +45,33 @@ def test_trees_that_cannot_be_compiled_leave_the_fallback_serving():
     assert compiled.done.wait(COMPILE_SECONDS)
     assert compiled.failed and not compiled.ready.is_set()
     assert compiled.margins(np.zeros((3, 2))).tolist() == [7.0, 7.0, 7.0]
+
+
+@pytest.mark.fresh_process
+def test_a_process_that_ends_while_compiling_exits_cleanly(model, tmp_path):
+    """Compiling runs on a thread of its own; a process (a detector asked
+    to stop right after loading a model) that ends while LLVM is still at
+    work waits for it, instead of crashing in it as Python shuts down (it
+    did, now and then, with a daemon thread: SIGSEGV)."""
+    compiled = CompiledTrees(model.trees, fallback=lambda m: np.zeros(len(m)))
+    compiling = [t for t in threading.enumerate() if t.name == "compile-model"]
+    assert compiling and not any(t.daemon for t in compiling)  # waited for
+    assert compiled.done.wait(COMPILE_SECONDS)
+    artefact = tmp_path / "model.json"
+    artefact.write_bytes(model.to_bytes())
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from transactions_app.scoring.artefact import Scorer, TrainedModel\n"
+        "scorer = Scorer(TrainedModel.from_bytes(Path(sys.argv[1]).read_bytes()))\n"
+        "print('compiling' if not scorer.compiled.done.is_set() else 'compiled')\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script, str(artefact)],
+        capture_output=True,
+        text=True,
+        timeout=COMPILE_SECONDS,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip() == "compiling"  # it ended mid-compilation

@@ -5,8 +5,8 @@ LightGBM walks its trees as data: on this machine about 15 us a row for
 (through LLVM) predict the same margins (to 1e-13) in about 2 us a row.
 Compiling takes seconds (about 8 for 600 trees), so it runs on a thread of
 its own when a model is loaded, and LightGBM serves until it is done: a
-detector never waits for it, and a model that cannot be compiled is only
-slower, never wrong.
+detector never waits for it (except to exit, if it is still compiling),
+and a model that cannot be compiled is only slower, never wrong.
 """
 
 import ctypes
@@ -39,8 +39,11 @@ class CompiledTrees:
         self.failed: str | None = None
         self.ready = threading.Event()
         self.done = threading.Event()
+        # Not a daemon: a process that ends while LLVM compiles would crash
+        # in it as the interpreter shuts down (SIGSEGV); it waits instead,
+        # seconds at most, for the compilation to end.
         threading.Thread(
-            target=self._compile, args=(trees,), name="compile-model", daemon=True
+            target=self._compile, args=(trees,), name="compile-model", daemon=False
         ).start()
 
     def margins(self, matrix: np.ndarray) -> np.ndarray:
