@@ -3,6 +3,7 @@
 
 import json
 import os
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -47,6 +48,17 @@ def pytest_configure(config):
 # the production hashers, so users it logs in are created with
 # ``tests.browser.live_page.production_password``.
 FAST_TEST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(autouse=True)
+def compilations_end_with_their_test():
+    """A model's trees compile on a thread of their own (``scoring.compiled``);
+    wait for the ones a test started, so that none logs into the next test's
+    captured output, or into one already closed."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name == "compile-model":
+            thread.join()
 
 
 @pytest.fixture

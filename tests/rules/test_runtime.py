@@ -303,3 +303,31 @@ def test_a_model_replaced_leaves_its_drift_counts_written(settings, model):
     detection.refresh()
     [drift] = ModelDrift.objects.all()
     assert (drift.version, drift.rows) == (first, 3)
+
+
+def test_a_model_already_served_is_kept_when_other_versions_change(settings, model):
+    """A new version waiting for approval changes the versions' fingerprint,
+    not the model in force: the detector keeps the one it serves (its trees
+    compiled, its drift counts) instead of loading it again; a candidate
+    approved from shadow goes in force as it was served, what it counted in
+    shadow left out of the live drift."""
+    settings.RULES_FOUR_EYES = False
+    clock = FakeClock()
+    put_in_force(model)
+    detection = live_detection(clock)
+    served = detection.engine.learned
+    candidate = model_version_record(model=model, source="test")
+    clock.now = 2.5
+    detection.refresh()
+    assert detection.engine.learned is served
+    model_version_shadow(version=candidate, requested_by=None)
+    clock.now = 5.0
+    detection.refresh()
+    in_shadow = detection.engine.shadow
+    assert detection.engine.learned is served and in_shadow.version == candidate.number
+    detection.judge_batch([(tx(t=i), 0) for i in range(4)]).verdicts()
+    model_version_approve(version=candidate, approver=None)
+    clock.now = 7.5
+    detection.refresh()
+    assert detection.engine.learned is in_shadow and detection.engine.shadow is None
+    assert in_shadow.model.drift.take() is None  # shadow counts not live drift

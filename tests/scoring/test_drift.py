@@ -72,7 +72,7 @@ def test_small_batches_binned_together_count_as_one():
 def test_a_trained_model_keeps_its_reference_and_serving_counts_into_it(model, rows):
     window = model.training["reference"]
     assert set(window["features"]) == set(model.features)
-    scorer = Scorer(model)
+    scorer = Scorer(model, compiled=False)
     scorer.probabilities(rows.features[:500])
     counts = scorer.drift.take()
     assert counts["rows"] == 500

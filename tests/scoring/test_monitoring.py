@@ -33,7 +33,7 @@ def in_force(settings, model):
 
 
 def record(version, model, features, at):
-    scorer = Scorer(model)
+    scorer = Scorer(model, compiled=False)
     scorer.probabilities(features)
     model_drift_record(number=version.number, counts=scorer.drift.take(), at=at)
 

@@ -111,7 +111,7 @@ def test_drift_is_reported_from_the_detectors_counts(settings, model, rows):
     model_version_approve(version=version, approver=None)
     now = timezone.now()
     assert model_drift_report(now=now).rows == 0
-    scorer = Scorer(model)
+    scorer = Scorer(model, compiled=False)
     window = rows.times < model.training["until"]
     sample = rows.features[window][::2]  # spread over the training window
     scorer.probabilities(sample)

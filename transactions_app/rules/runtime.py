@@ -24,8 +24,9 @@ from ..ingest.selectors import (
     transactions_for_restore,
 )
 from ..scoring.selectors import (
-    learned_score_live,
-    learned_score_shadowing,
+    learned_score,
+    model_version_live,
+    model_version_shadowing,
     models_fingerprint,
 )
 from ..scoring.services import model_drift_record
@@ -131,13 +132,18 @@ class LiveDetection:
     def _reload_model_if_changed(self) -> None:
         """Load the model in force and the one in shadow when the model
         versions changed; one that cannot be loaded is logged and the last
-        good one in its place stays."""
+        good one in its place stays. A version already served here is kept
+        as it is, its trees compiled (a candidate approved from shadow
+        goes in force without compiling again)."""
         fingerprint = models_fingerprint()
         if fingerprint == self._models_fingerprint:
             return
         engine = self.engine
-        learned = _loaded(learned_score_live, "in force", engine.learned)
-        shadow = _loaded(learned_score_shadowing, "in shadow", engine.shadow)
+        served = [score for score in (engine.learned, engine.shadow) if score]
+        learned = _loaded(model_version_live(), "in force", engine.learned, served)
+        shadow = _loaded(model_version_shadowing(), "in shadow", engine.shadow, served)
+        if learned is not None and learned is engine.shadow:
+            _forget_drift(learned)  # what it counted in shadow is no live drift
         for role, before, after in (
             ("in force", engine.learned, learned),
             ("in shadow", engine.shadow, shadow),
@@ -271,15 +277,28 @@ class LiveDetection:
             self._history_before.pop(partition, None)
 
 
-def _loaded(load, role: str, last_good):
-    """What ``load`` gives, or ``last_good`` when it cannot be loaded."""
+def _loaded(version, role: str, last_good, served: list):
+    """The learned score of ``version`` (None without one): the one of
+    ``served`` that is that version, else loaded; ``last_good`` when it
+    cannot be loaded."""
+    if version is None:
+        return None
+    for score in served:
+        if score.version == version.number:
+            return score
     try:
-        return load()
+        return learned_score(version)
     except ValueError as error:
         logger.error(
             "cannot load the model put %s, keeping the last good: %s", role, error
         )
         return last_good
+
+
+def _forget_drift(learned) -> None:
+    counter = getattr(learned.model, "drift", None)
+    if counter is not None:
+        counter.take()
 
 
 def _describe_learned(learned) -> str:
