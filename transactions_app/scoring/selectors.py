@@ -61,12 +61,6 @@ def learned_score_live() -> LearnedScore | None:
     return None if version is None else learned_score(version)
 
 
-def learned_score_shadowing() -> LearnedScore | None:
-    """The candidate scoring in shadow, or None."""
-    version = model_version_shadowing()
-    return None if version is None else learned_score(version)
-
-
 BINS = 10  # score distributions: probabilities in tenths
 
 
