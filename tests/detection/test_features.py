@@ -88,6 +88,11 @@ def test_amounts_and_activity_against_the_payers_own_history():
     assert row["payer_odd_hours_24h"] == 0  # all at its usual hour
     # 5 payments over 2 hours: 5 a day; 115 against 5 x its median of 10
     assert row["log_payer_24h_vs_usual_day"] == pytest.approx(math.log(150 / 50))
+    assert row["log_payer_sum_3d"] == pytest.approx(math.log1p(50))
+    assert row["log_payer_previous_amount"] == pytest.approx(math.log1p(10))
+    assert row["log_seconds_since_second_previous"] == pytest.approx(
+        math.log1p(7200 - 180)
+    )
 
 
 def test_payments_at_hours_odd_for_the_payer_are_counted():
@@ -118,6 +123,27 @@ def test_a_receiver_paid_by_new_senders():
     assert row["receiver_payments_1h"] == 4
     assert row["receiver_new_senders_1h"] == 4
     assert row["receiver_age_days"] == pytest.approx(10 / 86400)
+
+
+def test_a_receivers_day_of_payments_is_counted_by_the_hour():
+    subject = engine()
+    start = -(NOW.timestamp() % 3600)  # the start of NOW's hour
+    for hours_back in (30, 20, 2, 1):
+        subject.observe(tx("5.00", t=start - hours_back * 3600 + 1, target="SHOP"))
+    row = named(subject.observe(tx("5.00", t=0, target="SHOP")))
+    assert row["receiver_payments_24h"] == 3  # 30 hours back is out
+    assert subject.state.limits.receiver_day
+
+
+def test_a_three_day_total_leaves_out_the_older_payments():
+    subject = engine()
+    for days_back in (5, 2.5, 1):
+        subject.observe(tx("10.00", t=-days_back * 86400))
+    row = named(subject.observe(tx("10.00", t=0)))
+    assert row["log_payer_sum_3d"] == pytest.approx(math.log1p(20))
+    assert row["log_seconds_since_second_previous"] == pytest.approx(
+        math.log1p(2.5 * 86400)
+    )
 
 
 def test_a_merchant_category_new_to_the_payer():

@@ -130,3 +130,18 @@ def test_discarding_and_recording_again_restores_the_same_windows(stream):
         key=len(stream) - 1,
     )
     assert state.source(source).entries == before
+
+
+def test_a_discarded_payment_leaves_its_receivers_hourly_count():
+    state = WindowState(StateLimits(receiver_day=True))
+    for key in range(3):
+        state.record(
+            source=f"S{key}", target="SHOP", time=100.0 + key, amount=1.0, key=key
+        )
+    state.discard(source="S1", target="SHOP", key=1)
+    assert state.target("SHOP").hourly.in_day_to(200.0) == 2
+
+
+def test_receivers_count_their_day_only_when_asked():
+    state = replay([("A", "X", 10, 100)])
+    assert state.target("X").hourly is None

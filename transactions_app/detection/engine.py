@@ -88,18 +88,25 @@ class Engine:
         ruleset = self.ruleset
         fields = set(ruleset.attribute_fields)
         source, target = ruleset.longest_window, ruleset.longest_target_window
+        receiver_day = False
         for features in self._feature_sets():
             fields.update(features.attribute_fields)
             source = max(source, features.window)
             target = max(target, features.target_window)
+            receiver_day = True
         self._attribute_fields = tuple(sorted(fields))
         limits = self.state.limits
-        if source > limits.retention or target > limits.target_retention:
+        if (
+            source > limits.retention
+            or target > limits.target_retention
+            or receiver_day > limits.receiver_day
+        ):
             self.state.limits = replace(
                 limits,
                 retention=max(limits.retention, source),
                 target_retention=max(limits.target_retention, target),
                 idle_ttl=max(limits.idle_ttl, source, target),
+                receiver_day=limits.receiver_day or receiver_day,
             )
 
     def classify(

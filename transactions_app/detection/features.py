@@ -53,6 +53,8 @@ FEATURE_NAMES = (
     "log_payer_sum_24h_vs_median",
     "payer_payments_7d",
     "log_payer_sum_7d_vs_median",
+    "log_payer_sum_3d",
+    "log_payer_previous_amount",
     "payer_large_7d",
     "payer_large_24h",
     "payer_targets_24h",
@@ -60,6 +62,7 @@ FEATURE_NAMES = (
     "log_payer_24h_vs_usual_day",
     "log_payer_max_24h_vs_median",
     "log_seconds_since_previous",
+    "log_seconds_since_second_previous",
     "payer_age_days",
     "payer_payments_per_day",
     "new_counterparty",
@@ -67,6 +70,7 @@ FEATURE_NAMES = (
     "receiver_age_days",
     "log_receiver_payments",
     "receiver_payments_1h",
+    "receiver_payments_24h",
     "receiver_new_senders_1h",
     "merchant_category_new",
     "merchant_category_share",
@@ -221,8 +225,9 @@ def _time_features(context: Context) -> tuple[float, ...]:
 
 
 def _activity_features(context: Context) -> tuple[float, ...]:
-    """The payer's last hour, day and week of entries (``(time, amount,
-    target, key)``, before the transaction), in one pass each."""
+    """The payer's last hour, day, three days and week of entries
+    (``(time, amount, target, key)``, before the transaction), in one pass
+    each."""
     source = context.source
     if source is None:
         return NO_PAYER
@@ -230,10 +235,14 @@ def _activity_features(context: Context) -> tuple[float, ...]:
     week = between(source.entries, time - WEEK, time)
     median = source.amounts.median()
     large = LARGE * median if median else math.inf
-    week_sum, week_large = 0.0, 0
+    week_sum = days_sum = 0.0
+    week_large = 0
+    days_start = time - 3 * DAY
     for entry in week:
         week_sum += entry[1]
         week_large += entry[1] >= large
+        if entry[0] > days_start:
+            days_sum += entry[1]
     day = between(week, time - DAY, time) if week else week
     hour_start = time - HOUR
     hour_count = day_large = odd_hours = 0
@@ -260,6 +269,8 @@ def _activity_features(context: Context) -> tuple[float, ...]:
         _log_ratio(amount + day_sum, median),  # log_payer_sum_24h_vs_median
         float(len(week)),  # payer_payments_7d
         _log_ratio(amount + week_sum, median),  # log_payer_sum_7d_vs_median
+        math.log1p(days_sum),  # log_payer_sum_3d
+        math.log1p(week[-1][1]) if week else NAN,  # log_payer_previous_amount
         float(week_large),  # payer_large_7d
         float(day_large),  # payer_large_24h
         float(len(targets)),  # payer_targets_24h
@@ -272,6 +283,9 @@ def _activity_features(context: Context) -> tuple[float, ...]:
         ),
         (  # log_seconds_since_previous
             math.log1p(time - week[-1][0]) if day_count else NAN
+        ),
+        (  # log_seconds_since_second_previous
+            math.log1p(time - week[-2][0]) if len(week) > 1 else NAN
         ),
         age / DAY,  # payer_age_days
         rate or NAN,  # payer_payments_per_day
@@ -290,6 +304,8 @@ NO_PAYER = (
     NAN,  # log_payer_sum_24h_vs_median
     0.0,  # payer_payments_7d
     NAN,  # log_payer_sum_7d_vs_median
+    0.0,  # log_payer_sum_3d
+    NAN,  # log_payer_previous_amount
     0.0,  # payer_large_7d
     0.0,  # payer_large_24h
     0.0,  # payer_targets_24h
@@ -297,6 +313,7 @@ NO_PAYER = (
     NAN,  # log_payer_24h_vs_usual_day
     NAN,  # log_payer_max_24h_vs_median
     NAN,  # log_seconds_since_previous
+    NAN,  # log_seconds_since_second_previous
     0.0,  # payer_age_days
     NAN,  # payer_payments_per_day
     1.0,  # new_counterparty
@@ -306,20 +323,23 @@ NO_PAYER = (
 
 def _receiver_features(context: Context) -> tuple[float, ...]:
     """receiver_age_days, log_receiver_payments, receiver_payments_1h,
-    receiver_new_senders_1h."""
+    receiver_payments_24h (by the hour: NaN for a receiver whose state
+    began counting them only now), receiver_new_senders_1h."""
     target, time = context.target, context.time
     if target is None or not target.count:
         return NO_RECEIVER
     recent = between(target.entries, time - HOUR, time)
+    hourly = target.hourly
     return (
         max(time - target.first_seen, 0.0) / DAY,
         math.log1p(target.count),
         float(len(recent)),
+        float(hourly.in_day_to(time)) if hourly is not None else NAN,
         float(len({e[1] for e in recent if e[3]})),
     )
 
 
-NO_RECEIVER = (0.0, 0.0, 0.0, 0.0)
+NO_RECEIVER = (0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _attribute_features(context: Context) -> tuple[float, ...]:

@@ -128,7 +128,9 @@ def describe(name: str, value: float) -> str:
         return f"{words} {math.expm1(value):.2f}"
     if name == "log_receiver_payments":
         return f"{words} {math.expm1(value):.0f}"
-    if name == "log_seconds_since_previous":
+    if name in ("log_payer_sum_3d", "log_payer_previous_amount"):
+        return f"{words} {math.expm1(value):.2f}"
+    if name.startswith("log_seconds_since"):
         return f"{words} {_duration(math.expm1(value))}"
     if name == "hour":
         return f"hour {int(value):02d}:00"
@@ -162,11 +164,14 @@ FEATURE_WORDS = {
     "log_payer_sum_1h_vs_median": "payer's hour total against its median",
     "log_payer_sum_24h_vs_median": "payer's 24 h total against its median",
     "log_payer_sum_7d_vs_median": "payer's 7-day total against its median",
+    "log_payer_sum_3d": "payer's 3-day total before it",
+    "log_payer_previous_amount": "payer's previous amount",
     "payer_large_7d": "payer's large payments in 7 days",
     "payer_large_24h": "payer's large payments in 24 h",
     "payer_targets_24h": "payer's receivers in 24 h",
     "log_payer_max_24h_vs_median": "payer's largest in 24 h against its median",
     "log_seconds_since_previous": "time since the payer's previous payment",
+    "log_seconds_since_second_previous": "time since the payer's payment before last",
     "payer_age_days": "days the payer is known",
     "payer_payments_per_day": "payer's usual payments a day",
     "new_counterparty": "first payment to this receiver",
@@ -174,6 +179,7 @@ FEATURE_WORDS = {
     "receiver_age_days": "days the receiver is known",
     "log_receiver_payments": "receiver's payments",
     "receiver_payments_1h": "receiver's payments in the hour",
+    "receiver_payments_24h": "receiver's payments in 24 h",
     "receiver_new_senders_1h": "receiver's new payers in the hour",
     "merchant_category_new": "merchant category",
     "merchant_category_share": "payer's payments in this category",
