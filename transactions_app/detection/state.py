@@ -137,8 +137,8 @@ class StateLimits:
     is dropped. ``max_accounts``: most source (and, separately, target)
     accounts kept. ``receiver_day``: whether receivers count their last
     day of payments by the hour (``TargetState.hourly``; a model's
-    features read it), in a fixed 100 bytes or so a receiver instead of
-    a day of entries.
+    features read it), in a fixed 240 bytes a receiver instead of a day
+    of entries.
     """
 
     retention: float = 3600.0
