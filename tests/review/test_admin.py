@@ -56,3 +56,47 @@ def test_staff_without_permission_is_refused(client, django_user_model):
     user = django_user_model.objects.create_user("nobody", password="x", is_staff=True)
     client.force_login(user)
     assert client.get(CHANGELIST).status_code == 403
+
+
+def test_the_case_page_puts_the_decision_first_and_folds_the_technical_fields(
+    admin_client,
+):
+    tx = stored_transaction("fraud")
+    html = admin_client.get(f"{CHANGELIST}{tx.pk}/change/").content.decode()
+    headings = [
+        html.index(f'class="fieldset-heading">{title}</h2>')
+        for title in (
+            "Decision",
+            "Why it was flagged",
+            "Transaction",
+            "Payer&#x27;s activity",
+            "Technical",
+        )
+    ]
+    assert headings == sorted(headings)
+    assert html.rindex("<details>", 0, headings[-1]) > headings[-2]  # folded
+    assert html.index("Kafka topic") > headings[-1]
+    assert "observed 950.00 EUR (threshold &gt;= 900 EUR)" in html
+    assert '{"rule"' not in html[: headings[-1]]  # no raw JSON above the fold
+
+
+def test_a_reason_holding_markup_stays_text_on_the_case_page(admin_client):
+    tx = stored_transaction("fraud")
+    tx.reasons = [
+        {
+            "rule": "<b>r</b>",
+            "version": 1,
+            "observed": "<script>alert(1)</script>",
+            "threshold": "<i>t</i>",
+            "score": 10,
+            "window": 600,
+            "description": "<img src=x onerror=alert(2)>",
+        }
+    ]
+    tx.rule_versions = {"<svg onload=alert(3)>": 1}
+    tx.save()
+    html = admin_client.get(f"{CHANGELIST}{tx.pk}/change/").content.decode()
+    for markup in ("<script>alert(1)", "<img src=x", "<svg onload", "<b>r</b>"):
+        assert markup not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "over the last 10 minutes" in html

@@ -29,6 +29,7 @@ from .services import (
     transactions_assign_bulk,
     transactions_review_bulk,
 )
+from .wording import reason_sentence, rule_versions_words
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -93,8 +94,52 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [
         "explanation",
         "source_activity",
+        "versions_in_force",
         *(field.name for field in Transaction._meta.fields),
     ]
+    # The case page: the decision first, the Kafka origin and the raw
+    # record last and folded away.
+    fieldsets = (
+        (
+            "Decision",
+            {
+                "fields": (
+                    ("outcome", "score", "model_probability"),
+                    ("amount", "currency"),
+                    ("review_status", "assignee"),
+                )
+            },
+        ),
+        ("Why it was flagged", {"fields": ("explanation",)}),
+        (
+            "Transaction",
+            {
+                "fields": (
+                    "timestamp",
+                    ("source", "target"),
+                    ("merchant_category", "channel", "country"),
+                    ("device_id", "ip"),
+                    "transaction_id",
+                )
+            },
+        ),
+        ("Payer's activity", {"fields": ("source_activity",)}),
+        (
+            "Technical",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("kafka_topic", "kafka_partition", "kafka_offset"),
+                    "received_at",
+                    "versions_in_force",
+                    ("shadow_version", "shadow_probability"),
+                    ("alerted_at", "review_version"),
+                    "reasons",
+                    "rule_versions",
+                ),
+            },
+        ),
+    )
     inlines = (ReviewEventInline,)
     actions = (
         "confirm_fraud",
@@ -114,29 +159,22 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         return transactions_search(queryset, search_term), False
 
-    @admin.display(description="Why it was flagged")
+    @admin.display(description="Reasons")
     def explanation(self, obj):
+        """Each reason as a sentence (``wording.reason_sentence``), inserted
+        as text."""
         if not obj.reasons:
             return "No rule fired."
         return format_html(
-            "<table><tr><th>Rule</th><th>Observed</th><th>Threshold</th>"
-            "<th>Window</th><th>Score</th></tr>{}</table>",
+            '<ul class="reasons">{}</ul>',
             format_html_join(
-                "",
-                "<tr><td>{} v{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                (
-                    (
-                        r.get("rule"),
-                        r.get("version"),
-                        r.get("observed"),
-                        r.get("threshold"),
-                        f"{r['window']} s" if r.get("window") else "-",
-                        r.get("score"),
-                    )
-                    for r in obj.reasons
-                ),
+                "", "<li>{}</li>", ((reason_sentence(r),) for r in obj.reasons)
             ),
         )
+
+    @admin.display(description="Rule versions in force")
+    def versions_in_force(self, obj):
+        return rule_versions_words(obj.rule_versions or {})
 
     @admin.display(description="Source account's recent activity")
     def source_activity(self, obj):
