@@ -15,6 +15,11 @@ from .compiled import CompiledTrees
 from .drift import DriftCounter
 
 FORMAT = 1
+# Threads LightGBM explains a batch with. One: a batch's firing rows are a
+# handful, and OpenMP threads that wait for each other on a machine whose
+# cores the detector shares with the broker and the database cost more
+# than they save.
+EXPLAIN_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,9 @@ class Scorer:
         the rows."""
         if not len(rows):
             return []
-        values = self._booster.predict(_matrix(rows), pred_contrib=True)
+        values = self._booster.predict(
+            _matrix(rows), pred_contrib=True, num_threads=EXPLAIN_THREADS
+        )
         slope = self.model.calibration.slope
         return [
             [

@@ -3,7 +3,7 @@
 LightGBM walks its trees as data: on this machine about 15 us a row for
 600 trees of 15 leaves, one thread. The same trees compiled by ``lleaves``
 (through LLVM) predict the same margins (to 1e-13) in about 2 us a row.
-Compiling takes seconds (about 8 for 600 trees), so it runs on a thread of
+Compiling takes seconds (3.5 for 300 trees, 8 for 600), so it runs on a thread of
 its own when a model is loaded, and LightGBM serves until it is done: a
 detector never waits for it (except to exit, if it is still compiling),
 and a model that cannot be compiled is only slower, never wrong.
