@@ -100,3 +100,33 @@ def test_a_reason_holding_markup_stays_text_on_the_case_page(admin_client):
         assert markup not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "over the last 10 minutes" in html
+
+
+def test_the_case_page_links_the_open_cases_on_the_same_accounts(admin_client):
+    subject = stored_transaction("fraud", source="<b>card</b>")
+    other = stored_transaction("fraud", source="<b>card</b>")
+    for row in (subject, other):
+        row.review_status = "new"
+        row.save()
+    html = admin_client.get(f"{CHANGELIST}{subject.pk}/change/").content.decode()
+    linked = html[html.index('class="fieldset-heading">Linked open cases</h2>') :]
+    assert f'href="{CHANGELIST}{other.pk}/change/"' in linked
+    assert str(other.transaction_id) in linked
+    assert "<b>card</b>" not in html and "&lt;b&gt;card&lt;/b&gt;" in linked
+
+
+def test_the_case_page_costs_a_bounded_number_of_queries(
+    admin_client, django_assert_max_num_queries
+):
+    """At most 15 queries, whatever the linked cases and the activity."""
+    subject = stored_transaction("fraud")
+    subject.review_status = "new"  # with the review form
+    subject.save()
+    for _ in range(30):
+        row = stored_transaction("fraud")
+        row.review_status = "new"
+        row.save()
+    admin_client.get(f"{CHANGELIST}{subject.pk}/change/")  # session warmed
+    with django_assert_max_num_queries(15):
+        response = admin_client.get(f"{CHANGELIST}{subject.pk}/change/")
+    assert response.status_code == 200

@@ -8,7 +8,7 @@ form, through the review services (``review/services.py``).
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
@@ -23,7 +23,7 @@ from .changelist import (
 )
 from .filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter
 from .forms import ReviewForm, review_form_apply
-from .selectors import account_recent_activity
+from .selectors import account_recent_activity, linked_open_cases
 from .services import (
     ReviewRefused,
     transactions_assign_bulk,
@@ -93,6 +93,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     readonly_fields = [
         "explanation",
+        "linked_cases",
         "source_activity",
         "versions_in_force",
         *(field.name for field in Transaction._meta.fields),
@@ -111,6 +112,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             },
         ),
         ("Why it was flagged", {"fields": ("explanation",)}),
+        ("Linked open cases", {"fields": ("linked_cases",)}),
         (
             "Transaction",
             {
@@ -169,6 +171,39 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             '<ul class="reasons">{}</ul>',
             format_html_join(
                 "", "<li>{}</li>", ((reason_sentence(r),) for r in obj.reasons)
+            ),
+        )
+
+    @admin.display(description="On the same accounts")
+    def linked_cases(self, obj):
+        """The other open cases on this case's payer or receiver
+        (``linked_open_cases``), each a link to its page."""
+        cases = linked_open_cases(case=obj)
+        if not cases:
+            return "None."
+        return format_html(
+            "<table><tr><th>Time</th><th>Transaction</th><th>Source → target</th>"
+            "<th>Amount</th><th>Outcome</th><th>Status</th></tr>{}</table>",
+            format_html_join(
+                "",
+                '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{} → {}</td>'
+                "<td>{} {}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        t.timestamp.isoformat(timespec="seconds"),
+                        reverse(
+                            "admin:transactions_app_transaction_change", args=[t.pk]
+                        ),
+                        t.transaction_id,
+                        t.source,
+                        t.target,
+                        t.amount,
+                        t.currency,
+                        t.outcome,
+                        t.get_review_status_display(),
+                    )
+                    for t in cases
+                ),
             ),
         )
 

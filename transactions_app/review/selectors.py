@@ -1,6 +1,7 @@
-"""Reads of the review: an account's recent activity on the case page, who
-may review, the transactions a rule fired on (the rule filter), and the
-review queue by status. (Per-rule precision: ``rules.quality``.)"""
+"""Reads of the review: an account's recent activity and the open cases
+linked to a case on the case page, who may review, the transactions a rule
+fired on (the rule filter), and the review queue by status. (Per-rule
+precision: ``rules.quality``.)"""
 
 from datetime import timedelta
 
@@ -26,6 +27,31 @@ def account_recent_activity(*, account: str, before, limit: int = 20) -> dict:
         for label, span in (("hour", timedelta(hours=1)), ("day", timedelta(days=1)))
     }
     return {"recent": list(sent.order_by("-timestamp", "-id")[:limit]), **totals}
+
+
+# Cases an analyst still has to decide.
+OPEN_REVIEW_STATUSES = (
+    ReviewStatus.NEW,
+    ReviewStatus.IN_REVIEW,
+    ReviewStatus.ESCALATED,
+)
+LINKED_CASES_SHOWN = 20
+
+
+def linked_open_cases(*, case: Transaction, limit: int = LINKED_CASES_SHOWN) -> list:
+    """The other open cases (``OPEN_REVIEW_STATUSES``) on the accounts of
+    ``case``: sent or received by its payer or its receiver, newest first,
+    at most ``limit``. A card's other fraud, or a mule's other payers, are
+    decided together. One query, over the indexes on source and target."""
+    accounts = (case.source, case.target)
+    return list(
+        Transaction.objects.filter(
+            Q(source__in=accounts) | Q(target__in=accounts),
+            review_status__in=OPEN_REVIEW_STATUSES,
+        )
+        .exclude(pk=case.pk)
+        .order_by("-timestamp", "-id")[:limit]
+    )
 
 
 def reviewers():
