@@ -202,3 +202,55 @@ def test_rule_managers_see_the_case_without_the_form(client, django_user_model):
     response = client.get(page(flagged()))
     assert response.status_code == 200
     assert 'id="review"' not in response.content.decode()
+
+
+def test_a_status_change_can_take_the_linked_open_cases_with_it(client, ana):
+    case, linked, decided = flagged(), flagged(), flagged()  # same accounts
+    transaction_review(
+        transaction_id=decided.pk,
+        reviewer=ana,
+        to_status="false_positive",
+        expected_version=0,
+    )
+    html = client.get(page(case)).content.decode()
+    assert "Apply the new status to the linked open cases too" in html
+    shown = f"{linked.pk}"
+    assert f'name="linked_ids" value="{shown}"' in html
+    response = post(
+        client,
+        case,
+        to_status="confirmed",
+        note="same card",
+        also_linked="on",
+        linked_ids=f"{linked.pk},{decided.pk}",
+    )
+    assert "1 linked case(s) too" in response.content.decode()
+    statuses = dict(Transaction.objects.values_list("pk", "review_status"))
+    assert statuses[case.pk] == statuses[linked.pk] == "confirmed"
+    assert statuses[decided.pk] == "false_positive"  # closed: not linked
+    assert ReviewEvent.objects.filter(transaction=linked, note="same card").exists()
+
+
+def test_linked_cases_the_page_did_not_show_are_left_alone(client, ana):
+    case = flagged()
+    html = client.get(page(case)).content.decode()
+    assert "linked open cases too" not in html  # none to show
+    later = flagged()  # linked, but opened after the page was rendered
+    response = post(
+        client, case, to_status="confirmed", also_linked="on", linked_ids=""
+    )
+    assert "no linked open case left to mark" in response.content.decode()
+    assert Transaction.objects.get(pk=later.pk).review_status == "new"
+
+
+def test_without_the_box_ticked_the_linked_cases_keep_their_status(client, ana):
+    case, linked = flagged(), flagged()
+    post(client, case, to_status="confirmed", linked_ids=f"{linked.pk}")
+    assert Transaction.objects.get(pk=linked.pk).review_status == "new"
+
+
+def test_a_tampered_list_of_linked_ids_gets_a_message(client, ana):
+    case = flagged()
+    response = post(client, case, to_status="confirmed", linked_ids="1,<x>")
+    assert "not a list of case ids" in response.content.decode()
+    assert Transaction.objects.get(pk=case.pk).review_status == "new"

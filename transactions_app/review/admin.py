@@ -276,7 +276,9 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             and obj.review_status
             and self.has_review_permission(request)
         ):
-            context["review_form"] = ReviewForm(case=obj)
+            context["review_form"] = ReviewForm(
+                case=obj, linked=linked_open_cases(case=obj)
+            )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @method_decorator(require_POST)
