@@ -254,3 +254,23 @@ def test_a_tampered_list_of_linked_ids_gets_a_message(client, ana):
     response = post(client, case, to_status="confirmed", linked_ids="1,<x>")
     assert "not a list of case ids" in response.content.decode()
     assert Transaction.objects.get(pk=case.pk).review_status == "new"
+
+
+def test_the_decision_buttons_offer_the_allowed_moves_with_their_keys(client, ana):
+    case = flagged()
+    html = client.get(page(case)).content.decode()
+    header = html[html.index('id="decision"') : html.index('id="review"')]
+    for key, label in (("f", "Confirm fraud"), ("d", "Dismiss"), ("e", "Escalate")):
+        assert f'data-key="{key}">{label}' in header
+    assert 'data-key="a">Assign to me' in header
+    assert html.index('id="decision"') < html.index("Why it was flagged")
+    Transaction.objects.filter(pk=case.pk).update(review_status="confirmed")
+    header = client.get(page(case)).content.decode()
+    assert 'data-key="f"' not in header and 'data-key="r">In review' in header
+
+
+def test_a_decision_button_records_the_decision(client, ana):
+    case = flagged()
+    response = post(client, case, to_status="false_positive")
+    assert "marked false positive" in response.content.decode()
+    assert Transaction.objects.get(pk=case.pk).review_status == "false_positive"

@@ -22,7 +22,7 @@ from .changelist import (
     transactions_search,
 )
 from .filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter
-from .forms import ReviewForm, review_form_apply
+from .forms import ReviewForm, decisions_for, review_form_apply
 from .selectors import account_recent_activity, linked_open_cases
 from .services import (
     ReviewRefused,
@@ -279,6 +279,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             context["review_form"] = ReviewForm(
                 case=obj, linked=linked_open_cases(case=obj)
             )
+            context["decisions"] = decisions_for(obj)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @method_decorator(require_POST)

@@ -24,6 +24,14 @@ from .services import (
 
 SAVE, ASSIGN_ME, UNASSIGN = "save", "assign_me", "unassign"
 
+# The case page's decision buttons and their keys, in the order shown.
+DECISION_KEYS = {
+    ReviewStatus.CONFIRMED: ("f", "Confirm fraud"),
+    ReviewStatus.FALSE_POSITIVE: ("d", "Dismiss: false positive"),
+    ReviewStatus.ESCALATED: ("e", "Escalate"),
+    ReviewStatus.IN_REVIEW: ("r", "In review"),
+}
+
 
 class ReviewForm(forms.Form):
     """Move the case to a status the workflow allows, with a note; or only
@@ -75,6 +83,17 @@ class ReviewForm(forms.Form):
         if saving and not cleaned.get("to_status") and not cleaned.get("note"):
             raise forms.ValidationError("Choose a new status or write a note.")
         return cleaned
+
+
+def decisions_for(case: Transaction) -> list[dict]:
+    """The decision buttons of ``case``'s page: a status, its key and its
+    label for each move the workflow allows from where the case is."""
+    allowed = set(review_statuses_after(case.review_status))
+    return [
+        {"status": status.value, "key": key, "label": label}
+        for status, (key, label) in DECISION_KEYS.items()
+        if status in allowed
+    ]
 
 
 def review_form_apply(*, form: ReviewForm, case: Transaction, user) -> str:

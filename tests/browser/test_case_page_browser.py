@@ -1,0 +1,49 @@
+"""The case page in a real browser: a decision recorded by one keystroke
+after reading, keys typed into the note left to the note, and a stored
+reason holding markup shown as text."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.browser.live_page import ARTIFACTS
+from tests.factories import stored_transaction
+from transactions_app.models import ReviewEvent, Transaction
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+]
+
+PAYLOAD = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def case(django_user_model):
+    """A new fraud case with a reason whose description holds markup, and
+    the logged-in analyst allowed to review it."""
+    analyst = django_user_model.objects.get(username="analyst")
+    analyst.groups.add(Group.objects.get(name="Analyst"))
+    row = stored_transaction("fraud")
+    row.review_status = "new"
+    row.reasons = [{**row.reasons[0], "description": PAYLOAD}]
+    row.save()
+    return row
+
+
+def test_one_keystroke_records_the_decision(page, web, case):
+    page.goto(f"{web}/admin/transactions_app/transaction/{case.pk}/change/")
+    page.wait_for_selector('#decision button[data-key="f"]')
+    note = page.locator("#id_note")
+    note.press_sequentially("d e")  # typed into the note: not decisions
+    assert note.input_value() == "d e"
+    reasons = page.locator("ul.reasons").inner_text()
+    assert PAYLOAD in reasons  # the markup shown as text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "case-page.png"), full_page=True)
+    page.locator("#decision p").first.click()  # out of the note
+    page.keyboard.press("f")
+    page.locator("ul.messagelist").get_by_text("marked confirmed fraud").wait_for()
+    events = list(ReviewEvent.objects.filter(transaction=case))
+    assert [(e.from_status, e.to_status) for e in events] == [("new", "confirmed")]
+    assert Transaction.objects.get(pk=case.pk).review_status == "confirmed"
+    assert page.dialogs == []
