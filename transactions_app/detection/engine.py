@@ -99,7 +99,7 @@ class Engine:
         if (
             source > limits.retention
             or target > limits.target_retention
-            or receiver_day > limits.receiver_day
+            or (receiver_day and not limits.receiver_day)
         ):
             self.state.limits = replace(
                 limits,

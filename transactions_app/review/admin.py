@@ -178,7 +178,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def linked_cases(self, obj):
         """The other open cases on this case's payer or receiver
         (``linked_open_cases``), each a link to its page."""
-        cases = linked_open_cases(case=obj)
+        cases = self._linked(obj)
         if not cases:
             return "None."
         return format_html(
@@ -206,6 +206,14 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 ),
             ),
         )
+
+    @staticmethod
+    def _linked(obj) -> list:
+        """``linked_open_cases`` of ``obj``, read once for the page: the
+        review form lists the same cases the page shows."""
+        if not hasattr(obj, "_linked_open_cases"):
+            obj._linked_open_cases = linked_open_cases(case=obj)
+        return obj._linked_open_cases
 
     @admin.display(description="Rule versions in force")
     def versions_in_force(self, obj):
@@ -276,9 +284,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             and obj.review_status
             and self.has_review_permission(request)
         ):
-            context["review_form"] = ReviewForm(
-                case=obj, linked=linked_open_cases(case=obj)
-            )
+            context["review_form"] = ReviewForm(case=obj, linked=self._linked(obj))
             context["decisions"] = decisions_for(obj)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
