@@ -75,3 +75,32 @@ def flagged_case(status: str = "new", *, opened_hours_ago: float = 48):
     row.received_at = timezone.now() - timedelta(hours=opened_hours_ago)
     row.save()
     return row
+
+
+def stored_payment(
+    source: str,
+    target: str,
+    amount: str = "10.00",
+    *,
+    outcome: str = "legit",
+    timestamp: datetime = NOW,
+    review_status: str = "",
+) -> "TransactionRow":  # noqa: F821
+    """A stored payment from ``source`` to ``target``: the money-flow
+    network's edges and the activity chart's points."""
+    from transactions_app.models import Transaction as TransactionRow
+
+    return TransactionRow.objects.create(
+        transaction_id=uuid.uuid4(),
+        source=source,
+        target=target,
+        amount=Decimal(amount),
+        currency="EUR",
+        timestamp=timestamp,
+        received_at=timestamp,
+        outcome=outcome,
+        review_status=review_status or ("new" if outcome != "legit" else ""),
+        kafka_topic="queuing.transactions",
+        kafka_partition=0,
+        kafka_offset=1,
+    )

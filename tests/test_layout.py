@@ -43,6 +43,7 @@ ALLOWED = {
     },
     "rules": {"detection", "ingest", "models", "readonly_admin", "scoring"},
     "review": {"models", "readonly_admin", "rules", "scoring"},
+    "investigations": {"detection", "live_feed", "models", "review"},
     "pipeline": {
         "connections",
         "detection",

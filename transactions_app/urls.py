@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import operations
+from .investigations import views as investigation_views
 from .live_feed import views as live_feed_views
 from .review import views as review_views
 
@@ -15,6 +16,13 @@ urlpatterns = [
     ),
     path("review/next/", review_views.review_next, name="review-next"),
     path("review/stats/", review_views.review_stats, name="review-stats"),
+    path("review/network/", investigation_views.network_page, name="network"),
+    path("review/network.json", investigation_views.network_data, name="network-data"),
+    path(
+        "review/activity.json",
+        investigation_views.activity_data,
+        name="activity-data",
+    ),
     path("healthz", operations.healthz, name="healthz"),
     path("metrics", operations.metrics, name="metrics"),
 ]

@@ -69,7 +69,7 @@ def test_the_case_page_puts_the_decision_first_and_folds_the_technical_fields(
             "Decision",
             "Why it was flagged",
             "Transaction",
-            "Payer&#x27;s activity",
+            "Activity",
             "Technical",
         )
     ]

@@ -1,9 +1,16 @@
-"""The review's reads: the open cases linked to a case by its accounts."""
+"""The review's reads: the open cases linked to a case by its accounts,
+and an account's activity over time."""
+
+from datetime import timedelta
 
 import pytest
 
-from tests.factories import TARGET, stored_transaction
-from transactions_app.review.selectors import linked_open_cases
+from tests.factories import NOW, TARGET, stored_payment, stored_transaction
+from transactions_app.review.selectors import (
+    account_activity_series,
+    case_activity,
+    linked_open_cases,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +49,53 @@ def test_linked_cases_are_bounded_and_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         linked = linked_open_cases(case=subject, limit=3)
     assert len(linked) == 3
+
+
+def test_the_activity_series_is_one_role_over_the_period_oldest_first():
+    old = stored_payment("card-1", "shop", "5.00", timestamp=NOW - timedelta(days=31))
+    first = stored_payment("card-1", "shop", "12.50", timestamp=NOW - timedelta(days=2))
+    flagged = stored_payment("card-1", "mule", "950.00", outcome="fraud")
+    stored_payment("card-1", "shop", "7.00", timestamp=NOW + timedelta(seconds=1))
+    stored_payment("shop", "card-1", "3.00")  # received: the other role
+    series = account_activity_series(account="card-1", role="source", until=NOW)
+    assert series["id"] == [str(first.transaction_id), str(flagged.transaction_id)]
+    assert series["amount"] == [12.5, 950.0]
+    assert series["flagged"] == [False, True]
+    assert series["t"] == [first.timestamp.timestamp(), NOW.timestamp()]
+    assert not series["truncated"]
+    assert str(old.transaction_id) not in series["id"]
+    received = account_activity_series(account="card-1", role="target", until=NOW)
+    assert received["amount"] == [3.0]
+
+
+def test_the_activity_series_keeps_the_newest_at_its_limit(django_assert_num_queries):
+    for minutes in range(4):
+        stored_payment(
+            "shop",
+            "card-1",
+            f"{minutes + 1}.00",
+            timestamp=NOW - timedelta(minutes=minutes),
+        )
+    with django_assert_num_queries(1):
+        at_limit = account_activity_series(
+            account="card-1", role="target", until=NOW, limit=4
+        )
+    assert not at_limit["truncated"] and len(at_limit["t"]) == 4
+    past = account_activity_series(account="card-1", role="target", until=NOW, limit=3)
+    assert past["truncated"]
+    assert past["amount"] == [3.0, 2.0, 1.0]  # the newest three, oldest first
+
+
+def test_the_activity_series_refuses_an_unknown_role():
+    with pytest.raises(ValueError, match="role must be one of"):
+        account_activity_series(account="card-1", role="device_id", until=NOW)
+
+
+def test_a_case_activity_shows_its_payer_sent_and_its_receiver_received():
+    subject = case(source="card-1")
+    stored_payment("card-2", TARGET, "20.00")
+    activity = case_activity(case=subject)
+    assert activity["case"]["id"] == str(subject.transaction_id)
+    assert activity["payer"]["account"] == "card-1"
+    assert activity["payer"]["flagged"] == [True]
+    assert sorted(activity["receiver"]["amount"]) == [20.0, 950.0]

@@ -107,7 +107,9 @@ class Transaction(models.Model):
             # plain btrees (no LIKE variants; searches are exact), and open
             # cases only for the review status, which is empty when legit.
             models.Index(fields=["source", "-timestamp"], name="tx_source_time"),
-            models.Index(fields=["target"], name="tx_target"),
+            # A receiver's payments by time: its activity chart and the
+            # money-flow network read a period of them.
+            models.Index(fields=["target", "-timestamp"], name="tx_target_time"),
             models.Index(
                 fields=["review_status"],
                 name="tx_review_status",

@@ -5,12 +5,14 @@ review flagged ones with the list's actions and the case page's review
 form, through the review services (``review/services.py``).
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html, format_html_join, json_script
 from django.views.decorators.http import require_POST
 
 from ..models import ReviewEvent, ReviewStatus, Transaction
@@ -23,13 +25,30 @@ from .changelist import (
 )
 from .filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter
 from .forms import ReviewForm, decisions_for, review_form_apply
-from .selectors import account_recent_activity, linked_open_cases
+from .selectors import (
+    ACTIVITY_AFTER_CASE,
+    account_recent_activity,
+    case_activity,
+    linked_open_cases,
+)
 from .services import (
     ReviewRefused,
     transactions_assign_bulk,
     transactions_review_bulk,
 )
 from .wording import reason_sentence, rule_versions_words
+
+
+def network_url(account: str, moment) -> str:
+    """The money-flow network page of ``account`` over the month up to a
+    day after ``moment`` (as the activity chart)."""
+    query = urlencode(
+        {
+            "account": account,
+            "until": (moment + ACTIVITY_AFTER_CASE).isoformat(timespec="seconds"),
+        }
+    )
+    return f"{reverse('transactions_app:network')}?{query}"
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -94,6 +113,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [
         "explanation",
         "linked_cases",
+        "activity_chart",
         "source_activity",
         "versions_in_force",
         *(field.name for field in Transaction._meta.fields),
@@ -125,7 +145,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 )
             },
         ),
-        ("Payer's activity", {"fields": ("source_activity",)}),
+        ("Activity", {"fields": ("activity_chart", "source_activity")}),
         (
             "Technical",
             {
@@ -218,6 +238,27 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Rule versions in force")
     def versions_in_force(self, obj):
         return rule_versions_words(obj.rule_versions or {})
+
+    @admin.display(description="Over time")
+    def activity_chart(self, obj):
+        """The payer's and the receiver's payments over the month up to a
+        day after the case, flagged ones marked, and links to their
+        money-flow networks. The data goes in a JSON script element
+        (``case_activity``) that ``activity.js`` draws; nothing of it is
+        markup."""
+        return format_html(
+            '<div class="activity-charts">'
+            '<div class="activity-chart" id="activity-payer" role="img" '
+            'aria-label="Payments the payer sent over time"></div>'
+            '<div class="activity-chart" id="activity-receiver" role="img" '
+            'aria-label="Payments the receiver received over time"></div>'
+            "</div>{}"
+            '<p class="network-links">Money-flow network: '
+            '<a href="{}">the payer\'s</a> · <a href="{}">the receiver\'s</a></p>',
+            json_script(case_activity(case=obj), "activity-data"),
+            network_url(obj.source, obj.timestamp),
+            network_url(obj.target, obj.timestamp),
+        )
 
     @admin.display(description="Source account's recent activity")
     def source_activity(self, obj):

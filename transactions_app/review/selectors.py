@@ -1,5 +1,6 @@
-"""Reads of the review: an account's recent activity and the open cases
-linked to a case on the case page, who may review, the transactions a rule
+"""Reads of the review: an account's recent activity, its activity over
+time (the case page's chart), and the open cases linked to a case on the
+case page, who may review, the transactions a rule
 fired on (the rule filter), and the review queue by status. (Per-rule
 precision: ``rules.quality``.)"""
 
@@ -27,6 +28,72 @@ def account_recent_activity(*, account: str, before, limit: int = 20) -> dict:
         for label, span in (("hour", timedelta(hours=1)), ("day", timedelta(days=1)))
     }
     return {"recent": list(sent.order_by("-timestamp", "-id")[:limit]), **totals}
+
+
+# The activity chart: the last ``ACTIVITY_DAYS`` days up to a moment, at
+# most ``ACTIVITY_POINTS`` transactions (the newest) an account sent and as
+# many it received. The case page shows a day past the case as well: what
+# the account did next is part of the decision.
+ACTIVITY_DAYS = 30
+ACTIVITY_POINTS = 500
+ACTIVITY_AFTER_CASE = timedelta(days=1)
+ACTIVITY_ROLES = ("source", "target")
+
+
+def account_activity_series(
+    *,
+    account: str,
+    role: str,
+    until,
+    days: int = ACTIVITY_DAYS,
+    limit: int = ACTIVITY_POINTS,
+) -> dict:
+    """The transactions ``account`` sent (``role="source"``) or received
+    (``"target"``) in the ``days`` days up to ``until``, oldest first, as
+    columns a chart draws: ``t`` (epoch seconds), ``amount`` (as float),
+    ``flagged`` (review or fraud) and ``id`` (the transaction id, as text).
+    At most ``limit``, the newest; ``truncated`` says there were more. One
+    query, over the index on (role, -timestamp)."""
+    if role not in ACTIVITY_ROLES:
+        raise ValueError(f"role must be one of {ACTIVITY_ROLES}, not {role!r}")
+    rows = list(
+        Transaction.objects.filter(
+            **{role: account},
+            timestamp__gt=until - timedelta(days=days),
+            timestamp__lte=until,
+        )
+        .order_by("-timestamp", "-id")
+        .values_list("timestamp", "amount", "outcome", "transaction_id")[: limit + 1]
+    )
+    truncated = len(rows) > limit
+    rows = rows[:limit][::-1]
+    return {
+        "account": account,
+        "role": role,
+        "days": days,
+        "until": until.timestamp(),
+        "truncated": truncated,
+        "t": [timestamp.timestamp() for timestamp, *_ in rows],
+        "amount": [float(amount) for _, amount, *_ in rows],
+        "flagged": [outcome in Transaction.FLAGGED_OUTCOMES for *_, outcome, _ in rows],
+        "id": [str(transaction_id) for *_, transaction_id in rows],
+    }
+
+
+def case_activity(*, case: Transaction) -> dict:
+    """The activity chart of a case page: what its payer sent and what its
+    receiver received, up to a day after the case (two queries), and the
+    case's moment to mark."""
+    until = case.timestamp + ACTIVITY_AFTER_CASE
+    return {
+        "case": {"t": case.timestamp.timestamp(), "id": str(case.transaction_id)},
+        "payer": account_activity_series(
+            account=case.source, role="source", until=until
+        ),
+        "receiver": account_activity_series(
+            account=case.target, role="target", until=until
+        ),
+    }
 
 
 # Cases an analyst still has to decide.
