@@ -1,12 +1,15 @@
-"""The transactions changelist in admin, on 1,000,000 stored transactions.
+"""The transactions changelist in admin, the case page and the money-flow
+network, on 1,000,000 stored transactions.
 
 Run with ``make bench`` (or ``python -m benchmarks.admin_changelist``). It
 creates a database of its own (``<name>_admin_bench``), migrates it, loads
 N transactions (default 1,000,000) with one ``INSERT … SELECT`` over
 ``generate_series`` (5% flagged, with reasons, review statuses and
-assignees; 30 days of event time), then requests the changelist as a
-logged-in analyst for each filter, then the rule list and the review
-statistics page (per-rule precision), and prints the median of a few runs in
+assignees; 30 days of event time), and a merchant paid once by each of
+``HUB_CUSTOMERS`` (100,000) accounts, then requests the changelist as a
+logged-in analyst for each filter, the rule list and the review
+statistics page (per-rule precision), a case page, and the two-hop
+network and the activity of the merchant and of an ordinary account, and prints the median of a few runs in
 milliseconds, with the number of queries and the slowest one. The database
 is dropped at the end (``--keep`` keeps it for a second look).
 """
@@ -70,6 +73,22 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT jsonb_build_object('rule', rule, 'version', 1,
         'observed', i % 1000, 'threshold', 900, 'score', 50, 'window', 3600)
 $$
+"""
+
+
+HUB = "merchant-hub"
+HUB_CUSTOMERS = 100_000
+HUB_SQL = """
+INSERT INTO transactions_app_transaction (
+    transaction_id, source, target, amount, currency, timestamp, received_at,
+    outcome, score, reasons, rule_versions, kafka_topic, kafka_partition,
+    kafka_offset, review_status, review_version,
+    merchant_category, channel, country, device_id)
+SELECT md5('hub' || i)::uuid, 'acct' || lpad(i::text, 7, '0'), %(hub)s,
+    round((5 + i %% 200)::numeric, 2), 'EUR', at, at, 'legit', 0, '[]'::jsonb,
+    '{}'::jsonb, 'bench', 0, %(rows)s + i, '', 0, '', '', '', ''
+FROM generate_series(1::bigint, %(customers)s) AS i,
+LATERAL (SELECT %(start)s + i * %(step)s * interval '1 second' AS at) AS row
 """
 
 
@@ -146,6 +165,16 @@ def load(rows: int, analyst_ids: list[int]) -> float:
                 "step": span / rows,
             },
         )
+        cursor.execute(
+            HUB_SQL,
+            {
+                "hub": HUB,
+                "rows": rows,
+                "customers": HUB_CUSTOMERS,
+                "start": timezone.now() - timedelta(seconds=span),
+                "step": span / HUB_CUSTOMERS,
+            },
+        )
         cursor.execute("VACUUM ANALYZE transactions_app_transaction")
     return time.monotonic() - started
 
@@ -162,6 +191,12 @@ def cases(rows: int) -> list[tuple[str, str, dict]]:
 
     middle = Transaction.objects.get(kafka_offset=rows // 2)
     day = timezone.localtime(middle.timestamp)
+    case = (
+        Transaction.objects.filter(review_status="new", kafka_offset__gt=rows // 2)
+        .order_by("kafka_offset")
+        .first()
+    )
+    month = {"until": timezone.now().isoformat(), "days": 30}
     return [
         ("default list (date hierarchy top)", CHANGELIST, {}),
         ("flagged", CHANGELIST, {"flagged": "yes"}),
@@ -189,6 +224,27 @@ def cases(rows: int) -> list[tuple[str, str, dict]]:
         ),
         ("rule list with precision", "/admin/transactions_app/rule/", {}),
         ("review statistics page", "/review/stats/", {}),
+        ("case page", f"{CHANGELIST}{case.pk}/change/", {}),
+        (
+            "network, ordinary account",
+            "/review/network.json",
+            {"account": middle.source, **month},
+        ),
+        (
+            f"network, {HUB_CUSTOMERS:,} customers",
+            "/review/network.json",
+            {"account": HUB, **month},
+        ),
+        (
+            f"network page, {HUB_CUSTOMERS:,} customers",
+            "/review/network/",
+            {"account": HUB, **month},
+        ),
+        (
+            f"activity, {HUB_CUSTOMERS:,} customers",
+            "/review/activity.json",
+            {"account": HUB, **month},
+        ),
     ]
 
 
@@ -242,7 +298,10 @@ def main() -> None:
     try:
         users = create_users()
         seconds = load(args.rows, [user.pk for user in users])
-        print(f"loaded {args.rows:,} transactions in {seconds:.1f} s")
+        print(
+            f"loaded {args.rows:,} transactions and {HUB_CUSTOMERS:,} payments "
+            f"to one merchant in {seconds:.1f} s"
+        )
         client = client_for(users[0])
         print(f"{'case':<34} {'median ms':>10} {'queries':>8} {'slowest ms':>11}")
         for label, address, params in cases(args.rows):
