@@ -9,9 +9,10 @@ assignees; 30 days of event time), and a merchant paid once by each of
 ``HUB_CUSTOMERS`` (100,000) accounts, then requests the changelist as a
 logged-in analyst for each filter, the rule list and the review
 statistics page (per-rule precision), a case page, and the two-hop
-network and the activity of the merchant and of an ordinary account, and prints the median of a few runs in
-milliseconds, with the number of queries and the slowest one. The database
-is dropped at the end (``--keep`` keeps it for a second look).
+network and the activity of the merchant and of an ordinary account, and
+prints the median of a few runs in milliseconds, with the number of
+queries and the slowest one. The database is dropped at the end
+(``--keep`` keeps it for a second look).
 """
 
 import argparse

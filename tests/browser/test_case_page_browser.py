@@ -54,3 +54,30 @@ def test_one_keystroke_records_the_decision(page, web, case):
     assert [(e.from_status, e.to_status) for e in events] == [("new", "confirmed")]
     assert Transaction.objects.get(pk=case.pk).review_status == "confirmed"
     assert page.dialogs == []
+
+
+def test_the_queue_is_worked_by_keyboard(page, web, case):
+    """From the unassigned queue: open the first case, decide it with one
+    key, go to the next with another, in priority order."""
+    second = stored_transaction("fraud")
+    second.review_status, second.score = "new", 60  # lower priority
+    second.save()
+    page.goto(f"{web}/admin/transactions_app/transaction/?queue=unassigned")
+    rows = page.locator("#result_list tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 2
+    assert "overdue by" in page.locator("time.countdown").first.inner_text()
+    rows.first.locator("th a").click()
+    page.wait_for_selector('#decision button[data-key="n"]')
+    assert f"/{case.pk}/change/" in page.url
+    page.keyboard.press("f")
+    page.locator("ul.messagelist").get_by_text("marked confirmed fraud").wait_for()
+    page.wait_for_selector('#decision button[data-key="n"]')
+    page.keyboard.press("n")
+    page.wait_for_url(f"**/{second.pk}/change/**")
+    page.wait_for_selector('#decision button[data-key="f"]')
+    second.refresh_from_db()
+    assert (second.review_status, second.assignee.username) == ("in_review", "analyst")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "case-from-queue.png"), full_page=True)
+    assert page.dialogs == []

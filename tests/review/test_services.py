@@ -171,20 +171,21 @@ def test_staff_without_the_review_permission_get_no_review_actions(
     assert "Confirm as fraud" not in page
 
 
-def test_next_case_takes_the_oldest_unassigned_one(admin_client, admin_user):
+def test_next_case_takes_the_first_unassigned_one_by_priority(admin_client, admin_user):
     from datetime import timedelta
 
-    older, newer = flagged(), flagged()
-    Transaction.objects.filter(pk=older.pk).update(
-        timestamp=newer.timestamp - timedelta(minutes=5)
+    lower, higher = flagged(), flagged()
+    Transaction.objects.filter(pk=lower.pk).update(score=60)
+    Transaction.objects.filter(pk=higher.pk).update(
+        received_at=lower.received_at + timedelta(minutes=5)  # newer, yet first
     )
     response = admin_client.post("/review/next/")
-    assert (
-        response["Location"]
-        == f"/admin/transactions_app/transaction/{older.pk}/change/"
+    assert response["Location"] == (
+        f"/admin/transactions_app/transaction/{higher.pk}/change/"
+        "?_changelist_filters=queue%3Dunassigned"
     )
-    older.refresh_from_db()
-    assert (older.review_status, older.assignee) == ("in_review", admin_user)
+    higher.refresh_from_db()
+    assert (higher.review_status, higher.assignee) == ("in_review", admin_user)
     admin_client.post("/review/next/")
     empty = admin_client.post("/review/next/", follow=True)
     assert "No unassigned cases are waiting." in empty.content.decode()

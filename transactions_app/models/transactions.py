@@ -115,6 +115,16 @@ class Transaction(models.Model):
                 name="tx_review_status",
                 condition=~models.Q(review_status=""),
             ),
+            # The review queues: open cases only, in their priority order
+            # (review/queues.py).
+            models.Index(
+                models.F("score").desc(),
+                "received_at",
+                models.F("amount").desc(),
+                "id",
+                name="tx_open_queue",
+                condition=models.Q(review_status__in=["new", "in_review", "escalated"]),
+            ),
             # Rows a candidate model scored in shadow, for its comparison;
             # none unless one is shadowing.
             models.Index(

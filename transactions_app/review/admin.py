@@ -7,28 +7,36 @@ form, through the review services (``review/services.py``).
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join, json_script
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from ..models import ReviewEvent, ReviewStatus, Transaction
 from ..readonly_admin import ReadOnlyAdminMixin
 from ..rules.services import account_list_add
+from .case_page import (
+    activity_chart_html,
+    explanation_html,
+    linked_cases_html,
+    queue_of,
+    source_activity_html,
+)
 from .changelist import (
     CappedCountPaginator,
     DateHierarchyQuerySet,
     transactions_search,
 )
-from .filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter
+from .filters import AmountRangeFilter, AssigneeFilter, FiredRuleFilter, QueueFilter
 from .forms import ReviewForm, decisions_for, review_form_apply
+from .queues import PRIORITY_ORDER, QUEUES, countdown_words, review_deadline
 from .selectors import (
-    ACTIVITY_AFTER_CASE,
-    account_recent_activity,
-    case_activity,
+    OPEN_REVIEW_STATUSES,
     linked_open_cases,
 )
 from .services import (
@@ -36,19 +44,7 @@ from .services import (
     transactions_assign_bulk,
     transactions_review_bulk,
 )
-from .wording import reason_sentence, rule_versions_words
-
-
-def network_url(account: str, moment) -> str:
-    """The money-flow network page of ``account`` over the month up to a
-    day after ``moment`` (as the activity chart)."""
-    query = urlencode(
-        {
-            "account": account,
-            "until": (moment + ACTIVITY_AFTER_CASE).isoformat(timespec="seconds"),
-        }
-    )
-    return f"{reverse('transactions_app:network')}?{query}"
+from .wording import rule_versions_words
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -82,7 +78,7 @@ class ReviewEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "timestamp",
-        "transaction_id",
+        "short_id",
         "source",
         "target",
         "amount",
@@ -91,9 +87,11 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "score",
         "review_status",
         "assignee",
+        "deadline",
     )
     list_select_related = ("assignee",)
     list_filter = (
+        QueueFilter,
         FlaggedFilter,
         "outcome",
         "review_status",
@@ -178,54 +176,52 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             model=queryset.model, query=queryset.query, using=queryset.db
         )
 
+    def get_ordering(self, request):
+        """A work queue is listed in priority order; the rest newest
+        first."""
+        if request.GET.get(QueueFilter.parameter_name) in QUEUES:
+            return PRIORITY_ORDER
+        return super().get_ordering(request)
+
+    @admin.display(description="Transaction", ordering="transaction_id")
+    def short_id(self, obj):
+        """The transaction id's first eight characters (the whole id in the
+        tooltip and on the case page; the search takes the whole id)."""
+        return format_html(
+            '<span title="{}">{}…</span>',
+            obj.transaction_id,
+            str(obj.transaction_id)[:8],
+        )
+
+    @admin.display(description="Review deadline")
+    def deadline(self, obj):
+        """For an open case, the time left before it is escalated
+        (``REVIEW_SLA_HOURS`` after it was stored), as a countdown."""
+        if obj.review_status not in OPEN_REVIEW_STATUSES:
+            return ""
+        return format_html(
+            '<time class="countdown" datetime="{iso}">{words}</time>',
+            **self._deadline(obj),
+        )
+
+    @staticmethod
+    def _deadline(obj) -> dict:
+        due = review_deadline(obj, sla_hours=settings.REVIEW_SLA_HOURS)
+        return {
+            "iso": due.isoformat(),
+            "words": countdown_words(due, now=timezone.now()),
+        }
+
     def get_search_results(self, request, queryset, search_term):
         return transactions_search(queryset, search_term), False
 
     @admin.display(description="Reasons")
     def explanation(self, obj):
-        """Each reason as a sentence (``wording.reason_sentence``), inserted
-        as text."""
-        if not obj.reasons:
-            return "No rule fired."
-        return format_html(
-            '<ul class="reasons">{}</ul>',
-            format_html_join(
-                "", "<li>{}</li>", ((reason_sentence(r),) for r in obj.reasons)
-            ),
-        )
+        return explanation_html(obj)
 
     @admin.display(description="On the same accounts")
     def linked_cases(self, obj):
-        """The other open cases on this case's payer or receiver
-        (``linked_open_cases``), each a link to its page."""
-        cases = self._linked(obj)
-        if not cases:
-            return "None."
-        return format_html(
-            "<table><tr><th>Time</th><th>Transaction</th><th>Source → target</th>"
-            "<th>Amount</th><th>Outcome</th><th>Status</th></tr>{}</table>",
-            format_html_join(
-                "",
-                '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{} → {}</td>'
-                "<td>{} {}</td><td>{}</td><td>{}</td></tr>",
-                (
-                    (
-                        t.timestamp.isoformat(timespec="seconds"),
-                        reverse(
-                            "admin:transactions_app_transaction_change", args=[t.pk]
-                        ),
-                        t.transaction_id,
-                        t.source,
-                        t.target,
-                        t.amount,
-                        t.currency,
-                        t.outcome,
-                        t.get_review_status_display(),
-                    )
-                    for t in cases
-                ),
-            ),
-        )
+        return linked_cases_html(self._linked(obj))
 
     @staticmethod
     def _linked(obj) -> list:
@@ -241,52 +237,11 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Over time")
     def activity_chart(self, obj):
-        """The payer's and the receiver's payments over the month up to a
-        day after the case, flagged ones marked, and links to their
-        money-flow networks. The data goes in a JSON script element
-        (``case_activity``) that ``activity.js`` draws; nothing of it is
-        markup."""
-        return format_html(
-            '<div class="activity-charts">'
-            '<div class="activity-chart" id="activity-payer" role="img" '
-            'aria-label="Payments the payer sent over time"></div>'
-            '<div class="activity-chart" id="activity-receiver" role="img" '
-            'aria-label="Payments the receiver received over time"></div>'
-            "</div>{}"
-            '<p class="network-links">Money-flow network: '
-            '<a href="{}">the payer\'s</a> · <a href="{}">the receiver\'s</a></p>',
-            json_script(case_activity(case=obj), "activity-data"),
-            network_url(obj.source, obj.timestamp),
-            network_url(obj.target, obj.timestamp),
-        )
+        return activity_chart_html(obj)
 
     @admin.display(description="Source account's recent activity")
     def source_activity(self, obj):
-        activity = account_recent_activity(account=obj.source, before=obj.timestamp)
-        hour, day = activity["hour"], activity["day"]
-        return format_html(
-            "<p>Last hour: {} transactions, {} in total. Last day: {}, {}.</p>"
-            "<table><tr><th>Time</th><th>Target</th><th>Amount</th><th>Outcome</th>"
-            "</tr>{}</table>",
-            hour["count"],
-            f"{hour['total'] or 0:.2f}",
-            day["count"],
-            f"{day['total'] or 0:.2f}",
-            format_html_join(
-                "",
-                "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
-                (
-                    (
-                        t.timestamp.isoformat(timespec="seconds"),
-                        t.target,
-                        t.amount,
-                        t.currency,
-                        t.outcome,
-                    )
-                    for t in activity["recent"]
-                ),
-            ),
-        )
+        return source_activity_html(obj)
 
     @admin.action(description="Block the source accounts", permissions=["review"])
     def block_sources(self, request, queryset):
@@ -327,6 +282,9 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ):
             context["review_form"] = ReviewForm(case=obj, linked=self._linked(obj))
             context["decisions"] = decisions_for(obj)
+            context["queue"] = queue_of(request)
+            if obj.review_status in OPEN_REVIEW_STATUSES:
+                context["deadline"] = self._deadline(obj)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @method_decorator(require_POST)
@@ -348,7 +306,12 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, str(error), messages.ERROR)
             else:
                 self.message_user(request, f"Transaction {case.transaction_id} {done}.")
-        return redirect("admin:transactions_app_transaction_change", case.pk)
+        # Back to the case page, in the queue it was opened from.
+        page = reverse("admin:transactions_app_transaction_change", args=[case.pk])
+        kept = request.GET.get("_changelist_filters")
+        return redirect(
+            f"{page}?{urlencode({'_changelist_filters': kept})}" if kept else page
+        )
 
     @admin.action(description="Confirm as fraud", permissions=["review"])
     def confirm_fraud(self, request, queryset):

@@ -1,4 +1,4 @@
-"""Changelist filters for transactions: who has the case, which rule
+"""Changelist filters for transactions: the work queue, who has the case, which rule
 fired, and an amount range. A value that cannot be used gets a message in
 admin and the filter is left out, never an error page."""
 
@@ -7,7 +7,28 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import admin, messages
 
 from ..rules.quality import rule_names
+from .queues import QUEUES, UnknownQueue, queue_filter
 from .selectors import reviewers, transactions_where_rule_fired
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The work queues (``queues.QUEUES``): open cases only; the list is
+    then in priority order (``TransactionAdmin.get_ordering``)."""
+
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return list(QUEUES.items())
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        try:
+            return queue_filter(queryset, queue=self.value(), user=request.user)
+        except UnknownQueue as error:
+            messages.error(request, f"{error} Not filtered.")
+            return queryset
 
 
 class AssigneeFilter(admin.SimpleListFilter):

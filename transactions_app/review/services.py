@@ -10,6 +10,7 @@ from django.db import transaction as db_transaction
 from django.db.models import Exists, OuterRef
 
 from ..models import ReviewEvent, ReviewStatus, Transaction
+from .queues import PRIORITY_ORDER, queue_filter
 
 S = ReviewStatus
 ALLOWED = {
@@ -136,14 +137,17 @@ def _record(tx: Transaction, actor, to_status, note: str) -> Transaction:
 
 @db_transaction.atomic
 def transaction_take_next(*, reviewer) -> Transaction | None:
-    """Assign the oldest new, unassigned flagged transaction to the
-    reviewer and put it in review; None when the queue is empty. Two
-    analysts asking at once get different cases (rows are locked, and
-    locked ones skipped)."""
+    """Assign the first case of the unassigned queue (new, nobody's, in
+    ``queues.PRIORITY_ORDER``) to the reviewer and put it in review; None
+    when the queue is empty. Two analysts asking at once get different
+    cases (rows are locked, and locked ones skipped)."""
     tx = (
-        Transaction.objects.select_for_update(skip_locked=True)
-        .filter(review_status=S.NEW, assignee__isnull=True)
-        .order_by("timestamp", "id")
+        queue_filter(
+            Transaction.objects.select_for_update(skip_locked=True),
+            queue="unassigned",
+            user=reviewer,
+        )
+        .order_by(*PRIORITY_ORDER)
         .first()
     )
     if tx is None:
