@@ -62,11 +62,28 @@ def test_the_queue_is_worked_by_keyboard(page, web, case):
     second = stored_transaction("fraud")
     second.review_status, second.score = "new", 60  # lower priority
     second.save()
+    page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(f"{web}/admin/transactions_app/transaction/?queue=unassigned")
     rows = page.locator("#result_list tbody tr")
     rows.first.wait_for()
     assert rows.count() == 2
     assert "overdue by" in page.locator("time.countdown").first.inner_text()
+    # One line a cell (its text's boxes all on one line), and what
+    # decides in view at 1,400 px beside the navigation and the filters.
+    lines = rows.first.evaluate(
+        """row => Array.from(row.cells).map(cell => {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            return new Set(Array.from(range.getClientRects(), r => r.top)).size;
+        })"""
+    )
+    assert max(lines) == 1, lines
+    visible = page.locator(".results").evaluate("e => e.getBoundingClientRect().right")
+    for column in ("outcome", "score", "money", "review_status", "deadline"):
+        cell = rows.first.locator(f"td.field-{column}")
+        assert cell.evaluate("e => e.getBoundingClientRect().right") <= visible
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
     rows.first.locator("th a").click()
     page.wait_for_selector('#decision button[data-key="n"]')
     assert f"/{case.pk}/change/" in page.url
