@@ -106,6 +106,11 @@ def test_the_stats_page_lists_rules_and_statuses(admin_client, decided):
     assert '<tr><th scope="row">Confirmed fraud</th><td>2</td></tr>' in html
 
 
+def test_the_stats_page_allows_no_inline_script(admin_client):
+    policy = admin_client.get(STATS)["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+
+
 def test_rule_names_from_the_stream_are_shown_as_text(admin_client):
     fired("<script>alert(1)</script>", status="new")
     html = admin_client.get(STATS).content.decode()

@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from ..live_feed.views import content_security_policy
+from ..page_security import content_security_policy
 from ..review.selectors import account_activity_series
 from .forms import AccountPeriodForm, NetworkForm, form_errors
 from .network import money_flow_network

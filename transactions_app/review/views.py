@@ -11,11 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ..page_security import content_security_policy
 from ..rules.quality import rule_review_stats
 from ..scoring.selectors import model_drift_report
 from .queues import QUEUE_EMPTY, QUEUES, next_in_queue
 from .selectors import review_status_counts
 from .services import transaction_take_next
+from .statistics import review_trends
 
 
 @staff_member_required
@@ -51,22 +53,27 @@ def review_next(request):
 
 
 @staff_member_required
+@content_security_policy
 def review_stats(request):
-    """Per-rule precision, the review queue by status, and the drift of the
-    model in force, for analysts and rule managers (who tune the rules and
-    decide on models by it)."""
+    """Per-rule precision, the review queue by status, their trends (flagged
+    and confirmed per day, precision per week, time to decision, open cases
+    by age) and the drift of the model in force, for analysts and rule
+    managers (who tune the rules and decide on models by it). The charts'
+    data is embedded as JSON (``json_script``), drawn by ``stats.js``."""
     user = request.user
     if not (
         user.has_perm("transactions_app.view_transaction")
         or user.has_perm("transactions_app.view_rule")
     ):
         raise PermissionDenied
-    drift = model_drift_report(now=timezone.now())
+    now = timezone.now()
+    drift = model_drift_report(now=now)
     context = {
         **admin.site.each_context(request),
         "title": "Review statistics",
         "rules": rule_review_stats(),
         "statuses": review_status_counts(),
+        "trends": review_trends(now=now),
         "drift": drift,
         "drift_alert_psi": settings.LEARNED_DRIFT_ALERT_PSI,
         "drift_chart": None
