@@ -93,18 +93,19 @@ LATERAL (SELECT %(start)s + i * %(step)s * interval '1 second' AS at) AS row
 """
 
 
-def setup_django() -> str:
-    """Point Django at the benchmark's own database (created afresh and
-    migrated); returns the URL of the server's maintenance database, from
-    which it is created and dropped."""
+def setup_django(suffix: str = "admin_bench") -> str:
+    """Point Django at the benchmark's own database, ``<name>_<suffix>``
+    (created afresh and migrated); returns the URL of the server's
+    maintenance database, from which it is created and dropped."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fraudsite.settings")
     url = os.environ.get("DATABASE_URL", "postgres://fraud:fraud@127.0.0.1:5432/fraud")
     base, _, name = url.rpartition("/")
-    os.environ["DATABASE_URL"] = f"{base}/{name}_admin_bench"
+    database = f"{name}_{suffix}"
+    os.environ["DATABASE_URL"] = f"{base}/{database}"
     url = f"{base}/postgres"
     with admin_connection(url) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}_admin_bench"')
-        connection.execute(f'CREATE DATABASE "{name}_admin_bench"')
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        connection.execute(f'CREATE DATABASE "{database}"')
     django.setup()
     from django.core.management import call_command
 

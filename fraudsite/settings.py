@@ -252,6 +252,9 @@ if ALERT_WEBHOOK_URL and not ALERT_WEBHOOK_SECRET:
 # deleted RETENTION_DAYS after their event time.
 REVIEW_SLA_HOURS = env_float("REVIEW_SLA_HOURS", 24.0, above=0)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 90, minimum=1)
+# The typology scan (laundering shapes over the stored payments) runs daily
+# over the last TYPOLOGY_SCAN_DAYS of event time.
+TYPOLOGY_SCAN_DAYS = env_int("TYPOLOGY_SCAN_DAYS", 30, minimum=1, maximum=366)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
@@ -270,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
     "check-model-drift": {
         "task": "transactions_app.tasks.check_model_drift",
         "schedule": 60 * 60.0,
+    },
+    "scan-typologies": {
+        "task": "transactions_app.tasks.scan_typologies",
+        "schedule": crontab(hour=2, minute=30),
     },
     "purge-old-legit-transactions": {
         "task": "transactions_app.tasks.purge_old_transactions",

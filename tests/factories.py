@@ -85,6 +85,7 @@ def stored_payment(
     outcome: str = "legit",
     timestamp: datetime = NOW,
     review_status: str = "",
+    currency: str = "EUR",
 ) -> "TransactionRow":  # noqa: F821
     """A stored payment from ``source`` to ``target``: the money-flow
     network's edges and the activity chart's points."""
@@ -95,7 +96,7 @@ def stored_payment(
         source=source,
         target=target,
         amount=Decimal(amount),
-        currency="EUR",
+        currency=currency,
         timestamp=timestamp,
         received_at=timestamp,
         outcome=outcome,

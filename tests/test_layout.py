@@ -21,8 +21,9 @@ ALLOWED = {
     "models": {"detection"},
     "connections": {"streaming"},
     "readonly_admin": set(),
+    "page_security": set(),
     "alerts": {"models", "readonly_admin"},
-    "live_feed": {"models", "streaming"},
+    "live_feed": {"models", "page_security", "streaming"},
     "simulation": {"detection", "streaming"},
     "ingest": {
         "alerts",
@@ -42,8 +43,9 @@ ALLOWED = {
         "streaming",
     },
     "rules": {"detection", "ingest", "models", "readonly_admin", "scoring"},
-    "review": {"models", "readonly_admin", "rules", "scoring"},
-    "investigations": {"detection", "live_feed", "models", "review"},
+    "review": {"models", "page_security", "readonly_admin", "rules", "scoring"},
+    "investigations": {"detection", "models", "page_security", "review"},
+    "typologies": {"models", "readonly_admin", "review", "simulation"},
     "pipeline": {
         "connections",
         "detection",

@@ -116,7 +116,7 @@ def test_bad_values_stop_startup_naming_the_variable(env, message):
     assert message in result.stderr
 
 
-def test_beat_runs_escalation_purge_the_alert_dispatcher_and_the_drift_check():
+def test_beat_runs_escalation_purge_alerts_drift_check_and_typology_scan():
     """Every scheduled entry names a registered task."""
     from django.conf import settings
 
@@ -129,11 +129,14 @@ def test_beat_runs_escalation_purge_the_alert_dispatcher_and_the_drift_check():
         "transactions_app.tasks.purge_old_transactions",
         "transactions_app.alert_tasks.dispatch_alerts",
         "transactions_app.tasks.check_model_drift",
+        "transactions_app.tasks.scan_typologies",
     }
     assert all(entry["task"] in app.tasks for entry in schedule.values())
     assert schedule["check-model-drift"]["schedule"] == 3600.0
     assert schedule["escalate-overdue-cases"]["schedule"] == 900.0
     assert schedule["dispatch-alerts"]["schedule"] == settings.ALERT_DISPATCH_SECONDS
+    daily = schedule["scan-typologies"]["schedule"]
+    assert (daily.hour, daily.minute) == ({2}, {30})
 
 
 def test_every_task_keeps_the_name_it_was_registered_under():
@@ -154,6 +157,7 @@ def test_every_task_keeps_the_name_it_was_registered_under():
         "transactions_app.tasks.run_backtest",
         "transactions_app.tasks.train_model",
         "transactions_app.tasks.check_model_drift",
+        "transactions_app.tasks.scan_typologies",
     }
 
 
@@ -167,3 +171,17 @@ def test_procfile_runs_beat_with_an_ignored_schedule_file():
         ["git", "check-ignore", "-q", schedule], cwd=ROOT, check=False
     )
     assert ignored.returncode == 0, f"{schedule} is not git-ignored"
+
+
+@pytest.mark.parametrize(
+    ("value", "loaded"),
+    [(None, 30), ("1", 1), ("366", 366), ("0", None), ("367", None)],
+)
+def test_the_typology_scan_period_is_a_day_to_a_year(value, loaded):
+    env = {"SECRET_KEY": "k"} | ({"TYPOLOGY_SCAN_DAYS": value} if value else {})
+    result = load_fresh_settings(["TYPOLOGY_SCAN_DAYS"], without=("TYPOLOGY_",), **env)
+    if loaded is None:
+        assert result.returncode != 0
+        assert "TYPOLOGY_SCAN_DAYS must be" in result.stderr
+    else:
+        assert result.values == {"TYPOLOGY_SCAN_DAYS": loaded}, result.stderr

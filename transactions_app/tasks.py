@@ -7,6 +7,7 @@ from .ingest.tasks import purge_old_transactions, redrive_dead_letters
 from .review.tasks import escalate_overdue_cases
 from .rules.tasks import run_backtest
 from .scoring.tasks import check_model_drift, train_model
+from .typologies.tasks import scan_typologies
 
 __all__ = [
     "check_model_drift",
@@ -15,6 +16,7 @@ __all__ = [
     "purge_old_transactions",
     "redrive_dead_letters",
     "run_backtest",
+    "scan_typologies",
     "send_alert",
     "send_alerts",
     "send_fraud_alerts",

@@ -8,12 +8,14 @@ from .review import ReviewEvent
 from .rules import AccountListEntry, Backtest, Rule, RuleVersion
 from .scoring import ModelDrift, ModelTraining, ModelVersion
 from .transactions import ReviewStatus, Transaction
+from .typologies import FindingEvent, Typology, TypologyFinding
 
 __all__ = [
     "AccountListEntry",
     "AlertDelivery",
     "Backtest",
     "DeadLetter",
+    "FindingEvent",
     "ModelDrift",
     "ModelTraining",
     "ModelVersion",
@@ -22,5 +24,7 @@ __all__ = [
     "Rule",
     "RuleVersion",
     "Transaction",
+    "Typology",
+    "TypologyFinding",
     "user_reference",
 ]

@@ -18,7 +18,8 @@ Kafka accepts still spans realistic hours.
 
 Fraud scenarios (each an *episode* of one or more transactions):
 ``large_single``, ``card_testing``, ``velocity_burst``,
-``account_takeover`` and ``mule_fan_in``. Every generated transaction
+``account_takeover`` and ``mule_fan_in``; with ``laundering_share``, the
+money-laundering scenarios of ``laundering.py`` too. Every generated transaction
 carries its ground-truth label (``legit``, ``warmup`` or the scenario
 name) and its episode id, for the producer to put in Kafka headers.
 """
@@ -34,6 +35,7 @@ from datetime import UTC, datetime
 
 from ..detection import Transaction
 from .generator import Labelled
+from .laundering import LAUNDERING_SCENARIOS, LaunderingScenarios
 from .money import EURO, HOME_CURRENCIES, Money
 
 SCENARIOS = (
@@ -59,6 +61,8 @@ ONLINE = frozenset({"online_shop", "electronics", "travel"})
 COUNTRIES = ("DE", "FR", "NL", "ES", "IT", "AT", "BE", "GB", "SE", "PL", "HU")
 
 
+# Mean transactions per laundering episode (laundering.py).
+LAUNDERING_LENGTH = 9.0
 NIGHT_WORKERS = 0.08  # share of people who pay at night
 # How often a person pays, on average: what sizes the population to a rate.
 PAYMENTS_PER_DAY = 2.0
@@ -98,12 +102,13 @@ class Account:
     money: Money = EURO
 
 
-class RealisticProfile:
+class RealisticProfile(LaunderingScenarios):
     """Generates labelled transactions; call it for the next one.
 
     ``fraud_share`` is the share of transactions that belong to fraud
     episodes (after the first ``warmup`` transactions, which are all legit
-    and labelled ``warmup``).
+    and labelled ``warmup``); ``laundering_share`` the share that belongs
+    to laundering episodes (none by default).
     """
 
     name = "realistic"
@@ -117,11 +122,13 @@ class RealisticProfile:
         accounts: int = 3000,
         fraud_share: float = 0.02,
         warmup: int = 0,
+        laundering_share: float = 0.0,
     ) -> None:
         self._random = random.Random(seed)
         self._time = start.timestamp()
         self._rate = rate
         self._fraud_share = fraud_share
+        self._laundering_share = laundering_share
         self._warmup = warmup
         self._generated = 0
         self._pending: list = []  # heap of (time, sequence, Labelled parts)
@@ -154,9 +161,11 @@ class RealisticProfile:
         self._generated += 1
         if self._pending and self._pending[0][0] <= self._time:
             return self._pop()
-        if self._generated > self._warmup and self._starts_episode():
-            self._schedule(self._random.choice(SCENARIOS))
-            return self._pop()
+        if self._generated > self._warmup:
+            scenario = self._episode_to_start()
+            if scenario is not None:
+                self._schedule(scenario)
+                return self._pop()
         label = "warmup" if self._generated <= self._warmup else "legit"
         return self._legit(label)
 
@@ -217,8 +226,17 @@ class RealisticProfile:
             "country": payer.country,
         }
 
-    def _starts_episode(self) -> bool:
-        return self._random.random() < self._fraud_share / self._episode_length
+    def _episode_to_start(self) -> str | None:
+        """The scenario of an episode starting now, or None. The laundering
+        draw is made only when laundering is asked for, so the sequence of
+        a seed without it is the one it always was."""
+        if self._random.random() < self._fraud_share / self._episode_length:
+            return self._random.choice(SCENARIOS)
+        if self._laundering_share and (
+            self._random.random() < self._laundering_share / LAUNDERING_LENGTH
+        ):
+            return self._random.choice(LAUNDERING_SCENARIOS)
+        return None
 
     # -- fraud scenarios -----------------------------------------------
 
