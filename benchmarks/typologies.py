@@ -1,21 +1,21 @@
-"""The typology scan: how well it finds the generator's laundering, and
-how long it takes on 10,000,000 stored payments over 30 days.
+"""The typology scan: how well it finds the generator's laundering, and how
+long it takes on 10,000,000 stored payments over 30 days.
 
-Run with ``make bench`` (or ``python -m benchmarks.typologies``). It
-creates a database of its own (``<name>_typology_bench``) and migrates it.
-First the quality: ``--quality-days`` (42) of the realistic profile's
-traffic for 3,000 people with its fraud scenarios and 2 % laundering,
-stored and scanned (``typologies.evaluation``): recall over the episodes
-that had time to finish, precision over the findings. Then the speed: it
-empties the table and loads N payments (default 10,000,000) with one ``INSERT … SELECT`` over
-``generate_series``, shaped like people's traffic: a population sized to
-pay twice a day each (166,667 people for 10,000,000 over 30 days) paying
-half the time one of their three shops, 40 % one of their four friends
-and 10 % anyone, amounts by each person's habit; no laundering. It then
-runs the scan over the 30 days (``typologies_scan``: the SQL and the
-recording of findings) and prints how long it took, its rate and what it
-found (on this traffic every finding is a false alarm). The database is
-dropped at the end (``--keep`` keeps it).
+Run with ``make bench`` (or ``python -m benchmarks.typologies``). It creates
+a database of its own (``<name>_typology_bench``) and migrates it. First the
+quality: ``--quality-days`` (42) of the realistic profile's traffic for
+3,000 people with its fraud scenarios and 2 % laundering, stored and scanned
+(``typologies.evaluation``): recall over the episodes that had time to
+finish, precision over the findings. Then the speed: it empties the table
+and loads N payments (default 10,000,000) with one ``INSERT … SELECT`` over
+``generate_series``, shaped like people's traffic: a population sized to pay
+twice a day each (166,667 people for 10,000,000 over 30 days) paying half
+the time one of their three shops, 40 % one of their four friends and 10 %
+anyone, amounts by each person's habit; no laundering. It then runs the scan
+over the 30 days (``typologies_scan``: the SQL and the recording of
+findings) and prints how long it took, its rate and what it found (on this
+traffic every finding is a false alarm). The database is dropped at the end
+(``--keep`` keeps it).
 """
 
 import argparse
