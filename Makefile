@@ -92,6 +92,7 @@ bench: services migrate
 	$(PY) -m benchmarks.engine
 	$(PY) -m benchmarks.pipeline
 	$(PY) -m benchmarks.admin_changelist
+	$(PY) -m benchmarks.typologies
 
 eval: services migrate
 	$(PY) manage.py evaluate
