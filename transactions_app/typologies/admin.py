@@ -16,7 +16,7 @@ from ..readonly_admin import ReadOnlyAdminMixin
 from ..review.case_page import network_url
 from ..review.services import ALLOWED, ReviewRefused
 from .selectors import finding_payments
-from .services import finding_assign, finding_review
+from .services import finding_review, findings_review_bulk
 
 REVIEW_PERMISSION = "transactions_app.review_transaction"
 
@@ -195,28 +195,12 @@ class TypologyFindingAdmin(admin.ModelAdmin):
         self._each(request, queryset, None)
 
     def _each(self, request, queryset, to_status):
-        """Apply one decision (None: assign to the user) to each finding at
-        the version it has now; report what was done and refused."""
-        done, refused = 0, []
-        for pk, version in queryset.values_list("pk", "review_version"):
-            try:
-                if to_status is None:
-                    finding_assign(
-                        finding_id=pk,
-                        assignee=request.user,
-                        actor=request.user,
-                        expected_version=version,
-                    )
-                else:
-                    finding_review(
-                        finding_id=pk,
-                        reviewer=request.user,
-                        to_status=to_status,
-                        expected_version=version,
-                    )
-                done += 1
-            except ReviewRefused as error:
-                refused.append(str(error))
-        messages.info(request, f"{done} finding(s) changed.")
+        """Apply one decision (None: assign to the user) to the selected
+        findings; report what was done and refused."""
+        ids = list(queryset.values_list("pk", flat=True))
+        refused = findings_review_bulk(
+            finding_ids=ids, user=request.user, to_status=to_status
+        )
+        messages.info(request, f"{len(ids) - len(refused)} finding(s) changed.")
         if refused:
             messages.warning(request, " ".join(refused))

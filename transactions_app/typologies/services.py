@@ -17,13 +17,12 @@ from datetime import datetime, timedelta
 from django.db import transaction as db_transaction
 
 from ..models import FindingEvent, ReviewStatus, Transaction, TypologyFinding
+from ..review.selectors import OPEN_REVIEW_STATUSES
 from ..review.services import ALLOWED, ReviewRefused
 from .explain import Payment, explain
 from .scans import DEFAULT_SCAN, Candidate, ScanSettings, scan
 
 logger = logging.getLogger(__name__)
-
-OPEN = (ReviewStatus.NEW, ReviewStatus.IN_REVIEW, ReviewStatus.ESCALATED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +75,7 @@ def findings_record(*, candidates: list[Candidate]) -> ScanResult:
         finding = known.get(candidate.key)
         if finding is None:
             created.append(TypologyFinding(key=candidate.key, **fields))
-        elif finding.review_status in OPEN:
+        elif finding.review_status in OPEN_REVIEW_STATUSES:
             _refresh(finding, fields)
             updated.append(finding)
         else:
@@ -145,6 +144,30 @@ def finding_assign(
     finding = _locked(finding_id, expected_version)
     finding.assignee = assignee
     return _record(finding, actor, ReviewStatus(finding.review_status), note)
+
+
+def findings_review_bulk(*, finding_ids, user, to_status: str | None) -> list[str]:
+    """Move many findings to ``to_status`` (None: assign them to ``user``),
+    each at the version it has now and with its own audit entry; returns
+    why any were refused."""
+    refused = []
+    rows = TypologyFinding.objects.filter(pk__in=finding_ids)
+    for pk, version in rows.values_list("pk", "review_version"):
+        try:
+            if to_status is None:
+                finding_assign(
+                    finding_id=pk, assignee=user, actor=user, expected_version=version
+                )
+            else:
+                finding_review(
+                    finding_id=pk,
+                    reviewer=user,
+                    to_status=to_status,
+                    expected_version=version,
+                )
+        except ReviewRefused as error:
+            refused.append(str(error))
+    return refused
 
 
 def _locked(finding_id: int, expected_version: int) -> TypologyFinding:
