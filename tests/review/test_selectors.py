@@ -1,6 +1,7 @@
 """The review's reads: the open cases linked to a case by its accounts,
-and an account's activity over time."""
+an account's activity over time, and the findings a payment is part of."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from tests.factories import NOW, TARGET, stored_payment, stored_transaction
 from transactions_app.review.selectors import (
     account_activity_series,
     case_activity,
+    findings_with_payment,
     linked_open_cases,
 )
 
@@ -99,3 +101,28 @@ def test_a_case_activity_shows_its_payer_sent_and_its_receiver_received():
     assert activity["payer"]["account"] == "card-1"
     assert activity["payer"]["flagged"] == [True]
     assert sorted(activity["receiver"]["amount"]) == [20.0, 950.0]
+
+
+def test_the_findings_a_payment_is_part_of_are_one_bounded_query(
+    django_assert_num_queries,
+):
+    from transactions_app.models import TypologyFinding
+
+    wanted, other = uuid.uuid4(), uuid.uuid4()
+    for n in range(12):
+        TypologyFinding.objects.create(
+            typology="cycle",
+            key=f"cycle:{n}",
+            accounts=["a", "b", "a"],
+            transaction_ids=[str(other), str(wanted)] if n % 6 else [str(other)],
+            explanation="",
+            amount="1.00",
+            currency="EUR",
+            first_at=NOW,
+            last_at=NOW,
+        )
+    with django_assert_num_queries(1):
+        found = findings_with_payment(transaction_id=wanted, limit=5)
+    assert [f.key for f in found] == [f"cycle:{n}" for n in (11, 10, 9, 8, 7)]
+    assert len(findings_with_payment(transaction_id=wanted)) == 10
+    assert findings_with_payment(transaction_id=uuid.uuid4()) == []

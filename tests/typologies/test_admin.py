@@ -6,14 +6,16 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.utils.html import escape
 
 from tests.factories import NOW, stored_payment
-from transactions_app.models import FindingEvent, TypologyFinding
+from transactions_app.models import FindingEvent, Transaction, TypologyFinding
 from transactions_app.typologies.services import typologies_scan
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/admin/transactions_app/typologyfinding/"
+CASES = "/admin/transactions_app/transaction/"
 PAYLOAD = "<img src=x onerror=alert(1)>"
 
 
@@ -134,3 +136,22 @@ def test_an_account_id_with_markup_stays_text(analyst):
     ):
         assert PAYLOAD not in body
         assert "&lt;img src=x onerror=alert(1)&gt;" in body
+
+
+def test_a_payments_case_page_links_the_findings_it_is_part_of(analyst):
+    case = finding((PAYLOAD, "b", "c"))
+    payment = Transaction.objects.get(transaction_id=case.transaction_ids[0])
+    other = Transaction.objects.get(source="b")
+    stored_payment("d", "e")  # in no finding
+    body = analyst.get(f"{CASES}{payment.pk}/change/").content.decode()
+    shown = body[body.index('class="fieldset-heading">Typology findings</h2>') :]
+    assert f'href="{page(case.pk)}"' in shown
+    assert "Money went round 3 accounts" in shown
+    assert PAYLOAD not in body and escape(PAYLOAD) in shown
+    assert (
+        f'href="{page(case.pk)}"'
+        in analyst.get(f"{CASES}{other.pk}/change/").content.decode()
+    )
+    alone = Transaction.objects.get(source="d")
+    body = analyst.get(f"{CASES}{alone.pk}/change/").content.decode()
+    assert page(case.pk) not in body

@@ -23,6 +23,7 @@ from ..rules.services import account_list_add
 from .case_page import (
     activity_chart_html,
     explanation_html,
+    findings_html,
     linked_cases_html,
     queue_of,
     source_activity_html,
@@ -37,6 +38,7 @@ from .forms import ReviewForm, decisions_for, review_form_apply
 from .queues import PRIORITY_ORDER, QUEUES, countdown_words, review_deadline
 from .selectors import (
     OPEN_REVIEW_STATUSES,
+    findings_with_payment,
     linked_open_cases,
 )
 from .services import (
@@ -112,6 +114,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [
         "explanation",
         "linked_cases",
+        "typology_findings",
         "activity_chart",
         "source_activity",
         "versions_in_force",
@@ -132,6 +135,7 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ),
         ("Why it was flagged", {"fields": ("explanation",)}),
         ("Linked open cases", {"fields": ("linked_cases",)}),
+        ("Typology findings", {"fields": ("typology_findings",)}),
         (
             "Transaction",
             {
@@ -235,6 +239,10 @@ class TransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="On the same accounts")
     def linked_cases(self, obj):
         return linked_cases_html(self._linked(obj))
+
+    @admin.display(description="Shapes this payment is part of")
+    def typology_findings(self, obj):
+        return findings_html(findings_with_payment(transaction_id=obj.transaction_id))
 
     @staticmethod
     def _linked(obj) -> list:

@@ -78,6 +78,33 @@ def linked_cases_html(cases: list) -> str:
     )
 
 
+def findings_html(findings: list) -> str:
+    """The typology findings the case's payment is part of
+    (``findings_with_payment``), each a link to its page."""
+    if not findings:
+        return "None."
+    return format_html(
+        '<table class="case-findings"><tr><th>Found</th><th>Typology</th>'
+        "<th>Explanation</th><th>Status</th></tr>{}</table>",
+        format_html_join(
+            "",
+            '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    f.found_at.isoformat(timespec="minutes"),
+                    reverse(
+                        "admin:transactions_app_typologyfinding_change", args=[f.pk]
+                    ),
+                    f.get_typology_display(),
+                    f.explanation,
+                    f.get_review_status_display(),
+                )
+                for f in findings
+            ),
+        ),
+    )
+
+
 def activity_chart_html(case) -> str:
     """The payer's and the receiver's payments over the month up to a
     day after the case, flagged ones marked, and links to their
