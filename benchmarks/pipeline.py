@@ -8,14 +8,18 @@ Run with ``make bench`` (or ``python -m benchmarks.pipeline``). In one run:
     same profile's labelled traffic of another seed), as a ratio to (a):
     both measured twice, alternately, and the best of each compared (this
     machine's noise only ever slows a run down);
-(b) a naive reference loop, per message: poll, ``json.loads``,
-    ``Model.save()``, produce and flush, ``group_send``;
+(b) the tutorial's detector loop (kafka-python, ``json.loads``, print to
+    a pipe) over the same messages as each run of (a) without a model,
+    and a naive reference loop, per message: poll, ``json.loads``,
+    ``Model.save()``, produce and flush, ``group_send`` (``baselines``);
 (c) end-to-end latency (Kafka timestamp to offset commit, which follows the
     database commit) at a steady 1,000 transactions per second;
 (d) RSS of the detector process over a soak at a steady rate (ten minutes
     by default), with event time running ``--soak-time-scale`` times faster
     than the clock so that the windows fill up to their retention (an hour
     plus the lateness allowance) during the run and memory must level off.
+
+``--latency-seconds 0`` or ``--soak-seconds 0`` skips (c) or (d).
 
 It uses a database of its own (``<name>_bench``) and throwaway topics.
 """
@@ -32,6 +36,7 @@ import uuid
 
 import django
 
+from benchmarks.baselines import naive_rate, tutorial_rate
 from benchmarks.learned import put_model_in_force, take_models_out
 
 # The project's modules are imported inside the functions: Django has to
@@ -146,14 +151,26 @@ class Measured:
         return self.seen / (self.last_batch_at - self.first_batch_at)
 
 
-def measure_pipeline(count: int) -> float:
+def measure_pipeline(count: int, *, tutorial: bool = False) -> tuple:
+    """The pipeline's rate over ``count`` new messages, and the tutorial's
+    loop's over the same messages after it (None unless ``tutorial``)."""
     topics = fresh_topics()
     try:
         producer_loop(topics.transactions, count, None).run()
         measured = Measured(topics, count)
         wait_for_compiled_model(measured.detector)
         measured.detector.run()
-        return measured.rate
+        baseline = tutorial_rate(topics.transactions, count) if tutorial else None
+        return measured.rate, baseline
+    finally:
+        delete_topics(topics)
+
+
+def measure_naive(count: int) -> float:
+    topics = fresh_topics()
+    try:
+        producer_loop(topics.transactions, count, None).run()
+        return naive_rate(topics, count)
     finally:
         delete_topics(topics)
 
@@ -170,81 +187,25 @@ def wait_for_compiled_model(detector) -> None:
 
 def measure_with_and_without_model(count: int, rounds: int = 2):
     """The pipeline's rate without a model and with one in force, measured
-    alternately ``rounds`` times each: the model's version and both lists
-    of rates."""
-    without, with_model, number = [], [], None
+    alternately ``rounds`` times each, and the tutorial's loop's over the
+    messages of each run without one: the model's version and the three
+    lists of rates."""
+    without, tutorial, with_model, number = [], [], [], None
     for _ in range(rounds):
         empty_tables()
         take_models_out()
-        without.append(measure_pipeline(count))
+        rate, baseline = measure_pipeline(count, tutorial=True)
+        without.append(rate)
+        tutorial.append(baseline)
         empty_tables()
         number = put_model_in_force(ACCOUNTS)
-        with_model.append(measure_pipeline(count))
+        with_model.append(measure_pipeline(count)[0])
     take_models_out()
-    return number, without, with_model
+    return number, without, tutorial, with_model
 
 
 def _rates(rates: list[float]) -> str:
     return " and ".join(f"{rate:,.0f}" for rate in rates)
-
-
-def measure_naive(count: int) -> float:
-    """The reference: everything per message, as a first version would."""
-    import json
-
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-    from confluent_kafka import Consumer, Producer
-
-    from transactions_app.connections import kafka_connection
-    from transactions_app.models import Transaction
-
-    client_config = kafka_connection().config()
-    topics = fresh_topics()
-    try:
-        producer_loop(topics.transactions, count, None).run()
-        consumer = Consumer(
-            client_config | {"group.id": "naive", "auto.offset.reset": "earliest"}
-        )
-        consumer.subscribe([topics.transactions])
-        producer = Producer(client_config)
-        layer, done, started = get_channel_layer(), 0, None
-        while done < count:
-            message = consumer.poll(1.0)
-            if message is None or message.error():
-                continue
-            started = started or time.monotonic()
-            document = json.loads(message.value())
-            flagged = document["amount"] >= 900
-            Transaction(
-                transaction_id=document["transaction_id"],
-                source=document["source"],
-                target=document["target"],
-                amount=document["amount"],
-                currency=document["currency"],
-                timestamp=document["timestamp"],
-                received_at=document["timestamp"],
-                outcome="fraud" if flagged else "legit",
-                score=100 if flagged else 0,
-                kafka_topic=message.topic(),
-                kafka_partition=message.partition(),
-                kafka_offset=message.offset(),
-            ).save()
-            producer.produce(topics.fraud if flagged else topics.legit, message.value())
-            producer.flush()
-            async_to_sync(layer.group_send)(
-                "transactions",
-                {
-                    "type": "transactions.batch",
-                    "transactions": [document],
-                    "counts": {},
-                },
-            )
-            done += 1
-        consumer.close()
-        return count / (time.monotonic() - started)
-    finally:
-        delete_topics(topics)
 
 
 def load_process(
@@ -328,6 +289,64 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def report_throughput(count: int, naive_count: int) -> None:
+    number, without, tutorial, with_model = measure_with_and_without_model(count)
+    pipeline, learned, baseline = max(without), max(with_model), max(tutorial)
+    empty_tables()
+    naive = measure_naive(naive_count)
+    print(f"on {os.cpu_count()} cores, the broker and the database on the same ones")
+    print(
+        f"pipeline, {count} transactions into PostgreSQL: {pipeline:,.0f} tx/s "
+        f"(best of {_rates(without)})"
+    )
+    print(
+        f"  with the learned score in force (model v{number}): {learned:,.0f} "
+        f"tx/s (best of {_rates(with_model)}), {learned / pipeline:.2f} x "
+        "the same run without it"
+    )
+    print(
+        "tutorial's loop (kafka-python, json.loads, print to a pipe), the same "
+        f"messages: {baseline:,.0f} tx/s (best of {_rates(tutorial)})"
+    )
+    print(f"  ratio: {pipeline / baseline:.2f} x")
+    print(f"naive loop (baseline), {naive_count} transactions: {naive:,.0f} tx/s")
+    print(f"  ratio: {pipeline / naive:.1f} x")
+
+
+def report_latency(seconds: float) -> None:
+    if seconds <= 0:
+        print("end-to-end latency: skipped (--latency-seconds 0)")
+        return
+    empty_tables()
+    ages = measure_latency(seconds, 1000.0)
+    print(
+        f"end-to-end latency at 1,000 tx/s for {seconds:.0f} s "
+        f"({len(ages)} transactions): p50 {percentile(ages, 0.5) * 1000:.0f} ms, "
+        f"p99 {percentile(ages, 0.99) * 1000:.0f} ms, "
+        f"max {max(ages) * 1000:.0f} ms"
+    )
+
+
+def report_soak(seconds: float, rate: float, time_scale: float) -> None:
+    if seconds <= 0:
+        print("RSS soak: skipped (--soak-seconds 0)")
+        return
+    empty_tables()
+    samples = measure_soak(seconds, rate, time_scale)
+    print(
+        f"RSS over a {seconds:.0f} s soak at {rate:,.0f} tx/s "
+        f"(event time x{time_scale:g}):"
+    )
+    for elapsed, mib, sources, targets, entries in samples:
+        print(
+            f"  {elapsed:4.0f} s  RSS {mib:4.0f} MiB  {sources:,} sources  "
+            f"{targets:,} targets  {entries:,} window entries"
+        )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the benchmark process: {peak:.0f} MiB")
+    print(f"(median of samples: {statistics.median(s[1] for s in samples):.0f} MiB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=200_000)
@@ -338,46 +357,9 @@ def main() -> None:
     parser.add_argument("--soak-time-scale", type=float, default=10)
     args = parser.parse_args()
     setup_django()
-
-    number, without, with_model = measure_with_and_without_model(args.count)
-    pipeline, learned = max(without), max(with_model)
-    empty_tables()
-    naive = measure_naive(args.naive_count)
-    print(
-        f"pipeline, {args.count} transactions into PostgreSQL: {pipeline:,.0f} tx/s "
-        f"(best of {_rates(without)})"
-    )
-    print(
-        f"  with the learned score in force (model v{number}): {learned:,.0f} "
-        f"tx/s (best of {_rates(with_model)}), {learned / pipeline:.2f} x "
-        "the same run without it"
-    )
-    print(f"naive loop (baseline), {args.naive_count} transactions: {naive:,.0f} tx/s")
-    print(f"  ratio: {pipeline / naive:.1f} x")
-
-    empty_tables()
-    ages = measure_latency(args.latency_seconds, 1000.0)
-    print(
-        f"end-to-end latency at 1,000 tx/s for {args.latency_seconds:.0f} s "
-        f"({len(ages)} transactions): p50 {percentile(ages, 0.5) * 1000:.0f} ms, "
-        f"p99 {percentile(ages, 0.99) * 1000:.0f} ms, "
-        f"max {max(ages) * 1000:.0f} ms"
-    )
-
-    empty_tables()
-    samples = measure_soak(args.soak_seconds, args.soak_rate, args.soak_time_scale)
-    print(
-        f"RSS over a {args.soak_seconds:.0f} s soak at {args.soak_rate:,.0f} tx/s "
-        f"(event time x{args.soak_time_scale:g}):"
-    )
-    for elapsed, mib, sources, targets, entries in samples:
-        print(
-            f"  {elapsed:4.0f} s  RSS {mib:4.0f} MiB  {sources:,} sources  "
-            f"{targets:,} targets  {entries:,} window entries"
-        )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of the benchmark process: {peak:.0f} MiB")
-    print(f"(median of samples: {statistics.median(s[1] for s in samples):.0f} MiB)")
+    report_throughput(args.count, args.naive_count)
+    report_latency(args.latency_seconds)
+    report_soak(args.soak_seconds, args.soak_rate, args.soak_time_scale)
 
 
 if __name__ == "__main__":
