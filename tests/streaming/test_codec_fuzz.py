@@ -1,5 +1,7 @@
 """Property-based fuzzing of the decoder: whatever the bytes, it returns a
-valid transaction or raises InvalidMessage, never anything else."""
+valid transaction or raises InvalidMessage, never anything else; and the
+encoders write, byte for byte, the wire form ``transaction_to_dict``
+spells out, whatever the transaction."""
 
 import json
 from datetime import UTC, datetime
@@ -9,12 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.properties import examples
+from transactions_app.detection import Outcome, Reason, Transaction, Verdict
 from transactions_app.streaming.codec import (
     ACCOUNT_PATTERN,
     CURRENCY_PATTERN,
     MAX_AMOUNT,
     InvalidMessage,
     decode_transaction,
+    encode_transaction,
+    encode_verdict,
+    transaction_to_dict,
 )
 from transactions_app.streaming.records import MessageOrigin
 
@@ -78,3 +84,36 @@ def test_near_valid_documents_never_crash_the_decoder(document):
 @given(json_values)
 def test_any_json_never_crashes_the_decoder(document):
     check(json.dumps(document, allow_nan=True).encode())
+
+
+labels = st.none() | st.from_regex(ACCOUNT_PATTERN, fullmatch=True)
+transactions = st.builds(
+    Transaction,
+    transaction_id=st.uuids(),
+    source=st.from_regex(ACCOUNT_PATTERN, fullmatch=True),
+    target=st.from_regex(ACCOUNT_PATTERN, fullmatch=True),
+    amount=st.decimals(min_value=Decimal("0.01"), max_value=MAX_AMOUNT, places=2),
+    currency=st.from_regex(CURRENCY_PATTERN, fullmatch=True),
+    # Whole seconds too: neither form writes a zero fraction.
+    timestamp=st.datetimes(timezones=st.just(UTC)),
+    merchant_category=labels,
+    channel=st.none() | st.sampled_from(("card", "transfer")),
+    country=st.none() | st.just("DE"),
+    device_id=labels,
+    ip=st.none() | st.ip_addresses().map(str),
+)
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(transactions)
+def test_the_encoders_write_the_wire_form(tx):
+    wire = transaction_to_dict(tx)
+    assert encode_transaction(tx) == json.dumps(wire, separators=(",", ":")).encode()
+    reason = Reason("velocity", 2, "5 in 60 s", ">= 5", 40, window=60)
+    verdict = Verdict(Outcome.REVIEW, 40, (reason,))
+    document = json.loads(encode_verdict(tx, verdict))
+    assert document == wire | {
+        "outcome": "review",
+        "score": 40,
+        "reasons": [reason.as_dict()],
+    }

@@ -291,21 +291,39 @@ def _preview(value: object, limit: int = 60) -> str:
 def transaction_to_dict(transaction: Transaction) -> dict:
     """The wire form of a transaction: the original four fields plus the
     id and the event time, and the enrichment fields it carries."""
+    document = _wire_document(transaction)
+    document["transaction_id"] = str(transaction.transaction_id)
+    document["timestamp"] = transaction.timestamp.isoformat().replace("+00:00", "Z")
+    return document
+
+
+# orjson writes a UUID as its text and a UTC time with a "Z", as
+# ``transaction_to_dict`` spells them out: the encoders hand it the objects
+# and save a str() and an isoformat() a message (half the encoding's cost).
+_WIRE_OPTIONS = orjson.OPT_UTC_Z
+
+
+def _wire_document(transaction: Transaction) -> dict:
+    """``transaction_to_dict`` with the id and the event time left as the
+    objects they are, for orjson to write."""
     document = {
-        "transaction_id": str(transaction.transaction_id),
+        "transaction_id": transaction.transaction_id,
         "source": transaction.source,
         "target": transaction.target,
         "amount": float(transaction.amount),
         "currency": transaction.currency,
-        "timestamp": transaction.timestamp.isoformat().replace("+00:00", "Z"),
+        "timestamp": transaction.timestamp,
     }
-    document.update(transaction.attributes())
+    for name in ENRICHMENT_FIELDS:
+        value = getattr(transaction, name)
+        if value is not None:
+            document[name] = value
     return document
 
 
 def encode_transaction(transaction: Transaction) -> bytes:
     """Serialise a transaction for the input topic."""
-    return orjson.dumps(transaction_to_dict(transaction))
+    return orjson.dumps(_wire_document(transaction), option=_WIRE_OPTIONS)
 
 
 def encode_verdict(transaction: Transaction, verdict: Verdict) -> bytes:
@@ -314,11 +332,11 @@ def encode_verdict(transaction: Transaction, verdict: Verdict) -> bytes:
     It is the input message with ``outcome``, ``score`` and ``reasons``
     added, so consumers of the original format keep working.
     """
-    document = transaction_to_dict(transaction)
+    document = _wire_document(transaction)
     document["outcome"] = verdict.outcome.value
     document["score"] = verdict.score
     document["reasons"] = [reason.as_dict() for reason in verdict.reasons]
-    return orjson.dumps(document)
+    return orjson.dumps(document, option=_WIRE_OPTIONS)
 
 
 # The header naming the engine whose payments a receivers' message holds.
