@@ -198,6 +198,18 @@ require_distinct(
     }
 )
 TRANSACTIONS_TOPIC_PARTITIONS = env_int("TRANSACTIONS_TOPIC_PARTITIONS", 3, minimum=1)
+# Replicas of each of the platform's topics (``createtopics``), and how many
+# must hold a write before it is acknowledged (producers send with
+# acks=all): 3 and 2 on three brokers (``KAFKA_NODES=3`` locally), so one
+# broker may fail with nothing lost; 1 and 1 on a single broker.
+KAFKA_REPLICATION_FACTOR = env_int("KAFKA_REPLICATION_FACTOR", 1, minimum=1)
+KAFKA_MIN_INSYNC_REPLICAS = env_int(
+    "KAFKA_MIN_INSYNC_REPLICAS",
+    max(1, KAFKA_REPLICATION_FACTOR - 1),
+    minimum=1,
+    maximum=KAFKA_REPLICATION_FACTOR,
+    why="at most KAFKA_REPLICATION_FACTOR",
+)
 TRANSACTIONS_PER_SECOND = env_float("TRANSACTIONS_PER_SECOND", 2.0, above=0)
 DETECTOR_GROUP_ID = env_str("DETECTOR_GROUP_ID", "fraud-detector")
 # librdkafka's consume() refuses more than 1,000,000 messages at once; far

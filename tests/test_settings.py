@@ -92,6 +92,7 @@ BOUNDED = {
     "EMAIL_PORT": ("1", "65535", "must be between 1 and 65535"),
     "DETECTION_FRAUD_SCORE": ("1", "2147483647", "must be between 1 and 2147483647"),
     "TRANSACTIONS_TOPIC_PARTITIONS": ("1", None, "must be 1 or more"),
+    "KAFKA_REPLICATION_FACTOR": ("1", None, "must be 1 or more"),
     "DETECTION_RESTORE_SECONDS": ("0", None, "must be 0 or more"),
     "DATABASE_CONN_MAX_AGE": ("0", None, "must be 0 or more"),
     "SECURE_HSTS_SECONDS": ("0", None, "must be 0 or more"),
@@ -135,6 +136,7 @@ OTHERS = [
     "CSRF_TRUSTED_ORIGINS",
     "KAFKA_SASL_USERNAME",
     "KAFKA_SECURITY_PROTOCOL",
+    "KAFKA_MIN_INSYNC_REPLICAS",
 ]
 TABLE_VARIABLES = (*BOUNDED, *POSITIVE, *OTHERS)
 
@@ -206,6 +208,13 @@ BAD_VALUES = [
     ("ALLOWED_HOSTS", "", "ALLOWED_HOSTS is set but empty"),
     ("ALLOWED_HOSTS", ",", "ALLOWED_HOSTS must list at least one value"),
     ("SECRET_KEY", "", "SECRET_KEY is required (it is set but empty)"),
+    (
+        "KAFKA_MIN_INSYNC_REPLICAS",
+        "2",
+        "KAFKA_MIN_INSYNC_REPLICAS must be between 1 and 1 (at most "
+        "KAFKA_REPLICATION_FACTOR), got 2.",
+    ),
+    ("KAFKA_MIN_INSYNC_REPLICAS", "0", "KAFKA_MIN_INSYNC_REPLICAS must be between"),
 ]
 
 
@@ -296,3 +305,30 @@ def test_the_receivers_topic_follows_the_input_topic_and_fits_kafkas_limit():
     longest = load_settings(SECRET_KEY="k", TRANSACTIONS_TOPIC="t" * 249)
     assert longest.returncode == 0, longest.stderr
     assert longest.values["RECEIVERS_TOPIC"] == "t" * 239 + ".receivers"
+
+
+def test_writes_wait_for_all_replicas_but_one_by_default():
+    """Three replicas: two must hold a write; as many as there are
+    replicas is allowed, one more is refused naming both variables."""
+    assert settings_at(KAFKA_REPLICATION_FACTOR="3", KAFKA_MIN_INSYNC_REPLICAS="2") == {
+        "KAFKA_REPLICATION_FACTOR": 3,
+        "KAFKA_MIN_INSYNC_REPLICAS": 2,
+    }
+    code = "import fraudsite.settings as s; print(s.KAFKA_MIN_INSYNC_REPLICAS)"
+    defaulted = run_python(
+        ["-c", code],
+        without=TABLE_VARIABLES,
+        SECRET_KEY="k",
+        KAFKA_REPLICATION_FACTOR="3",
+    )
+    assert defaulted.stdout.strip() == "2", defaulted.stderr
+    assert (
+        settings_at(KAFKA_REPLICATION_FACTOR="3", KAFKA_MIN_INSYNC_REPLICAS="3")[
+            "KAFKA_MIN_INSYNC_REPLICAS"
+        ]
+        == 3
+    )
+    refused = start(KAFKA_REPLICATION_FACTOR="3", KAFKA_MIN_INSYNC_REPLICAS="4")
+    assert (
+        "KAFKA_MIN_INSYNC_REPLICAS must be between 1 and 3 (at most " in refused.stderr
+    )

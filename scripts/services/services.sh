@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Start, stop or show the local services the project needs, all on loopback:
-#   kafka     Apache Kafka 4.1.2, single-node KRaft, its jars assembled from
-#             Maven Central with scripts/services/kafka/pom.xml
+#   kafka     Apache Kafka 4.1.2, KRaft, its jars assembled from Maven Central
+#             with scripts/services/kafka/pom.xml: one node, or with
+#             KAFKA_NODES=3 a cluster of three (ports + 100 and + 200 for
+#             nodes 2 and 3; internal topics replicated three times, two
+#             in sync)
 #   redis     Debian's redis-server
 #   postgres  Debian's PostgreSQL: a private cluster, not the system one
 #
@@ -28,6 +31,7 @@ REDIS_PORT=${REDIS_PORT:-6379}
 POSTGRES_PORT=${POSTGRES_PORT:-5432}
 PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 KAFKA_READY_TIMEOUT=${KAFKA_READY_TIMEOUT:-90}
+KAFKA_NODES=${KAFKA_NODES:-1}
 
 mkdir -p "$SERVICES_DIR"
 SERVICES_DIR=$(cd "$SERVICES_DIR" && pwd)
@@ -109,10 +113,20 @@ apt_install() {
 
 # -------------------------------------------------------------------- kafka
 
-KAFKA_CMD="kafka.Kafka $KAFKA/server.properties" # to recognise the broker
-KAFKA_JVM=(-Dkafka.logs.dir="$KAFKA/logs" -cp "$KAFKA/libs/*"
+# With KAFKA_NODES=3, three nodes (each broker and controller, a static
+# three-voter quorum); node n listens on each port + 100 * (n - 1) and
+# keeps its files in $KAFKA/node-n (node 1 in $KAFKA, as a single node).
+[[ $KAFKA_NODES == 1 || $KAFKA_NODES == 3 ]] ||
+  die "KAFKA_NODES must be 1 or 3, got '$KAFKA_NODES'"
+node_dir() { if (($1 == 1)); then echo "$KAFKA"; else echo "$KAFKA/node-$1"; fi; }
+node_port() { echo $(($2 + 100 * ($1 - 1))); } # node, base port
+NODES=$(seq 1 "$KAFKA_NODES")
+KAFKA_JVM=(-cp "$KAFKA/libs/*"
   -Dlog4j2.configurationFile="$HERE/kafka/log4j2.properties")
-kafka_pid() { live_pid "$KAFKA/kafka.pid" "$KAFKA_CMD"; }
+node_cmd() { echo "kafka.Kafka $(node_dir "$1")/server.properties"; }
+node_pid() { live_pid "$(node_dir "$1")/kafka.pid" "$(node_cmd "$1")"; }
+kafka_pid() { node_pid 1; }
+node_label() { if ((KAFKA_NODES == 1)); then echo kafka; else echo "kafka $1"; fi; }
 
 # Copies the broker's jars from Maven Central (cached in ~/.m2) into
 # $KAFKA/libs, unless its stamp shows that pom.xml is unchanged since.
@@ -133,60 +147,107 @@ kafka_assemble() {
   say kafka "jars assembled from Maven Central in $(since "$t0")"
 }
 
-# Formats the storage once, as a single-voter dynamic KRaft quorum.
+# The node's server.properties from the template: its ports, its id, the
+# quorum (one dynamic voter, or three static ones) and the replication of
+# the internal topics (1, or 3 with 2 in sync).
+kafka_configure() {
+  local n=$1 dir quorum replicas=1 min_isr=1 voters='' v
+  dir=$(node_dir "$n")
+  if ((KAFKA_NODES == 1)); then
+    quorum="controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT"
+  else
+    for v in $NODES; do
+      voters+="${voters:+,}$v@127.0.0.1:$(node_port "$v" "$KAFKA_CONTROLLER_PORT")"
+    done
+    quorum="controller.quorum.voters=$voters" replicas=3 min_isr=2
+  fi
+  sed -e "s|@KAFKA_PORT@|$(node_port "$n" "$KAFKA_PORT")|g" \
+    -e "s|@KAFKA_CONTROLLER_PORT@|$(node_port "$n" "$KAFKA_CONTROLLER_PORT")|g" \
+    -e "s|@KAFKA_SASL_PORT@|$(node_port "$n" "$KAFKA_SASL_PORT")|g" \
+    -e "s|@KAFKA_DATA_DIR@|$dir/data|g" -e "s|@NODE_ID@|$n|g" \
+    -e "s|@QUORUM@|$quorum|g" -e "s|@REPLICAS@|$replicas|g" \
+    -e "s|@MIN_ISR@|$min_isr|g" \
+    "$HERE/kafka/server.properties" >"$dir/server.properties"
+}
+
+# Formats a node's storage once: a single-voter dynamic quorum, or one of
+# three static voters sharing one cluster id. Storage formatted for the
+# other node count is refused: its quorum cannot change in place.
 kafka_format() {
-  local id_file=$KAFKA/cluster-id
-  [[ -f $KAFKA/data/meta.properties ]] && return
-  [[ -s $id_file ]] || java "${KAFKA_JVM[@]}" kafka.tools.StorageTool \
-    random-uuid | tail -n 1 >"$id_file"
-  java "${KAFKA_JVM[@]}" kafka.tools.StorageTool format --standalone \
-    --cluster-id "$(<"$id_file")" --config "$KAFKA/server.properties" \
-    >"$KAFKA/logs/format.log" 2>&1 ||
-    die "kafka: storage format failed (see $KAFKA/logs/format.log)"
-  say kafka "storage formatted, cluster id $(<"$id_file")"
-}
-
-# Asks the broker for metadata until it answers; never a fixed sleep.
-kafka_ready() {
-  "$PYTHON" "$HERE/kafka_ready.py" --bootstrap "127.0.0.1:$KAFKA_PORT" \
-    --timeout "$KAFKA_READY_TIMEOUT" --log "$KAFKA/logs/server.log" "$@" ||
-    die "kafka: broker not ready (logs in $KAFKA/logs)"
-}
-
-kafka_start() {
-  local pid t0 launched
-  [[ -x $PYTHON ]] || die "kafka: no Python at $PYTHON (make it or set PYTHON)"
-  if pid=$(kafka_pid); then
-    kafka_ready --pid "$pid" >/dev/null
-    say kafka "already running (pid $pid, 127.0.0.1:$KAFKA_PORT)"
-    port_open "$KAFKA_SASL_PORT" || say kafka "no SASL listener on port \
-$KAFKA_SASL_PORT (started by an older services.sh): stop and start it"
+  local n=$1 dir id_file=$KAFKA/cluster-id standalone=()
+  dir=$(node_dir "$n")
+  if [[ -f $dir/data/meta.properties ]]; then
+    [[ $(cat "$KAFKA/nodes" 2>/dev/null || echo 1) == "$KAFKA_NODES" ]] ||
+      die "kafka: $KAFKA holds a cluster of $(cat "$KAFKA/nodes" 2>/dev/null \
+|| echo 1) node(s), not $KAFKA_NODES; stop it and remove $KAFKA/data" \
+        "and $KAFKA/node-* to change KAFKA_NODES"
     return
   fi
-  port_free "$KAFKA_PORT" KAFKA_PORT kafka
-  port_free "$KAFKA_CONTROLLER_PORT" KAFKA_CONTROLLER_PORT kafka
-  port_free "$KAFKA_SASL_PORT" KAFKA_SASL_PORT kafka
-  t0=$(now)
-  mkdir -p "$KAFKA/logs" "$KAFKA/data"
-  kafka_assemble
-  sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
-    -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
-    -e "s|@KAFKA_SASL_PORT@|$KAFKA_SASL_PORT|g" \
-    -e "s|@KAFKA_DATA_DIR@|$KAFKA/data|g" \
-    "$HERE/kafka/server.properties" >"$KAFKA/server.properties"
-  kafka_format
-  launched=$(now)
-  # setsid: the broker must outlive this shell and its process group.
+  [[ -s $id_file ]] || java "${KAFKA_JVM[@]}" kafka.tools.StorageTool \
+    random-uuid | tail -n 1 >"$id_file"
+  ((KAFKA_NODES == 1)) && standalone=(--standalone)
+  java "${KAFKA_JVM[@]}" kafka.tools.StorageTool format "${standalone[@]}" \
+    --cluster-id "$(<"$id_file")" --config "$dir/server.properties" \
+    >"$dir/logs/format.log" 2>&1 ||
+    die "kafka: storage format failed (see $dir/logs/format.log)"
+  echo "$KAFKA_NODES" >"$KAFKA/nodes"
+  say "$(node_label "$n")" "storage formatted, cluster id $(<"$id_file")"
+}
+
+# Asks node $1 for metadata until it answers; never a fixed sleep.
+kafka_ready() {
+  local n=$1; shift
+  "$PYTHON" "$HERE/kafka_ready.py" \
+    --bootstrap "127.0.0.1:$(node_port "$n" "$KAFKA_PORT")" \
+    --timeout "$KAFKA_READY_TIMEOUT" --log "$(node_dir "$n")/logs/server.log" \
+    "$@" || die "kafka: node $n not ready (logs in $(node_dir "$n")/logs)"
+}
+
+# Launches node $1's java in the background (setsid: it must outlive this
+# shell and its process group) and records its pid.
+kafka_launch() {
+  local n=$1 dir
+  dir=$(node_dir "$n")
   setsid nohup java -Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-    -Xlog:gc*:file="$KAFKA/logs/gc.log":time,tags:filecount=3,filesize=10M \
-    "${KAFKA_JVM[@]}" kafka.Kafka "$KAFKA/server.properties" \
-    </dev/null >"$KAFKA/logs/kafka.out" 2>&1 &
-  pid=$!
-  echo "$pid" >"$KAFKA/kafka.pid"
-  kafka_ready --pid "$pid" --started-at "$launched"
-  say kafka "started in $(since "$t0") (pid $pid, 127.0.0.1:$KAFKA_PORT)"
+    -Xlog:gc*:file="$dir/logs/gc.log":time,tags:filecount=3,filesize=10M \
+    -Dkafka.logs.dir="$dir/logs" "${KAFKA_JVM[@]}" \
+    kafka.Kafka "$dir/server.properties" </dev/null >"$dir/logs/kafka.out" 2>&1 &
+  echo "$!" >"$dir/kafka.pid"
+}
+
+kafka_start() {
+  local n pid t0 launched started=()
+  [[ -x $PYTHON ]] || die "kafka: no Python at $PYTHON (make it or set PYTHON)"
+  t0=$(now)
+  mkdir -p "$KAFKA/logs"
+  for n in $NODES; do
+    if pid=$(node_pid "$n"); then continue; fi
+    port_free "$(node_port "$n" "$KAFKA_PORT")" KAFKA_PORT kafka
+    port_free "$(node_port "$n" "$KAFKA_CONTROLLER_PORT")" KAFKA_CONTROLLER_PORT kafka
+    port_free "$(node_port "$n" "$KAFKA_SASL_PORT")" KAFKA_SASL_PORT kafka
+    mkdir -p "$(node_dir "$n")/logs" "$(node_dir "$n")/data"
+    kafka_assemble
+    kafka_configure "$n"
+    kafka_format "$n"
+    started+=("$n")
+  done
+  # All nodes at once: three voters elect a leader only once two are up.
+  launched=$(now)
+  for n in "${started[@]}"; do kafka_launch "$n"; done
+  for n in $NODES; do
+    pid=$(node_pid "$n") || die "kafka: node $n did not start (see $(node_dir "$n")/logs)"
+    if [[ " ${started[*]} " == *" $n "* ]]; then
+      kafka_ready "$n" --pid "$pid" --started-at "$launched"
+      say "$(node_label "$n")" "started in $(since "$t0") (pid $pid, 127.0.0.1:$(node_port "$n" "$KAFKA_PORT"))"
+    else
+      kafka_ready "$n" --pid "$pid" >/dev/null
+      say "$(node_label "$n")" "already running (pid $pid, 127.0.0.1:$(node_port "$n" "$KAFKA_PORT"))"
+      port_open "$(node_port "$n" "$KAFKA_SASL_PORT")" || say "$(node_label "$n")" "no SASL \
+listener on port $(node_port "$n" "$KAFKA_SASL_PORT") (started by an older services.sh): stop and start it"
+    fi
+  done
 }
 
 # -------------------------------------------------------------------- redis
@@ -315,7 +376,37 @@ show() {
   fi
 }
 
-kafka_stop() { stop_pid kafka "$KAFKA/kafka.pid" "$KAFKA_CMD"; }
+# All nodes told at once: a node stopping after the others would wait
+# for a quorum that is gone.
+kafka_stop() {
+  local n pid t0 pids=()
+  t0=$(now)
+  for n in $NODES; do
+    if pid=$(node_pid "$n"); then
+      kill -TERM "$pid"
+      pids[n]=$pid
+    else
+      say "$(node_label "$n")" "already stopped"
+    fi
+  done
+  for n in "${!pids[@]}"; do
+    pid=${pids[n]}
+    if wait_for 60 eval "! alive $pid"; then
+      say "$(node_label "$n")" "stopped in $(since "$t0")"
+    else
+      kill -KILL "$pid"
+      say "$(node_label "$n")" "killed: still running 60 s after SIGTERM"
+    fi
+    rm -f "$(node_dir "$n")/kafka.pid"
+  done
+}
+kafka_show() {
+  local n up=0
+  for n in $NODES; do
+    show "$(node_label "$n")" "$(node_port "$n" "$KAFKA_PORT")" "node_pid $n" || up=1
+  done
+  return "$up"
+}
 redis_stop() { stop_pid redis "$REDIS/redis.pid" redis-server; }
 
 # An optional second argument names one service (fault tests stop and
@@ -339,7 +430,7 @@ case ${1:-} in
     ;;
   status)
     up=0
-    show kafka "$KAFKA_PORT" kafka_pid || up=1
+    kafka_show || up=1
     show redis "$REDIS_PORT" redis_pid || up=1
     show postgres "$POSTGRES_PORT" pg_pid || up=1
     exit "$up"

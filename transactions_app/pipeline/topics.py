@@ -29,18 +29,23 @@ def topic_specs(
     """Every topic (of ``topics``, by default those the settings name), the
     input one, and the shared receivers' one, with ``partitions``
     (``TRANSACTIONS_TOPIC_PARTITIONS`` by default) so several detectors can
-    share them."""
+    share them; each with ``KAFKA_REPLICATION_FACTOR`` replicas and
+    ``KAFKA_MIN_INSYNC_REPLICAS``."""
     topics = topics or detector_topics()
     partitions = partitions or settings.TRANSACTIONS_TOPIC_PARTITIONS
-    specs = [
-        TopicSpec(topics.transactions, partitions),
-        TopicSpec(topics.legit, 1),
-        TopicSpec(topics.fraud, 1),
-        TopicSpec(topics.deadletter, 1),
-    ]
+    counts = [(topics.transactions, partitions), (topics.legit, 1)]
+    counts += [(topics.fraud, 1), (topics.deadletter, 1)]
     if topics.receivers:
-        specs.append(TopicSpec(topics.receivers, partitions))
-    return specs
+        counts.append((topics.receivers, partitions))
+    return [
+        TopicSpec(
+            name,
+            count,
+            settings.KAFKA_REPLICATION_FACTOR,
+            settings.KAFKA_MIN_INSYNC_REPLICAS,
+        )
+        for name, count in counts
+    ]
 
 
 def throwaway_topics(

@@ -33,11 +33,13 @@ TRANSACTION_TIMEOUT_MS = 30_000
 
 @dataclass(frozen=True, slots=True)
 class TopicSpec:
-    """A topic the platform needs: its name and partition count."""
+    """A topic the platform needs: its name, partition count, replicas and
+    how many of them must hold a write before it is acknowledged."""
 
     name: str
     partitions: int = 1
     replication_factor: int = 1
+    min_insync_replicas: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +253,15 @@ def ensure_topics(
     if not missing:
         return []
     futures = admin.create_topics(
-        [NewTopic(s.name, s.partitions, s.replication_factor) for s in missing],
+        [
+            NewTopic(
+                s.name,
+                s.partitions,
+                s.replication_factor,
+                config={"min.insync.replicas": str(s.min_insync_replicas)},
+            )
+            for s in missing
+        ],
         operation_timeout=timeout,
         request_timeout=timeout,
     )
