@@ -2,6 +2,7 @@
 test's database and topics, and a logged-in Chromium page on it."""
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from tests.browser.live_page import (
     CHROMIUM,
@@ -57,3 +58,26 @@ def page(web, django_user_model):
         page.wait_for_selector("#connection-state[data-state=live]")
         yield page
         browser.close()
+
+
+# What the Analyst group grants: reviewing transactions and findings.
+ANALYST_PERMISSIONS = (
+    "view_transaction",
+    "review_transaction",
+    "view_typologyfinding",
+    "view_findingevent",
+)
+
+
+@pytest.fixture
+def analyst(page, django_user_model):
+    """The logged-in analyst, with the Analyst group's permissions given
+    directly (a test before this one may have flushed the groups)."""
+    user = django_user_model.objects.get(username="analyst")
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="transactions_app",
+            codename__in=ANALYST_PERMISSIONS,
+        )
+    )
+    return user

@@ -3,7 +3,6 @@ after reading, keys typed into the note left to the note, and a stored
 reason holding markup shown as text."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from tests.browser.live_page import ARTIFACTS
 from tests.factories import stored_transaction
@@ -18,18 +17,9 @@ PAYLOAD = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def case(django_user_model):
-    """A new fraud case with a reason whose description holds markup, and
-    the logged-in analyst allowed to review it."""
-    analyst = django_user_model.objects.get(username="analyst")
-    # The permissions the Analyst group grants, given directly: a test
-    # before this one may have flushed the groups the migrations made.
-    analyst.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="transactions_app",
-            codename__in=("view_transaction", "review_transaction"),
-        )
-    )
+def case(analyst):
+    """A new fraud case with a reason whose description holds markup, the
+    logged-in analyst allowed to review it."""
     row = stored_transaction("fraud")
     row.review_status = "new"
     row.reasons = [{**row.reasons[0], "description": PAYLOAD}]

@@ -7,7 +7,6 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from tests.browser.live_page import ARTIFACTS
 from tests.factories import NOW, stored_payment
@@ -18,20 +17,6 @@ pytestmark = [
 ]
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def analyst(django_user_model):
-    """The logged-in analyst, with the Analyst group's permissions given
-    directly (a test before this one may have flushed the groups)."""
-    user = django_user_model.objects.get(username="analyst")
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="transactions_app",
-            codename__in=("view_transaction", "review_transaction"),
-        )
-    )
-    return user
 
 
 @pytest.fixture

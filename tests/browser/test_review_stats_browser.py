@@ -8,7 +8,6 @@ and a model in force with no scored traffic yet said in words."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from tests.browser.live_page import ARTIFACTS, WAIT_MS
@@ -65,20 +64,6 @@ def test_a_model_without_scored_traffic_says_so(page, web, in_force):
 
 PAYLOAD = "</script><img src=x onerror=alert(1)>"
 TREND_CHARTS = ("flagged", "precision", "decision", "open-age")
-
-
-@pytest.fixture
-def analyst(django_user_model):
-    """The logged-in analyst, with the Analyst group's permissions given
-    directly (a test before this one may have flushed the groups)."""
-    user = django_user_model.objects.get(username="analyst")
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="transactions_app",
-            codename__in=("view_transaction", "review_transaction"),
-        )
-    )
-    return user
 
 
 def flagged(received_hours_ago: float, *, status: str, rules: tuple) -> object:
