@@ -99,8 +99,10 @@ class ReceiverFeed:
         partitions = sorted(metadata.topics[self._topic].partitions)
         since = int((self._wall_clock() - self._lookback) * 1000)
         wanted = [TopicPartition(self._topic, p, since) for p in partitions]
-        found = self._consumer.offsets_for_times(wanted, timeout=10)
-        ends = self._ends_once_led(partitions)
+        found = self._once_led(
+            lambda: self._consumer.offsets_for_times(wanted, timeout=10)
+        )
+        ends = self._once_led(lambda: self._ends(partitions))
         assignment = []
         for tp in found:
             offset = tp.offset
@@ -168,14 +170,14 @@ class ReceiverFeed:
                 error,
             )
 
-    def _ends_once_led(self, partitions, patience: float = 30.0) -> dict[int, int]:
-        """``_ends``, asked again while a partition has no leader yet (a
+    def _once_led(self, ask, patience: float = 30.0):
+        """``ask()``, asked again while a partition has no leader yet (a
         topic just created, a broker just restarted), for ``patience``
         seconds at most."""
         deadline = self._clock() + patience
         while True:
             try:
-                return self._ends(partitions)
+                return ask()
             except KafkaException as error:
                 kafka_error = error.args[0]
                 leaderless = kafka_error.code() in LEADERLESS
@@ -183,7 +185,7 @@ class ReceiverFeed:
                     raise
                 if self._clock() > deadline:
                     raise
-                logger.info("shared receivers' end not known yet (%s)", error)
+                logger.info("shared receivers' partitions not led yet (%s)", error)
                 time.sleep(0.2)
 
     def _ends(self, partitions) -> dict[int, int]:
