@@ -105,3 +105,17 @@ def stored_payment(
         kafka_partition=0,
         kafka_offset=1,
     )
+
+
+def found_cycle(names=("a", "b", "c")) -> "TypologyFinding":  # noqa: F821
+    """Payments of 1,000.00 round ``names`` an hour apart (the last back to
+    the first), found by the typology scan: its one finding."""
+    from transactions_app.typologies.services import typologies_scan
+
+    for i, payer in enumerate(names):
+        payee = names[(i + 1) % len(names)]
+        stored_payment(payer, payee, "1000.00", timestamp=NOW + timedelta(hours=i))
+    result = typologies_scan(
+        since=NOW - timedelta(days=1), until=NOW + timedelta(days=1)
+    )
+    return result.findings[0]

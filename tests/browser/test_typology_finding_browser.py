@@ -3,14 +3,11 @@ of its payments, its accounts (one holding markup) shown as text in the
 list and on its page, and a decision with a note recorded in its audit
 trail."""
 
-from datetime import timedelta
-
 import pytest
 
 from tests.browser.live_page import ARTIFACTS
-from tests.factories import NOW, stored_payment
+from tests.factories import found_cycle
 from transactions_app.models import FindingEvent, Transaction
-from transactions_app.typologies.services import typologies_scan
 
 pytestmark = [
     pytest.mark.integration,
@@ -25,14 +22,7 @@ FINDINGS = "/admin/transactions_app/typologyfinding/"
 def cycle():
     """A cycle through three accounts, the first one's id holding markup,
     found by the scan."""
-    names = (PAYLOAD, "mule-b", "mule-c")
-    for i, payer in enumerate(names):
-        payee = names[(i + 1) % len(names)]
-        stored_payment(payer, payee, "1000.00", timestamp=NOW + timedelta(hours=i))
-    result = typologies_scan(
-        since=NOW - timedelta(days=1), until=NOW + timedelta(days=1)
-    )
-    return result.findings[0]
+    return found_cycle((PAYLOAD, "mule-b", "mule-c"))
 
 
 def test_a_finding_is_reached_from_a_case_and_decided(page, web, analyst, cycle):

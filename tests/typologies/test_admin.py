@@ -2,31 +2,18 @@
 with the review permission (an audit entry each, a stale page refused),
 and every account id stays text."""
 
-from datetime import timedelta
-
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.utils.html import escape
 
-from tests.factories import NOW, stored_payment
+from tests.factories import found_cycle, stored_payment
 from transactions_app.models import FindingEvent, Transaction, TypologyFinding
-from transactions_app.typologies.services import typologies_scan
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/admin/transactions_app/typologyfinding/"
 CASES = "/admin/transactions_app/transaction/"
 PAYLOAD = "<img src=x onerror=alert(1)>"
-
-
-def finding(names=("a", "b", "c")) -> TypologyFinding:
-    for i, payer in enumerate(names):
-        payee = names[(i + 1) % len(names)]
-        stored_payment(payer, payee, "1000.00", timestamp=NOW + timedelta(hours=i))
-    result = typologies_scan(
-        since=NOW - timedelta(days=1), until=NOW + timedelta(days=1)
-    )
-    return result.findings[0]
 
 
 @pytest.fixture
@@ -49,7 +36,7 @@ def decide(client, pk, **data):
 
 
 def test_an_analyst_sees_the_list_and_the_finding(analyst):
-    case = finding()
+    case = found_cycle()
     listing = analyst.get(LIST).content.decode()
     assert "Cycle" in listing and "a → … → a (4)" in listing
     body = analyst.get(page(case.pk)).content.decode()
@@ -59,14 +46,14 @@ def test_an_analyst_sees_the_list_and_the_finding(analyst):
 
 
 def test_the_list_is_searched_by_an_account(analyst):
-    finding()
-    finding(("acct-x", "acct-y", "acct-z"))
+    found_cycle()
+    found_cycle(("acct-x", "acct-y", "acct-z"))
     body = analyst.get(LIST, {"q": "acct-y"}).content.decode()
     assert "acct-x → … → acct-x" in body and "a → … → a" not in body
 
 
 def test_a_decision_is_recorded_with_its_note(analyst):
-    case = finding()
+    case = found_cycle()
     response = decide(
         analyst, case.pk, to_status="confirmed", note="known ring", seen_version=0
     )
@@ -82,7 +69,7 @@ def test_a_decision_is_recorded_with_its_note(analyst):
 
 
 def test_a_decision_on_a_stale_page_is_refused_with_a_message(analyst):
-    case = finding()
+    case = found_cycle()
     response = decide(analyst, case.pk, to_status="confirmed", seen_version=3)
     assert response.status_code == 200
     assert "changed meanwhile" in response.content.decode()
@@ -90,14 +77,14 @@ def test_a_decision_on_a_stale_page_is_refused_with_a_message(analyst):
 
 
 def test_a_move_the_workflow_does_not_offer_is_refused(analyst):
-    case = finding()
+    case = found_cycle()
     response = decide(analyst, case.pk, to_status="new", seen_version=0)
     assert "Select a valid choice" in response.content.decode()
     assert FindingEvent.objects.count() == 0
 
 
 def test_a_bulk_action_confirms_each_with_its_entry(analyst):
-    cases = [finding(), finding(("x", "y", "z"))]
+    cases = [found_cycle(), found_cycle(("x", "y", "z"))]
     analyst.post(
         LIST,
         {"action": "confirm_laundering", "_selected_action": [c.pk for c in cases]},
@@ -114,7 +101,7 @@ def test_without_the_review_permission_the_finding_is_only_shown(
     user = django_user_model.objects.get(username="ana")
     user.groups.clear()
     user.user_permissions.add(Permission.objects.get(codename="view_typologyfinding"))
-    case = finding()
+    case = found_cycle()
     assert analyst.get(page(case.pk)).status_code == 200
     response = decide(analyst, case.pk, to_status="confirmed", seen_version=0)
     assert response.status_code == 403
@@ -122,14 +109,14 @@ def test_without_the_review_permission_the_finding_is_only_shown(
 
 
 def test_anonymous_users_are_sent_to_log_in(client):
-    case = finding()
+    case = found_cycle()
     for url in (LIST, page(case.pk)):
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 def test_an_account_id_with_markup_stays_text(analyst):
-    case = finding((PAYLOAD, "b", "c"))
+    case = found_cycle((PAYLOAD, "b", "c"))
     for body in (
         analyst.get(LIST).content.decode(),
         analyst.get(page(case.pk)).content.decode(),
@@ -139,7 +126,7 @@ def test_an_account_id_with_markup_stays_text(analyst):
 
 
 def test_a_payments_case_page_links_the_findings_it_is_part_of(analyst):
-    case = finding((PAYLOAD, "b", "c"))
+    case = found_cycle((PAYLOAD, "b", "c"))
     payment = Transaction.objects.get(transaction_id=case.transaction_ids[0])
     other = Transaction.objects.get(source="b")
     stored_payment("d", "e")  # in no finding

@@ -38,15 +38,27 @@ def transaction_review(
     """Move a flagged transaction to ``to_status``. Taking a case into
     review assigns it to the reviewer when nobody has it."""
     tx = _locked(transaction_id, expected_version)
-    to_status = ReviewStatus(to_status)
-    if to_status not in ALLOWED[ReviewStatus(tx.review_status)]:
-        raise ReviewRefused(
-            f"Transaction {tx.transaction_id} cannot go from "
-            f"{ReviewStatus(tx.review_status).label} to {to_status.label}."
-        )
-    if to_status == S.IN_REVIEW and tx.assignee_id is None:
-        tx.assignee = reviewer
+    to_status = workflow_move(
+        tx, f"Transaction {tx.transaction_id}", reviewer=reviewer, to_status=to_status
+    )
     return _record(tx, reviewer, to_status, note)
+
+
+def workflow_move(case, name: str, *, reviewer, to_status: str) -> ReviewStatus:
+    """The review workflow's check of moving ``case`` (a flagged transaction
+    or a typology finding: anything with ``review_status`` and
+    ``assignee``) to ``to_status``, refused naming it as ``name``; taking it
+    into review assigns it to ``reviewer`` when nobody has it. Returns the
+    status to record."""
+    to_status = ReviewStatus(to_status)
+    current = ReviewStatus(case.review_status)
+    if to_status not in ALLOWED[current]:
+        raise ReviewRefused(
+            f"{name} cannot go from {current.label} to {to_status.label}."
+        )
+    if to_status == S.IN_REVIEW and case.assignee_id is None:
+        case.assignee = reviewer
+    return to_status
 
 
 @db_transaction.atomic
@@ -64,7 +76,8 @@ def transactions_review_bulk(
 ) -> list[str]:
     """Apply one status change to many transactions, each with its own
     audit entry; returns why any were refused."""
-    return _each_at_its_version(
+    return each_at_its_version(
+        Transaction,
         transaction_ids,
         lambda pk, version: transaction_review(
             transaction_id=pk,
@@ -79,7 +92,8 @@ def transactions_review_bulk(
 def transactions_assign_bulk(*, transaction_ids, assignee, actor) -> list[str]:
     """Assign many transactions, each with its own audit entry; returns why
     any were refused."""
-    return _each_at_its_version(
+    return each_at_its_version(
+        Transaction,
         transaction_ids,
         lambda pk, version: transaction_assign(
             transaction_id=pk,
@@ -90,11 +104,12 @@ def transactions_assign_bulk(*, transaction_ids, assignee, actor) -> list[str]:
     )
 
 
-def _each_at_its_version(transaction_ids, change) -> list[str]:
-    """Run ``change(pk, version)`` for each transaction at the version it
-    has now (a bulk action acts on what the list shows); collect refusals."""
+def each_at_its_version(model, ids, change) -> list[str]:
+    """Run ``change(pk, version)`` for each row of ``model`` (a transaction
+    or a finding) at the review version it has now (a bulk action acts on
+    what the list shows); collect refusals."""
     refused = []
-    rows = Transaction.objects.filter(pk__in=transaction_ids)
+    rows = model.objects.filter(pk__in=ids)
     for pk, version in rows.values_list("pk", "review_version"):
         try:
             change(pk, version)

@@ -18,7 +18,7 @@ from django.db import transaction as db_transaction
 
 from ..models import FindingEvent, ReviewStatus, Transaction, TypologyFinding
 from ..review.selectors import OPEN_REVIEW_STATUSES
-from ..review.services import ALLOWED, ReviewRefused
+from ..review.services import ReviewRefused, each_at_its_version, workflow_move
 from .explain import Payment, explain
 from .scans import DEFAULT_SCAN, Candidate, ScanSettings, scan
 
@@ -125,14 +125,9 @@ def finding_review(
     """Move a finding to ``to_status`` as the review workflow allows;
     taking it into review assigns it to the reviewer when nobody has it."""
     finding = _locked(finding_id, expected_version)
-    to_status = ReviewStatus(to_status)
-    if to_status not in ALLOWED[ReviewStatus(finding.review_status)]:
-        raise ReviewRefused(
-            f"Finding {finding.pk} cannot go from "
-            f"{ReviewStatus(finding.review_status).label} to {to_status.label}."
-        )
-    if to_status == ReviewStatus.IN_REVIEW and finding.assignee_id is None:
-        finding.assignee = reviewer
+    to_status = workflow_move(
+        finding, f"Finding {finding.pk}", reviewer=reviewer, to_status=to_status
+    )
     return _record(finding, reviewer, to_status, note)
 
 
@@ -150,24 +145,21 @@ def findings_review_bulk(*, finding_ids, user, to_status: str | None) -> list[st
     """Move many findings to ``to_status`` (None: assign them to ``user``),
     each at the version it has now and with its own audit entry; returns
     why any were refused."""
-    refused = []
-    rows = TypologyFinding.objects.filter(pk__in=finding_ids)
-    for pk, version in rows.values_list("pk", "review_version"):
-        try:
-            if to_status is None:
-                finding_assign(
-                    finding_id=pk, assignee=user, actor=user, expected_version=version
-                )
-            else:
-                finding_review(
-                    finding_id=pk,
-                    reviewer=user,
-                    to_status=to_status,
-                    expected_version=version,
-                )
-        except ReviewRefused as error:
-            refused.append(str(error))
-    return refused
+
+    def change(pk: int, version: int) -> None:
+        if to_status is None:
+            finding_assign(
+                finding_id=pk, assignee=user, actor=user, expected_version=version
+            )
+        else:
+            finding_review(
+                finding_id=pk,
+                reviewer=user,
+                to_status=to_status,
+                expected_version=version,
+            )
+
+    return each_at_its_version(TypologyFinding, finding_ids, change)
 
 
 def _locked(finding_id: int, expected_version: int) -> TypologyFinding:
