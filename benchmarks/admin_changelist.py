@@ -3,9 +3,10 @@ network, on 1,000,000 stored transactions.
 
 Run with ``make bench`` (or ``python -m benchmarks.admin_changelist``). It
 creates a database of its own (``<name>_admin_bench``), migrates it, loads
-N transactions (default 1,000,000) with one ``INSERT … SELECT`` over
-``generate_series`` (5% flagged, with reasons, review statuses and
-assignees; 30 days of event time), and a merchant paid once by each of
+N transactions (default 1,000,000; ``--rows 10000000`` for the figure in
+the README) with one ``INSERT … SELECT`` over ``generate_series`` (5%
+flagged, with reasons, review statuses and assignees; 30 days of event
+time, in their day and month partitions), and a merchant paid once by each of
 ``HUB_CUSTOMERS`` (100,000) accounts, then requests the changelist as a
 logged-in analyst for each filter, the rule list and the review
 statistics page (per-rule precision), a case page, and the two-hop
@@ -150,11 +151,17 @@ def load(rows: int, analyst_ids: list[int]) -> float:
     from django.db import connection
     from django.utils import timezone
 
+    from transactions_app.ingest import partitions
     from transactions_app.rules.quality import rule_names
 
     started = time.monotonic()
     span = timedelta(days=30).total_seconds()
+    today = timezone.now().date()
     with connection.cursor() as cursor:
+        # The partitions of the 30 days, as retention's task makes them.
+        partitions.ensure_partitions(
+            cursor, first=today - timedelta(days=31), last=today
+        )
         cursor.execute(REASON_FUNCTION)
         cursor.execute(
             LOAD_SQL,

@@ -190,10 +190,13 @@ kafka_format() {
         "and $KAFKA/node-* to change KAFKA_NODES"
     return
   fi
-  [[ -s $id_file ]] || java "${KAFKA_JVM[@]}" kafka.tools.StorageTool \
+  # The tool logs through the broker's Log4j configuration: into the
+  # node's log directory, not one named after the unset property.
+  local tool=(java -Dkafka.logs.dir="$dir/logs" "${KAFKA_JVM[@]}" kafka.tools.StorageTool)
+  [[ -s $id_file ]] || "${tool[@]}" \
     random-uuid | tail -n 1 >"$id_file"
   ((KAFKA_NODES == 1)) && standalone=(--standalone)
-  java "${KAFKA_JVM[@]}" kafka.tools.StorageTool format "${standalone[@]}" \
+  "${tool[@]}" format "${standalone[@]}" \
     --cluster-id "$(<"$id_file")" --config "$dir/server.properties" \
     >"$dir/logs/format.log" 2>&1 ||
     die "kafka: storage format failed (see $dir/logs/format.log)"

@@ -86,11 +86,46 @@ def test_a_redelivered_transaction_is_stored_once_and_not_reported_again():
     assert TransactionRow.objects.count() == 1
 
 
+def test_a_transaction_read_again_and_classified_otherwise_is_stored_once():
+    """The second reading may see other state (its own first storing among
+    it) and give another verdict, which the table's unique key (the
+    outcome is in it, as the table is partitioned by it) would not refuse:
+    the store looks for the id itself."""
+    item = classified("950.00", outcome=Outcome.FRAUD)
+    transactions_store_batch(classified=[item])
+    otherwise = replace(item, verdict=Verdict(Outcome.LEGIT, 0, ()))
+    again = transactions_store_batch(classified=[otherwise])
+    assert (again.new, again.conflicts) == ([], [])
+    assert TransactionRow.objects.get().outcome == "fraud"
+
+
+def test_the_same_id_at_another_time_is_a_conflict_within_a_day_and_apart_beyond():
+    """An id is looked for within ``SAME_ID_WINDOW`` of the event time
+    (a bounded number of time partitions): a message with a stored id and
+    an event time an hour off is a conflict; two days off, another
+    transaction."""
+    first = classified("1.00")
+    tid = first.transaction.transaction_id
+    transactions_store_batch(classified=[first])
+
+    def moved(hours: float, offset: int) -> ClassifiedTransaction:
+        later = first.transaction.timestamp + timedelta(hours=hours)
+        return replace(
+            first,
+            transaction=replace(first.transaction, timestamp=later),
+            origin=replace(first.origin, offset=offset),
+        )
+
+    near = transactions_store_batch(classified=[moved(1, offset=1)])
+    assert (near.new, len(near.conflicts)) == ([], 1)
+    far = moved(48, offset=2)
+    assert transactions_store_batch(classified=[far]).new == [far]
+    assert TransactionRow.objects.filter(transaction_id=tid).count() == 2
+
+
 def test_a_batch_partly_stored_already_stores_and_reports_only_the_rest():
     """A batch read again after a crash, with new messages behind the old
-    ones: the straight COPY is refused by the unique index and the batch
-    goes through the staging table, which stores and reports only the new
-    transactions."""
+    ones: only the new transactions are stored and reported."""
     old = [classified("1.00", offset=0), classified("2.00", offset=1)]
     transactions_store_batch(classified=old)
     new = [classified("3.00", offset=2), classified("4.00", offset=3)]

@@ -1,13 +1,16 @@
-"""The retention purge, run eagerly in this process (re-drive:
-``tests/ingest/test_dead_letters.py``)."""
+"""The retention task, run eagerly in this process (re-drive:
+``tests/ingest/test_dead_letters.py``): it makes the partitions ahead,
+drops the expired days of legit transactions, and deletes row by row what
+no partition holds."""
 
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from tests.factories import flagged_case, stored_transaction
-from transactions_app.ingest.services import transactions_purge_legit
+from transactions_app.ingest import partitions
 from transactions_app.models import AlertDelivery, ReviewEvent, Transaction
 from transactions_app.tasks import purge_old_transactions
 
@@ -20,60 +23,70 @@ def aged(row: Transaction, days: float) -> Transaction:
     return row
 
 
-def test_purge_deletes_only_old_legit_transactions_nobody_touched(
-    settings, django_user_model, caplog
-):
-    """Old untouched legit rows go; recent ones, flagged ones (any status)
-    and any legit row with a trace of review or alerting (sent or still in
-    the outbox) stay."""
-    settings.RETENTION_DAYS = 90
-    old_legit = [aged(stored_transaction("legit"), 91) for _ in range(3)]
-    recent_legit = aged(stored_transaction("legit"), 89)
-    old_flagged = [
-        aged(flagged_case(status), 400)
-        for status in ("new", "confirmed", "false_positive", "escalated")
-    ]
-    old_review = aged(stored_transaction("review"), 400)
-    assigned = aged(stored_transaction("legit"), 400)
+def partitions_from(days_ago: int) -> None:
+    today = timezone.now().date()
+    with connection.cursor() as cursor:
+        partitions.ensure_partitions(
+            cursor, first=today - timedelta(days=days_ago), last=today
+        )
+
+
+def untouched_and_touched_legit(days: float, django_user_model) -> tuple[list, list]:
+    """Three legit rows nobody touched, and one with each trace of review
+    or alerting (an assignee, an audit entry, an alert time, an alert
+    still in the outbox), all ``days`` old."""
+    untouched = [aged(stored_transaction("legit"), days) for _ in range(3)]
+    assigned = aged(stored_transaction("legit"), days)
     assigned.assignee = django_user_model.objects.create_user("ana")
     assigned.save()
-    audited = aged(stored_transaction("legit"), 400)
+    audited = aged(stored_transaction("legit"), days)
     ReviewEvent.objects.create(
         transaction=audited, from_status="new", to_status="new", note="looked"
     )
-    alerted = aged(stored_transaction("legit"), 400)
+    alerted = aged(stored_transaction("legit"), days)
     alerted.alerted_at = timezone.now()
     alerted.save()
-    awaiting_alert = aged(stored_transaction("legit"), 400)
+    awaiting_alert = aged(stored_transaction("legit"), days)
     AlertDelivery.objects.create(transaction=awaiting_alert, channel="webhook")
-
-    assert purge_old_transactions.apply().get() == 3
-    assert "deleted 3 legit transactions older than 90 days" in caplog.text
-    assert purge_old_transactions.apply().get() == 0
-    assert not Transaction.objects.filter(pk__in=[r.pk for r in old_legit]).exists()
-    kept = [
-        *(recent_legit, *old_flagged, old_review, assigned, audited, alerted),
-        awaiting_alert,
-    ]
-    assert Transaction.objects.filter(pk__in=[r.pk for r in kept]).count() == len(kept)
+    return untouched, [assigned, audited, alerted, awaiting_alert]
 
 
-def test_purge_deletes_in_bounded_batches():
-    rows = [aged(stored_transaction("legit"), 100) for _ in range(7)]
-    cutoff = timezone.now() - timedelta(days=90)
-    assert transactions_purge_legit(older_than=cutoff, batch_size=3) == 7
-    assert not Transaction.objects.filter(pk__in=[r.pk for r in rows]).exists()
+def pks(rows) -> list[int]:
+    return [row.pk for row in rows]
 
 
-def test_purge_gets_past_rows_it_must_keep_at_one_event_time():
-    """Rows with the same event time are walked by id: a batch of rows
-    that must stay does not stop the purge, nor make it loop."""
-    rows = [aged(stored_transaction("legit"), 100) for _ in range(6)]
-    Transaction.objects.filter(pk__in=[r.pk for r in rows]).update(
-        timestamp=rows[0].timestamp
-    )
-    for row in sorted(rows, key=lambda r: r.pk)[:3]:
-        ReviewEvent.objects.create(transaction=row, from_status="new", to_status="new")
-    cutoff = timezone.now() - timedelta(days=90)
-    assert transactions_purge_legit(older_than=cutoff, batch_size=2) == 3
-    assert Transaction.objects.filter(pk__in=[r.pk for r in rows]).count() == 3
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions")
+def test_retention_drops_expired_days_and_keeps_what_was_touched(
+    settings, django_user_model, caplog
+):
+    """Days of legit transactions past ``RETENTION_DAYS`` go whole (their
+    touched rows kept); a recent day and flagged ones of any age stay."""
+    settings.RETENTION_DAYS = 90
+    partitions_from(days_ago=100)
+    gone, touched = untouched_and_touched_legit(92, django_user_model)
+    recent = aged(stored_transaction("legit"), 89)
+    flagged = [aged(flagged_case(status), 92) for status in ("new", "confirmed")]
+    summary = purge_old_transactions.apply().get()
+    assert summary["partitions_dropped"] == 10  # 100 to 91 days ago
+    assert summary["rows_kept"] == 4
+    assert summary["partitions_made"] == 0  # the migration made them
+    assert "dropped 10 legit ones older than 90 days" in caplog.text
+    assert not Transaction.objects.filter(pk__in=pks(gone)).exists()
+    kept = [*touched, recent, *flagged]
+    assert Transaction.objects.filter(pk__in=pks(kept)).count() == len(kept)
+    again = purge_old_transactions.apply().get()
+    assert again["partitions_dropped"] == again["rows_deleted"] == 0
+    assert Transaction.objects.filter(pk__in=pks(kept)).count() == len(kept)
+
+
+def test_retention_deletes_rows_no_partition_holds(settings, django_user_model):
+    """Rows older than every partition (in the default one, or anywhere
+    without partitions) are deleted one by one, on the same conditions."""
+    settings.RETENTION_DAYS = 90
+    gone, touched = untouched_and_touched_legit(400, django_user_model)
+    old_review = aged(stored_transaction("review"), 400)
+    summary = purge_old_transactions.apply().get()
+    assert summary["rows_deleted"] == 3
+    assert not Transaction.objects.filter(pk__in=pks(gone)).exists()
+    kept = [*touched, old_review]
+    assert Transaction.objects.filter(pk__in=pks(kept)).count() == len(kept)

@@ -121,7 +121,14 @@ def test_the_rule_filter_uses_the_gin_index_on_postgresql():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         plan = queryset.explain()
-    assert "tx_reasons_gin" in plan
+        # The table is partitioned: each partition reads its own copy of
+        # the index, attached to it.
+        cursor.execute(
+            "SELECT relid::regclass::text FROM pg_partition_tree('tx_reasons_gin') "
+            "WHERE isleaf"
+        )
+        copies = [name for (name,) in cursor.fetchall()]
+    assert copies and any(name in plan for name in copies)
 
 
 @pytest.mark.parametrize(

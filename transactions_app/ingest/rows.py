@@ -1,7 +1,7 @@
 """A classified transaction as a row of the transaction table, and a
 batch of rows inserted at once: with binary ``COPY`` on PostgreSQL
-(through a staging table when some are stored already), skipping the ids
-stored."""
+(through a staging table when a concurrent writer stored some meanwhile),
+skipping the ids stored."""
 
 import ipaddress
 import json
@@ -16,7 +16,7 @@ from psycopg.types.net import InetBinaryDumper
 
 from ..models import ReviewStatus, Transaction
 from ..streaming.records import ClassifiedTransaction
-from .selectors import ENGINE_FIELDS, stored_enrichment
+from .selectors import ENGINE_FIELDS, stored_enrichment, transactions_stored_near
 
 ROW_COLUMNS = (
     *ENGINE_FIELDS,
@@ -64,6 +64,11 @@ COPY_TYPES = {
 # The id and what ``_content`` compares; where the row was read.
 CONTENT_COLUMNS = ENGINE_FIELDS
 POSITION_COLUMNS = ROW_COLUMNS[-3:]
+_TIMESTAMP = ROW_COLUMNS.index("timestamp")
+_TOPIC, _PARTITION = (
+    ROW_COLUMNS.index("kafka_topic"),
+    ROW_COLUMNS.index("kafka_partition"),
+)
 
 
 def row_of(item: ClassifiedTransaction) -> tuple:
@@ -94,22 +99,50 @@ def row_of(item: ClassifiedTransaction) -> tuple:
 
 def insert_ignoring_existing(rows: list[tuple]) -> set:
     """Insert rows whose transaction id is not stored yet; return the ids
-    inserted. Must run inside a transaction."""
+    inserted. Must run inside a transaction.
+
+    On PostgreSQL the table's unique key holds the event time and the
+    outcome too (it is partitioned by them), so the id is looked for
+    first, within ``SAME_ID_WINDOW`` of the batch's event times: a message
+    read again may be classified otherwise the second time, and must
+    still not be stored twice. Writers of the same Kafka partitions (a
+    detector that lost them and the one that took them over) take their
+    turns on an advisory lock per partition, so the one that looks second
+    sees what the first stored."""
     if not rows:
         return set()
-    if connection.vendor == "postgresql":
-        return _copy_insert(rows)
-    ids = [row[0] for row in rows]
-    existing = set(
-        Transaction.objects.filter(transaction_id__in=ids).values_list(
-            "transaction_id", flat=True
-        )
-    )
-    fresh = [row for row in rows if row[0] not in existing]
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        _lock_kafka_partitions(rows)
+    stored = _stored_ids(rows)
+    fresh = [row for row in rows if row[0] not in stored]
+    if postgresql:
+        return _copy_insert(fresh) if fresh else set()
     Transaction.objects.bulk_create(
         [_model(row) for row in fresh], ignore_conflicts=True, batch_size=1000
     )
     return {row[0] for row in fresh}
+
+
+def _lock_kafka_partitions(rows: list[tuple]) -> None:
+    """Hold, until the commit, one advisory lock per Kafka partition the
+    rows were read from, taken in one order by every writer (no
+    deadlock)."""
+    keys = sorted({f"{row[_TOPIC]}:{row[_PARTITION]}" for row in rows})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('transactions:' || key, 0)) "
+            "FROM (SELECT key FROM unnest(%s::text[]) AS key ORDER BY key) AS keys",
+            [keys],
+        )
+
+
+def _stored_ids(rows: list[tuple]) -> set:
+    stored = transactions_stored_near(
+        transaction_ids=[row[0] for row in rows],
+        timestamps=[row[_TIMESTAMP] for row in rows],
+    )
+    return set(stored.values_list("transaction_id", flat=True))
 
 
 def _model(row: tuple) -> Transaction:
@@ -120,12 +153,11 @@ def _model(row: tuple) -> Transaction:
 
 
 def _copy_insert(rows: list[tuple]) -> set:
-    """PostgreSQL: COPY the batch straight into the table, in a savepoint.
-    That is one write per row, and it is the common case: nothing in the
-    batch is stored yet. If any id is (a redelivery after a crash, or
-    another detector storing the same message), the unique index refuses
-    the COPY, the savepoint is rolled back, and the batch goes through a
-    staging table instead (``_copy_insert_skipping_stored``)."""
+    """PostgreSQL: COPY rows none of which was stored straight into the
+    table, in a savepoint. If a writer of other Kafka partitions stored
+    one of them meanwhile (the same message produced twice), the unique
+    key refuses the COPY, the savepoint is rolled back, and the rows go
+    through a staging table instead (``_copy_insert_skipping_stored``)."""
     table = Transaction._meta.db_table
     try:
         with db_transaction.atomic(), connection.cursor() as cursor:
@@ -149,7 +181,7 @@ def _copy_insert_skipping_stored(rows: list[tuple]) -> set:
         _copy(cursor, "transaction_staging", rows)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} "
-            "FROM transaction_staging ON CONFLICT (transaction_id) DO NOTHING "
+            "FROM transaction_staging ON CONFLICT ON CONSTRAINT tx_key DO NOTHING "
             "RETURNING transaction_id"
         )
         inserted = {row[0] for row in cursor.fetchall()}

@@ -3,7 +3,7 @@ windows and baselines from, one transaction by id, dead letters by id."""
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import CharField, Count, F, Max, Min, Window
 from django.db.models.functions import Cast, ExtractHour, Right, RowNumber
@@ -49,6 +49,24 @@ def stored_enrichment(transaction: detection.Transaction) -> tuple:
     return tuple(
         getattr(transaction, name) or ("" if name != "ip" else None)
         for name in detection.ENRICHMENT_FIELDS
+    )
+
+
+# How far apart in event time two transactions with the same id are still
+# the same transaction to the store (a repeat or a conflict); further apart
+# they are two. The store must look for the id in a bounded number of time
+# partitions: all of them would cost a probe of each per batch.
+SAME_ID_WINDOW = timedelta(days=1)
+
+
+def transactions_stored_near(*, transaction_ids, timestamps):
+    """Stored transactions with one of ``transaction_ids`` and an event
+    time within ``SAME_ID_WINDOW`` of ``timestamps`` (the batch's), as a
+    queryset: the partitions outside the window are not read."""
+    return Transaction.objects.filter(
+        transaction_id__in=transaction_ids,
+        timestamp__gte=min(timestamps) - SAME_ID_WINDOW,
+        timestamp__lte=max(timestamps) + SAME_ID_WINDOW,
     )
 
 

@@ -1,14 +1,13 @@
 """Writes of what the detector stores: every change to stored
 transactions and dead letters goes through here (a batch with its dead
-letters and alert outbox rows, the retention purge, re-drives)."""
+letters and alert outbox rows, re-drives; the retention purge is
+``retention``)."""
 
 import base64
 import logging
 from collections.abc import Sequence
 
-from django.db import connection
 from django.db import transaction as db_transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .. import detection
@@ -17,13 +16,15 @@ from ..alerts.tasks import send_alerts
 from ..detection import Outcome
 from ..models import (
     DeadLetter,
-    ReviewEvent,
-    Transaction,
 )
 from ..streaming.deadletters import FittedDeadLetter, fit_dead_letter
 from ..streaming.records import ClassifiedTransaction, RejectedMessage, StoredBatch
 from .rows import CONTENT_COLUMNS, POSITION_COLUMNS, insert_ignoring_existing, row_of
-from .selectors import dead_letters_by_ids, engine_transaction
+from .selectors import (
+    dead_letters_by_ids,
+    engine_transaction,
+    transactions_stored_near,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,12 @@ def transactions_store_batch(
 ) -> StoredBatch:
     """Store a batch in one database transaction; report what was new.
 
-    Idempotent on ``transaction_id``: a transaction already stored is
-    skipped, the first version kept, and only the transactions this call
-    inserted are reported new (``ON CONFLICT DO NOTHING RETURNING`` on
-    PostgreSQL, which loads the batch with ``COPY``). What was stored
-    already is told apart by where it was read:
+    Idempotent on ``transaction_id``: a transaction already stored (with
+    an event time within ``SAME_ID_WINDOW`` of this one's; further apart
+    they are two transactions) is skipped, the first version kept, and
+    only the transactions this call inserted are reported new (see
+    ``rows.insert_ignoring_existing``; PostgreSQL loads the batch with
+    ``COPY``). What was stored already is told apart by where it was read:
 
     - from the same Kafka position: the batch is being read again after a
       crash or a rebalance, and its results must be produced again (the
@@ -110,8 +112,9 @@ def _compare_with_stored(items: list[ClassifiedTransaction]) -> tuple[list, list
     width = len(CONTENT_COLUMNS)
     stored = {
         row[0]: (engine_transaction(row[:width]), row[width:])
-        for row in Transaction.objects.filter(
-            transaction_id__in=[item.transaction.transaction_id for item in items]
+        for row in transactions_stored_near(
+            transaction_ids=[item.transaction.transaction_id for item in items],
+            timestamps=[item.transaction.timestamp for item in items],
         ).values_list(*CONTENT_COLUMNS, *POSITION_COLUMNS)
     }
     conflicts, repeats = [], []
@@ -176,63 +179,6 @@ def dead_letters_mark_redriven(*, dead_letter_ids, user_id=None) -> int:
     return DeadLetter.objects.filter(pk__in=dead_letter_ids).update(
         redriven_at=timezone.now(), redriven_by_id=user_id
     )
-
-
-def transactions_purge_legit(*, older_than, batch_size: int = 5000) -> int:
-    """Delete legit transactions with an event time before ``older_than``
-    that nobody ever reviewed, assigned or alerted on; return how many.
-
-    Review and fraud outcomes, and any row with an audit entry, are never
-    touched. Batches walk the legit rows oldest first along the
-    (outcome, time) index, each from where the last one ended, so a run
-    reads every row once; each batch is one short DELETE of at most
-    ``batch_size`` rows that checks the conditions again (a row reviewed
-    meanwhile stays), so no lock is held for long.
-    """
-    deleted, after = 0, None
-    while candidates := _legit_rows_before(older_than, after, batch_size):
-        deleted += _delete_untouched_legit([pk for pk, _ in candidates])
-        if len(candidates) < batch_size:
-            break
-        after = candidates[-1]
-    return deleted
-
-
-def _legit_rows_before(older_than, after, limit: int) -> list[tuple]:
-    """(pk, timestamp) of the next ``limit`` legit rows older than
-    ``older_than``, in (timestamp, pk) order, after the pair ``after``."""
-    rows = Transaction.objects.filter(
-        outcome=Outcome.LEGIT.value, timestamp__lt=older_than
-    )
-    if after is not None:
-        pk, timestamp = after
-        rows = rows.filter(timestamp__gte=timestamp).exclude(
-            timestamp=timestamp, pk__lte=pk
-        )
-    rows = rows.order_by("timestamp", "pk").values_list("pk", "timestamp")
-    return list(rows[:limit])
-
-
-def _delete_untouched_legit(pks: list[int]) -> int:
-    """One DELETE of those rows that are still legit and untouched."""
-    untouched = (
-        Transaction.objects.filter(
-            pk__in=pks,
-            outcome=Outcome.LEGIT.value,
-            review_status="",
-            assignee__isnull=True,
-            alerted_at__isnull=True,
-            alert_deliveries__isnull=True,
-        )
-        .exclude(Exists(ReviewEvent.objects.filter(transaction=OuterRef("pk"))))
-        .order_by()
-    )
-    select, params = untouched.values("pk").query.sql_with_params()
-    quote = connection.ops.quote_name
-    table, pk = quote(Transaction._meta.db_table), quote(Transaction._meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({select})", params)
-        return cursor.rowcount
 
 
 class RedriveFailed(Exception):

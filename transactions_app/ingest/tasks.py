@@ -11,22 +11,37 @@ from django.utils import timezone
 
 from ..connections import kafka_connection
 from ..streaming.kafka import create_producer
-from .services import RedriveFailed, dead_letters_redrive, transactions_purge_legit
+from .retention import transaction_partitions_ensure, transactions_purge_legit
+from .services import RedriveFailed, dead_letters_redrive
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="transactions_app.tasks.purge_old_transactions")
-def purge_old_transactions() -> int:
-    """Delete legit transactions older than ``RETENTION_DAYS`` that were
-    never flagged nor reviewed (periodic, see ``CELERY_BEAT_SCHEDULE``);
-    returns how many were deleted."""
+def purge_old_transactions() -> dict:
+    """Retention, daily (see ``CELERY_BEAT_SCHEDULE``): make the partitions
+    of the days ahead, then remove the legit transactions older than
+    ``RETENTION_DAYS`` that were never flagged nor touched (``retention``);
+    returns what it did, as the log line says it."""
     days = settings.RETENTION_DAYS
-    deleted = transactions_purge_legit(older_than=timezone.now() - timedelta(days=days))
+    now = timezone.now()
+    made = transaction_partitions_ensure(today=now.date())
+    purge = transactions_purge_legit(older_than=now - timedelta(days=days))
+    summary = {
+        "partitions_made": len(made),
+        "partitions_dropped": len(purge.dropped),
+        "rows_kept": sum(dropped.kept for dropped in purge.dropped),
+        "rows_deleted": purge.deleted,
+        "rows_removed_about": purge.estimated_rows,
+    }
     logger.info(
-        "retention: deleted %d legit transactions older than %d days", deleted, days
+        "retention: made %(partitions_made)d partitions, dropped "
+        "%(partitions_dropped)d legit ones older than %(days)d days (about "
+        "%(rows_removed_about)d transactions gone in all, %(rows_kept)d "
+        "touched ones kept) and deleted %(rows_deleted)d rows one by one",
+        {**summary, "days": days},
     )
-    return deleted
+    return summary
 
 
 @shared_task(

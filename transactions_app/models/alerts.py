@@ -30,7 +30,12 @@ class AlertDelivery(models.Model):
         FAILED = "failed", "Failed (no attempts left)"
 
     transaction = models.ForeignKey(
-        Transaction, on_delete=models.CASCADE, related_name="alert_deliveries"
+        Transaction,
+        on_delete=models.CASCADE,
+        related_name="alert_deliveries",
+        # No constraint in the database: the partitioned transaction table
+        # has no unique id alone for one to point at (migration 0028).
+        db_constraint=False,
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     status = models.CharField(

@@ -11,7 +11,12 @@ class ReviewEvent(models.Model):
     which, the assignee after the step, and a note. Never changed."""
 
     transaction = models.ForeignKey(
-        Transaction, on_delete=models.CASCADE, related_name="review_events"
+        Transaction,
+        on_delete=models.CASCADE,
+        related_name="review_events",
+        # No constraint in the database: the partitioned transaction table
+        # has no unique id alone for one to point at (migration 0028).
+        db_constraint=False,
     )
     actor = user_reference(blank=False)
     at = models.DateTimeField(auto_now_add=True)

@@ -19,8 +19,12 @@ class ReviewStatus(models.TextChoices):
 class Transaction(models.Model):
     """One payment transaction, as received from Kafka and classified.
 
-    ``transaction_id`` is unique: storing the same transaction twice (after
-    a redelivery) is a no-op. The Kafka coordinates say where it was read.
+    Storing the same transaction twice (after a redelivery) is a no-op:
+    the store checks its ``transaction_id`` first (``ingest/rows.py``).
+    The database's unique key also holds the event time and the outcome,
+    the columns the table is partitioned by on PostgreSQL
+    (``ingest/partitions.py``). The Kafka coordinates say where it was
+    read.
     """
 
     class Outcome(models.TextChoices):
@@ -30,7 +34,7 @@ class Transaction(models.Model):
 
     FLAGGED_OUTCOMES = (Outcome.REVIEW, Outcome.FRAUD)
 
-    transaction_id = models.UUIDField(unique=True)
+    transaction_id = models.UUIDField()
     source = models.CharField(max_length=64)
     target = models.CharField(max_length=64)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
@@ -101,6 +105,11 @@ class Transaction(models.Model):
 
     class Meta:
         ordering = ["-timestamp", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transaction_id", "timestamp", "outcome"], name="tx_key"
+            ),
+        ]
         indexes = [
             models.Index(fields=["outcome", "-timestamp"], name="tx_outcome_time"),
             # Every index costs each insert of the stream, so only these:
@@ -131,6 +140,14 @@ class Transaction(models.Model):
                 fields=["shadow_version"],
                 name="tx_shadow_version",
                 condition=models.Q(shadow_version__isnull=False),
+            ),
+            # The few rows an analyst or an alert touched, which retention
+            # keeps when it drops a day of legit ones (ingest/partitions.py).
+            models.Index(
+                fields=["id"],
+                name="tx_touched",
+                condition=models.Q(assignee__isnull=False)
+                | models.Q(alerted_at__isnull=False),
             ),
         ]
         permissions = [("review_transaction", "Can review flagged transactions")]
