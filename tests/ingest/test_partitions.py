@@ -5,7 +5,8 @@ an insert never refused for want of one."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
+from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from tests.factories import stored_transaction
@@ -63,3 +64,32 @@ def test_months_and_days_have_their_lengths():
     assert partitions.FLAGGED.end_of(february) == february.replace(month=3)
     assert partitions.LEGIT.end_of(february) == february + timedelta(days=1)
     assert partitions.LEGIT.start_in_name(partitions.LEGIT.default) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"review_status": "new"}, {"alerted_at": "now"}, {"assignee": "user"}],
+)
+def test_a_legit_row_has_no_review_status_assignee_nor_alert(change, django_user_model):
+    """What the review services and alerts never do to a legit row, the
+    legit branch refuses (and the planner, knowing it, reads no legit
+    partition for a review filter)."""
+    row = stored_transaction("legit")
+    values = {
+        "review_status": "new",
+        "alerted_at": timezone.now(),
+        "assignee": django_user_model.objects.create_user("ana"),
+    }
+    field = next(iter(change))
+    setattr(row, field, values[field])
+    with pytest.raises(IntegrityError, match="tx_legit_unreviewed"):
+        with db_transaction.atomic():
+            row.save()
+
+
+def test_a_review_filter_reads_no_legit_partition():
+    from transactions_app.models import Transaction
+
+    plan = Transaction.objects.filter(review_status="escalated").explain()
+    assert partitions.FLAGGED.table in plan
+    assert partitions.LEGIT.table not in plan

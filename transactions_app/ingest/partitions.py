@@ -183,9 +183,9 @@ def expired_legit_starts(cursor, *, before: date) -> list[date]:
 def drop_legit_partition(cursor, start: date) -> Dropped:
     """Drop the legit partition that starts on ``start``.
 
-    A legit transaction is never reviewed nor alerted on by the product,
-    but a row with a trace of either (an assignee, an alert time, an
-    audit entry or an alert outbox row) is kept: the partition is
+    A legit row never has a review status, an assignee nor an alert time
+    (the branch's check, migration 0028), but one that an audit entry or
+    an alert outbox row refers to is kept all the same: the partition is
     detached, those rows go to the default partition (which now covers
     their day) and the rest goes with the table. Run it inside a
     transaction of its own: it waits at most ``DROP_LOCK_TIMEOUT`` for the
@@ -210,13 +210,11 @@ def drop_legit_partition(cursor, start: date) -> Dropped:
     return Dropped(name, estimated, kept)
 
 
-# The ids of a partition's rows that something refers to, each part read
-# by an index (the partial ``tx_touched`` one, and those of the two
-# tables' foreign keys over the partition's id range), so that a
-# partition of a billion rows is not read to find the few.
+# The ids of a partition's rows that something refers to, read by the
+# indexes of the two tables' foreign keys over the partition's id range,
+# so that a partition of a billion rows is not read to find the few.
 _TOUCHED = (
-    "SELECT id FROM {name} WHERE assignee_id IS NOT NULL OR alerted_at IS NOT NULL "
-    "UNION SELECT transaction_id FROM transactions_app_reviewevent "
+    "SELECT transaction_id FROM transactions_app_reviewevent "
     "WHERE transaction_id BETWEEN %(lowest)s AND %(highest)s "
     "UNION SELECT transaction_id FROM transactions_app_alertdelivery "
     "WHERE transaction_id BETWEEN %(lowest)s AND %(highest)s"

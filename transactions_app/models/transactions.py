@@ -141,14 +141,6 @@ class Transaction(models.Model):
                 name="tx_shadow_version",
                 condition=models.Q(shadow_version__isnull=False),
             ),
-            # The few rows an analyst or an alert touched, which retention
-            # keeps when it drops a day of legit ones (ingest/partitions.py).
-            models.Index(
-                fields=["id"],
-                name="tx_touched",
-                condition=models.Q(assignee__isnull=False)
-                | models.Q(alerted_at__isnull=False),
-            ),
         ]
         permissions = [("review_transaction", "Can review flagged transactions")]
 
