@@ -52,9 +52,15 @@ LATERAL (SELECT abs(hashint8(i)) %% %(people)s AS payer,
 def load(rows: int) -> float:
     from django.db import connection
 
+    from transactions_app.ingest import partitions
+
     people = round(rows / DAYS / 2)
     started = time.perf_counter()
     with connection.cursor() as cursor:
+        # The days' partitions, as retention's task would have made them.
+        partitions.ensure_partitions(
+            cursor, first=START.date(), last=(START + timedelta(days=DAYS)).date()
+        )
         cursor.execute(
             LOAD_SQL,
             {

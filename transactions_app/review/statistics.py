@@ -230,6 +230,8 @@ WITH first_decision AS (
     SELECT d.at, extract(epoch FROM d.at - (
         SELECT t.received_at FROM transactions_app_transaction t
         WHERE t.id = d.transaction_id
+          -- a case is flagged: the legit partitions are not looked in
+          AND t.outcome IN ('review', 'fraud')
     ))::double precision / 3600 AS hours
     FROM first_decision d
 )
