@@ -199,7 +199,7 @@ def drop_legit_partition(cursor, start: date) -> Dropped:
     lowest, highest = cursor.fetchone()
     cursor.execute(
         f"INSERT INTO {LEGIT.table} SELECT * FROM {name} "
-        f"WHERE id IN ({_TOUCHED.format(name=name)})",
+        f"WHERE id IN ({_TOUCHED})",
         {"lowest": lowest, "highest": highest},
     )
     kept = cursor.rowcount
