@@ -198,8 +198,7 @@ def drop_legit_partition(cursor, start: date) -> Dropped:
     cursor.execute(f"SELECT min(id), max(id) FROM {name}")
     lowest, highest = cursor.fetchone()
     cursor.execute(
-        f"INSERT INTO {LEGIT.table} SELECT * FROM {name} "
-        f"WHERE id IN ({_TOUCHED})",
+        f"INSERT INTO {LEGIT.table} SELECT * FROM {name} WHERE id IN ({_TOUCHED})",
         {"lowest": lowest, "highest": highest},
     )
     kept = cursor.rowcount
