@@ -1,11 +1,16 @@
 """SLA escalation of open cases, run eagerly in this process."""
 
+import threading
+
 import pytest
+from django.db import connection
+from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from tests.factories import flagged_case, stored_transaction
 from transactions_app.models import Transaction
 from transactions_app.review.services import (
+    ReviewRefused,
     transaction_review,
     transactions_escalate_overdue,
 )
@@ -81,3 +86,57 @@ def test_escalation_walks_every_batch():
             "review_status", flat=True
         )
     ) == {"escalated"}
+
+
+def test_an_analysts_form_opened_before_the_escalation_is_refused(django_user_model):
+    analyst = django_user_model.objects.create_user("ana", is_staff=True)
+    case = flagged_case("new")
+    assert transactions_escalate_overdue(opened_before=timezone.now(), note="SLA") == 1
+    with pytest.raises(ReviewRefused, match="changed meanwhile"):
+        transaction_review(
+            transaction_id=case.pk,
+            reviewer=analyst,
+            to_status="confirmed",
+            expected_version=0,
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_an_analyst_is_changing_is_left_to_the_next_run():
+    """A case locked by another transaction (an analyst's change under way)
+    is skipped, not waited for; the other cases of its batch are
+    escalated, and the next run escalates it."""
+    busy, free = flagged_case("new"), flagged_case("new")
+    locked, release = threading.Event(), threading.Event()
+
+    def analyst_changing_the_case() -> None:
+        try:
+            with db_transaction.atomic():
+                Transaction.objects.select_for_update().get(pk=busy.pk)
+                locked.set()
+                release.wait(timeout=120)
+        finally:
+            connection.close()
+
+    analyst = threading.Thread(target=analyst_changing_the_case)
+    analyst.start()
+    try:
+        assert locked.wait(timeout=120)
+        assert (
+            transactions_escalate_overdue(opened_before=timezone.now(), note="SLA") == 1
+        )
+    finally:
+        release.set()
+        analyst.join()
+    statuses = dict(
+        Transaction.objects.filter(pk__in=[busy.pk, free.pk]).values_list(
+            "pk", "review_status"
+        )
+    )
+    assert statuses == {busy.pk: "new", free.pk: "escalated"}
+    assert transactions_escalate_overdue(opened_before=timezone.now(), note="SLA") == 1
+    busy.refresh_from_db()
+    assert (busy.review_status, busy.review_events.get().to_status) == (
+        "escalated",
+        "escalated",
+    )

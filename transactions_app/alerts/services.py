@@ -113,7 +113,7 @@ def alert_delivery_sent(*, delivery, response_status: int | None = None) -> None
             updated_at=now,
         )
         if delivery.channel == AlertDelivery.Channel.EMAIL:
-            Transaction.objects.filter(
+            Transaction.objects.flagged().filter(
                 pk=delivery.transaction_id, alerted_at__isnull=True
             ).update(alerted_at=now)
 

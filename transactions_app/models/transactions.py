@@ -16,6 +16,23 @@ class ReviewStatus(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
 
 
+class TransactionQuerySet(models.QuerySet):
+    """Lookups that name the table's partitions (``ingest/partitions.py``):
+    a lookup by ``id`` alone probes the index of every partition, a day of
+    legit rows each, so the review's and the alerts' writes to one case
+    say which branch, or which row, they mean."""
+
+    def flagged(self) -> "TransactionQuerySet":
+        """The transactions sent to review or found fraud: on PostgreSQL
+        only the flagged branch's monthly partitions are read."""
+        return self.filter(outcome__in=Transaction.FLAGGED_OUTCOMES)
+
+    def row(self, tx: "Transaction") -> "TransactionQuerySet":
+        """The stored row of ``tx`` by its whole key (``id``, outcome and
+        event time): one partition, one index probe."""
+        return self.filter(pk=tx.pk, outcome=tx.outcome, timestamp=tx.timestamp)
+
+
 class Transaction(models.Model):
     """One payment transaction, as received from Kafka and classified.
 
@@ -33,6 +50,8 @@ class Transaction(models.Model):
         FRAUD = VerdictOutcome.FRAUD.value, "Fraud"
 
     FLAGGED_OUTCOMES = (Outcome.REVIEW, Outcome.FRAUD)
+
+    objects = TransactionQuerySet.as_manager()
 
     transaction_id = models.UUIDField()
     source = models.CharField(max_length=64)

@@ -7,7 +7,7 @@ case at once never overwrite each other silently.
 """
 
 from django.db import transaction as db_transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
 from ..models import ReviewEvent, ReviewStatus, Transaction
 from .queues import PRIORITY_ORDER, queue_filter
@@ -119,7 +119,17 @@ def each_at_its_version(model, ids, change) -> list[str]:
 
 
 def _locked(transaction_id: int, expected_version: int) -> Transaction:
-    tx = Transaction.objects.select_for_update().get(pk=transaction_id)
+    """The case ``transaction_id``, locked for the change, if it is still at
+    ``expected_version``. Cases are flagged, so it is looked for among the
+    flagged partitions first (a few, not every day of legit ones); a legit
+    transaction (or none: ``DoesNotExist``) is told apart only when it is
+    not found there."""
+    tx = (
+        Transaction.objects.flagged()
+        .select_for_update()
+        .filter(pk=transaction_id)
+        .first()
+    ) or Transaction.objects.get(pk=transaction_id)
     if not tx.review_status:
         raise ReviewRefused(
             f"Transaction {tx.transaction_id} is legit: there is nothing to review."
@@ -138,7 +148,9 @@ def _record(tx: Transaction, actor, to_status, note: str) -> Transaction:
     from_status = tx.review_status
     tx.review_status = to_status
     tx.review_version += 1
-    tx.save(update_fields=["review_status", "review_version", "assignee"])
+    Transaction.objects.row(tx).update(
+        review_status=to_status, review_version=tx.review_version, assignee=tx.assignee
+    )
     ReviewEvent.objects.create(
         transaction=tx,
         actor=actor,
@@ -200,31 +212,56 @@ def transactions_escalate_overdue(
     """Escalate every case still new or in review that was opened (stored)
     before ``opened_before``; return how many were escalated.
 
-    Each case goes through ``transaction_review`` at the version it has,
-    with no actor (the system), so it gets its audit entry and a case an
-    analyst changes at the same moment is left to the next run. Batches
-    of ``batch_size`` walk up the primary key, so the run ends even if
-    some cases are refused, and a second run finds nothing to do. A case
-    is escalated once: one an analyst took back after its escalation (or
-    reopened) stays with that analyst.
+    A batch of ``batch_size`` cases is escalated in one database
+    transaction (one UPDATE, one INSERT of their audit entries, no actor:
+    the system), not case by case: a backlog of thousands after an outage
+    takes seconds. Each case is locked for it, and one locked at that
+    moment (an analyst changing it) is skipped and left to the next run;
+    the version bump makes an analyst's form opened before the
+    escalation refused, as any concurrent change is. Batches walk up the
+    primary key, so the run ends, and a second run finds nothing to do.
+    A case is escalated once: one an analyst took back after its
+    escalation (or reopened) stays with that analyst.
     """
     escalated_before = ReviewEvent.objects.filter(
         transaction=OuterRef("pk"), to_status=S.ESCALATED
     )
     overdue = (
-        Transaction.objects.filter(
-            review_status__in=[S.NEW, S.IN_REVIEW], received_at__lt=opened_before
-        )
+        Transaction.objects.flagged()
+        .filter(review_status__in=[S.NEW, S.IN_REVIEW], received_at__lt=opened_before)
         .exclude(Exists(escalated_before))
         .order_by("pk")
+        .only("pk", "outcome", "timestamp", "review_status", "assignee")
     )
     escalated, last_pk = 0, 0
-    while ids := list(
-        overdue.filter(pk__gt=last_pk).values_list("pk", flat=True)[:batch_size]
-    ):
-        refused = transactions_review_bulk(
-            transaction_ids=ids, reviewer=None, to_status=S.ESCALATED, note=note
+    while True:
+        with db_transaction.atomic():
+            cases = list(
+                overdue.filter(pk__gt=last_pk).select_for_update(skip_locked=True)[
+                    :batch_size
+                ]
+            )
+            if not cases:
+                return escalated
+            _escalate(cases, note)
+        escalated += len(cases)
+        last_pk = cases[-1].pk
+
+
+def _escalate(cases: list[Transaction], note: str) -> None:
+    """Move the locked open ``cases`` to escalated, each with its audit
+    entry, in two statements."""
+    Transaction.objects.flagged().filter(pk__in=[case.pk for case in cases]).update(
+        review_status=S.ESCALATED, review_version=F("review_version") + 1
+    )
+    ReviewEvent.objects.bulk_create(
+        ReviewEvent(
+            transaction_id=case.pk,
+            actor=None,
+            from_status=case.review_status,
+            to_status=S.ESCALATED,
+            assignee_id=case.assignee_id,
+            note=note,
         )
-        escalated += len(ids) - len(refused)
-        last_pk = ids[-1]
-    return escalated
+        for case in cases
+    )
