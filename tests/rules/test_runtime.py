@@ -143,6 +143,23 @@ def test_new_accounts_are_looked_up_once(django_assert_num_queries):
         detection.prepare([(brand_new, 0), (returning, 0)])
 
 
+def test_new_accounts_of_partitions_assigned_together_are_looked_up_at_once(
+    django_assert_num_queries,
+):
+    """Partitions whose replay started at the same time share one read of
+    the batch's new accounts (not a read per partition), and each account
+    is kept with the partition its payment came from."""
+    store([tx for tx in habitual_stream() if tx.timestamp < RESTART])
+    detection = restarted_detection(90)
+    detection.partitions_assigned([0, 1, 2])
+    batch = [(tx(source=f"new{n}", target=f"shop{n}", t=1), n) for n in range(3)]
+    with django_assert_num_queries(2):
+        detection.prepare(batch)
+    detection.judge_batch(batch).verdicts()
+    state = detection.engine.state
+    assert [state.source(f"new{n}").shard for n in range(3)] == [0, 1, 2]
+
+
 def test_while_the_database_fails_new_accounts_are_judged_without_history(
     monkeypatch, caplog
 ):

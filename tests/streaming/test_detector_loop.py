@@ -350,3 +350,40 @@ def test_committed_offsets_are_stored_so_the_lag_counts_from_them():
     detector, consumer, _producer, _log = make_detector(batches)
     detector.run()
     assert consumer.stored == {0: 3, 1: 2}
+
+
+def judging_logged(detector, log):
+    """Log each batch the detector judges, as ("judged", size)."""
+    judge = detector.detection.judge_batch
+
+    def logged(batch):
+        log.append(("judged", len(batch)))
+        return judge(batch)
+
+    detector.detection.judge_batch = logged
+
+
+JUDGED, FIRST, SECOND = ("judged", 1), ("commit", [(0, 1)]), ("commit", [(0, 2)])
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "order"),
+    [(500, [JUDGED, FIRST, JUDGED, SECOND]), (1, [JUDGED, JUDGED, FIRST, SECOND])],
+    ids=["batches not full: one after the other", "full: overlapped"],
+)
+def test_the_batch_in_hand_is_committed_first_unless_batches_come_full(
+    batch_size, order
+):
+    """A batch smaller than the batch size means the stream is not
+    saturated: the batch in hand is committed before the new one is
+    judged, so its commit waits for its own writing only (latency). Full
+    batches overlap: the next is judged while the writer stores the one
+    before (throughput)."""
+    log = []
+    consumer = InMemoryConsumer([[message(10.0, 0)], [message(10.0, 1)]], log)
+    detector = logging_detector(
+        consumer, InMemoryProducer(log), log, batch_size=batch_size
+    )
+    judging_logged(detector, log)
+    detector.run()
+    assert [step for step in log if step[0] in ("judged", "commit")] == order

@@ -197,30 +197,18 @@ class LiveDetection:
     def prepare(self, batch: list[tuple[Transaction, int]]) -> None:
         """Give the accounts of ``batch`` this detector does not know yet
         (idle through the replayed window, or new) the baselines of their
-        stored history before that window, in one read per partition. Each
-        account is looked up once: after its first transaction it has
-        state. While the database cannot be reached the batch is judged
-        without (and the next batches too, for ``LOOKUP_PAUSE`` seconds)."""
+        stored history before that window: one read for all the batch's
+        partitions whose replay started at the same time (as ones assigned
+        together did), not one per partition. Each account is looked up
+        once: after its first transaction it has state. While the database
+        cannot be reached the batch is judged without (and the next
+        batches too, for ``LOOKUP_PAUSE`` seconds)."""
         if not self._history_before or self._clock() < self._lookups_paused_until:
             return
-        state = self.engine.state
-        unknown: dict[int, tuple[set, set]] = {}
-        asked = set()  # a receiver paid from several partitions: asked once
-        for transaction, shard in batch:
-            if shard not in self._history_before:
-                continue
-            sources, targets = unknown.setdefault(shard, (set(), set()))
-            if transaction.source not in state.sources:
-                sources.add(transaction.source)
-            target = transaction.target
-            if target not in state.targets and target not in asked:
-                targets.add(target)
-                asked.add(target)
+        unknown = self._unknown_accounts(batch)
         try:
-            for shard, (sources, targets) in unknown.items():
-                if sources or targets:
-                    before = self._history_before[shard]
-                    self._restore_histories(sources, targets, (), before, shard)
+            for before, shards in unknown.items():
+                self._restore_histories_of_shards(shards, before)
         except DatabaseError as error:
             logger.warning(
                 "cannot read the baselines of new accounts (%s); judging "
@@ -230,6 +218,52 @@ class LiveDetection:
             )
             self._lookups_paused_until = self._clock() + LOOKUP_PAUSE
             close_old_connections()
+
+    def _unknown_accounts(self, batch) -> dict[datetime, dict[int, tuple[set, set]]]:
+        """The payers and receivers of ``batch`` without state, by where
+        their partition's replay started, then by partition; a receiver
+        paid from several partitions is asked for once."""
+        state = self.engine.state
+        unknown: dict[datetime, dict[int, tuple[set, set]]] = {}
+        asked = set()
+        for transaction, shard in batch:
+            before = self._history_before.get(shard)
+            if before is None:
+                continue
+            sources, targets = unknown.setdefault(before, {}).setdefault(
+                shard, (set(), set())
+            )
+            if transaction.source not in state.sources:
+                sources.add(transaction.source)
+            target = transaction.target
+            if target not in state.targets and target not in asked:
+                targets.add(target)
+                asked.add(target)
+        return unknown
+
+    def _restore_histories_of_shards(
+        self, shards: dict[int, tuple[set, set]], before: datetime
+    ) -> None:
+        """Read the history before ``before`` of the accounts of ``shards``
+        (partition: payers, receivers) in one ``account_histories`` call,
+        and give each partition's accounts theirs."""
+        sources = set().union(*(payers for payers, _ in shards.values()))
+        targets = set().union(*(receivers for _, receivers in shards.values()))
+        if not (sources or targets):
+            return
+        payers, receivers = account_histories(
+            topic=self._topic,
+            sources=sources,
+            targets=targets,
+            after=before - timedelta(seconds=self._baseline_seconds),
+            before=before,
+        )
+        for shard, (shard_sources, shard_targets) in shards.items():
+            self.engine.restore_history(
+                {a: payers[a] for a in shard_sources if a in payers},
+                {a: receivers[a] for a in shard_targets if a in receivers},
+                shard=shard,
+            )
 
     def _restore_baselines(self, restored, since: datetime, partition: int) -> int:
         """Give the accounts of ``restored`` the baselines of what they did

@@ -237,6 +237,9 @@ class Detector:
                 self._last_activity = self._clock()  # busy writing, not idle
             return
         self._last_activity = self._last_delivered = self._clock()
+        if len(messages) < self._batch_size and not self._finish_batch_in_hand():
+            self._stop.set()  # the batch before did not complete: hand over
+            return
         started = self._clock()
         if self._receivers is not None:
             self._detection.receive(self._receivers.drain())
