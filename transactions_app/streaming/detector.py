@@ -20,6 +20,10 @@ again (at-least-once output).
 
 Steps 2 and 3 run on a writer thread while the loop decodes and classifies
 the next batch, so the database and the broker work while Python does.
+That overlap is kept for full batches (the stream is saturated); a batch
+smaller than the batch size first commits the batch in hand, so at low
+rates a commit waits for its own writing, not for the next batch's
+classification.
 Steps 4 and 5 stay on the loop's thread, which alone uses the consumer. At
 most one batch is in the writer's hands: the loop waits for it (and
 commits it) before handing over the next one, and hands nothing over after
