@@ -290,6 +290,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transactions_app.tasks.scan_typologies",
         "schedule": crontab(hour=2, minute=30),
     },
+    "count-rule-fires-of-closed-days": {
+        "task": "transactions_app.tasks.count_rule_fires",
+        "schedule": 60 * 60.0,
+    },
     "purge-old-legit-transactions": {
         "task": "transactions_app.tasks.purge_old_transactions",
         "schedule": crontab(hour=3, minute=30),

@@ -14,8 +14,9 @@ from django.db import transaction as db_transaction
 from django.db.models import Exists, OuterRef
 
 from ..detection import Outcome
-from ..models import ReviewEvent, Transaction
+from ..models import ReviewEvent, RuleFiresDay, Transaction
 from . import partitions
+from .selectors import transactions_partitioned
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def transactions_purge_legit(*, older_than: datetime, batch_size: int = 5000) ->
     day partially older than ``older_than`` stays until the next run after
     it has all passed: a legit transaction is kept at least its
     retention, at most a day longer."""
-    if not _partitioned():
+    if not transactions_partitioned():
         return Purge(
             deleted=transactions_delete_legit(
                 older_than=older_than, batch_size=batch_size
@@ -57,6 +58,9 @@ def transactions_purge_legit(*, older_than: datetime, batch_size: int = 5000) ->
         for start in partitions.expired_legit_starts(cursor, before=older_than.date()):
             with db_transaction.atomic():
                 dropped.append(partitions.drop_legit_partition(cursor, start))
+                # its rows' rule fires go with it (the few kept are counted
+                # where they went, the default partition)
+                RuleFiresDay.objects.filter(day=start).delete()
         first = partitions.partition_starts(cursor, partitions.LEGIT)[:1]
     outside = min(older_than, *(partitions.midnight(day) for day in first))
     return Purge(
@@ -69,7 +73,7 @@ def transaction_partitions_ensure(*, today: date) -> list[str]:
     ``partitions.DAYS_AHEAD`` days ahead (rows of their days waiting in a
     default partition move into them); returns their names. Nothing to do
     when the table is not partitioned (SQLite)."""
-    if not _partitioned():
+    if not transactions_partitioned():
         return []
     with db_transaction.atomic(), connection.cursor() as cursor:
         return partitions.ensure_partitions(
@@ -77,13 +81,6 @@ def transaction_partitions_ensure(*, today: date) -> list[str]:
             first=today - timedelta(days=1),
             last=today + timedelta(days=partitions.DAYS_AHEAD),
         )
-
-
-def _partitioned() -> bool:
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        return partitions.is_partitioned(cursor)
 
 
 def transactions_delete_legit(*, older_than, batch_size: int = 5000) -> int:

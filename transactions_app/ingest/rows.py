@@ -5,6 +5,7 @@ skipping the ids stored."""
 
 import ipaddress
 import json
+from datetime import UTC, datetime
 
 import orjson
 from django.db import IntegrityError, connection
@@ -14,7 +15,8 @@ from psycopg.adapt import Dumper
 from psycopg.pq import Format
 from psycopg.types.net import InetBinaryDumper
 
-from ..models import ReviewStatus, Transaction
+from ..detection import Outcome
+from ..models import ReviewStatus, RuleFiresDay, Transaction
 from ..streaming.records import ClassifiedTransaction
 from .selectors import ENGINE_FIELDS, stored_enrichment, transactions_stored_near
 
@@ -65,6 +67,8 @@ COPY_TYPES = {
 CONTENT_COLUMNS = ENGINE_FIELDS
 POSITION_COLUMNS = ROW_COLUMNS[-3:]
 _TIMESTAMP = ROW_COLUMNS.index("timestamp")
+_OUTCOME, _REASONS = ROW_COLUMNS.index("outcome"), ROW_COLUMNS.index("reasons")
+LEGIT = Outcome.LEGIT.value
 _TOPIC, _PARTITION = (
     ROW_COLUMNS.index("kafka_topic"),
     ROW_COLUMNS.index("kafka_partition"),
@@ -116,12 +120,37 @@ def insert_ignoring_existing(rows: list[tuple]) -> set:
         _lock_kafka_partitions(rows)
     stored = _stored_ids(rows)
     fresh = [row for row in rows if row[0] not in stored]
+    if not fresh:
+        return set()
     if postgresql:
-        return _copy_insert(fresh) if fresh else set()
-    Transaction.objects.bulk_create(
-        [_model(row) for row in fresh], ignore_conflicts=True, batch_size=1000
-    )
-    return {row[0] for row in fresh}
+        inserted = _copy_insert(fresh)
+    else:
+        Transaction.objects.bulk_create(
+            [_model(row) for row in fresh], ignore_conflicts=True, batch_size=1000
+        )
+        inserted = {row[0] for row in fresh}
+    _drop_fire_counts_of_past_days(fresh, inserted)
+    return inserted
+
+
+def _drop_fire_counts_of_past_days(rows: list[tuple], inserted: set) -> None:
+    """Delete the rules' fire counts (``rules.fires``) of the days before
+    today that took a legit row with reasons in this batch, after the
+    insert: a day counted meanwhile held its partition until its count was
+    committed, so this sees the count, and a day counted later sees the
+    row. Nearly every batch holds only today's rows, so this is one
+    comparison a row and no query."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    days = {
+        row[_TIMESTAMP].astimezone(UTC).date()
+        for row in rows
+        if row[_TIMESTAMP] < today
+        and row[_OUTCOME] == LEGIT
+        and row[_REASONS] != "[]"
+        and row[0] in inserted
+    }
+    if days:
+        RuleFiresDay.objects.filter(day__in=days).delete()
 
 
 def _lock_kafka_partitions(rows: list[tuple]) -> None:

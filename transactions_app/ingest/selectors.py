@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
 from django.db.models import CharField, Count, F, Max, Min, Window
 from django.db.models.functions import Cast, ExtractHour, Right, RowNumber
 
@@ -12,6 +13,7 @@ from .. import detection
 from ..detection.baselines import PAYER_AMOUNTS, POPULATION_AMOUNTS, SAMPLING_MASK
 from ..detection.state import MAX_COUNTERPARTIES, hour_of
 from ..models import DeadLetter, Transaction
+from . import partitions
 
 RESTORE_LIMIT = 500_000
 # Accounts per query when reading baselines: bounded ``IN`` lists.
@@ -33,6 +35,15 @@ ENGINE_FIELDS = (
     *detection.ENRICHMENT_FIELDS,
 )
 _BASE_FIELDS = len(ENGINE_FIELDS) - len(detection.ENRICHMENT_FIELDS)
+
+
+def transactions_partitioned() -> bool:
+    """Whether the transaction table is partitioned (PostgreSQL after
+    migration 0028; never on SQLite)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        return partitions.is_partitioned(cursor)
 
 
 def engine_transaction(values) -> detection.Transaction:

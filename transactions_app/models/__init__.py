@@ -5,7 +5,7 @@ from .alerts import AlertDelivery
 from .base import user_reference
 from .dead_letters import DeadLetter
 from .review import ReviewEvent
-from .rules import AccountListEntry, Backtest, Rule, RuleVersion
+from .rules import AccountListEntry, Backtest, Rule, RuleFiresDay, RuleVersion
 from .scoring import ModelDrift, ModelTraining, ModelVersion
 from .transactions import ReviewStatus, Transaction
 from .typologies import FindingEvent, Typology, TypologyFinding
@@ -22,6 +22,7 @@ __all__ = [
     "ReviewEvent",
     "ReviewStatus",
     "Rule",
+    "RuleFiresDay",
     "RuleVersion",
     "Transaction",
     "Typology",

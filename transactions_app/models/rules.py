@@ -163,3 +163,25 @@ class Backtest(models.Model):
     @property
     def progress(self) -> str:
         return f"{self.processed}/{self.total}" if self.total else "-"
+
+
+class RuleFiresDay(models.Model):
+    """How many of one day's legit transactions each rule fired on: the
+    day's legit partition counted once the day is closed (two days after
+    it ended), so that the rules' statistics read these counts instead of
+    every legit row of every day (``rules.fires``). A day whose partition
+    takes a row after it was counted loses its count (the writer deletes
+    it) until it is counted again; a day dropped by retention loses it
+    with the partition."""
+
+    day = models.DateField(unique=True, help_text="The UTC day of event time.")
+    fired = models.JSONField(
+        default=dict, help_text="Rule name to the legit transactions it fired on."
+    )
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"rule fires of {self.day}"

@@ -17,7 +17,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, JSONArray, JSONObject
 
+from ..detection import Outcome
+from ..ingest.selectors import transactions_partitioned
 from ..models import ReviewStatus, Rule, Transaction
+from .fires import in_ranges_sql, legit_fires_counted, uncounted_ranges
 
 
 def rule_names() -> list[str]:
@@ -63,16 +66,41 @@ def rules_with_review_counts(queryset=None):
 # Each rule once per transaction (DISTINCT inside the lateral join), so the
 # outer count is a plain count(*), which PostgreSQL hashes: measured 185 ms
 # against 315 ms for count(DISTINCT t.id) over 1,000,000 rows.
-RULE_STATUS_COUNTS = """
+_RULE_STATUS_COUNTS = """
 SELECT fired.rule, t.review_status, count(*)
 FROM transactions_app_transaction t
 CROSS JOIN LATERAL (
     SELECT DISTINCT reason ->> 'rule' AS rule
     FROM jsonb_array_elements(t.reasons) AS reason
 ) AS fired
-WHERE t.reasons <> '[]'::jsonb
+WHERE t.reasons <> '[]'::jsonb{also}
 GROUP BY 1, 2
 """
+RULE_STATUS_COUNTS = _RULE_STATUS_COUNTS.format(also="")
+_FLAGGED = ", ".join(f"'{outcome}'" for outcome in Transaction.FLAGGED_OUTCOMES)
+FLAGGED_RULE_STATUS_COUNTS = _RULE_STATUS_COUNTS.format(
+    also=f" AND t.outcome IN ({_FLAGGED})"
+)
+
+
+def _rule_status_counts_postgresql() -> list[tuple]:
+    """(rule, review status, transactions) over every stored transaction.
+    On the partitioned table the legit days counted ahead are read from
+    their counts (``fires``) and only the rest of the legit rows is
+    unnested, with the flagged ones: on 30 days, about a fifteenth of
+    the rows instead of all of them."""
+    with connection.cursor() as cursor:
+        if not transactions_partitioned():
+            cursor.execute(RULE_STATUS_COUNTS)
+            return cursor.fetchall()
+        counted, days = legit_fires_counted()
+        cursor.execute(FLAGGED_RULE_STATUS_COUNTS)
+        rows = cursor.fetchall()
+        uncounted, params = in_ranges_sql(uncounted_ranges(days), 't."timestamp"')
+        legit = f" AND t.outcome = '{Outcome.LEGIT.value}' AND ({uncounted})"
+        cursor.execute(_RULE_STATUS_COUNTS.format(also=legit), params)
+        rows += cursor.fetchall()
+    return rows + [(rule, "", fired) for rule, fired in counted.items()]
 
 
 def _rule_status_counts_portable():
@@ -113,12 +141,11 @@ def rule_review_stats() -> list[dict]:
     """Per rule (every rule, by name): the transactions it fired on, how
     many analysts confirmed or dismissed, its precision, and how many are
     open cases. One pass over the transactions that have reasons
-    (PostgreSQL: the reasons are unnested with ``jsonb_array_elements``)."""
+    (PostgreSQL: the reasons are unnested with ``jsonb_array_elements``),
+    but for the legit days counted ahead (``fires``)."""
     by_rule = defaultdict(Counter)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(RULE_STATUS_COUNTS)
-            rows = cursor.fetchall()
+        rows = _rule_status_counts_postgresql()
     else:
         rows = _rule_status_counts_portable()
     for rule, status, count in rows:
