@@ -91,6 +91,7 @@ test-fast: venv
 bench: services migrate
 	$(PY) -m benchmarks.engine
 	$(PY) -m benchmarks.pipeline
+	$(PY) -m benchmarks.soak
 	$(PY) -m benchmarks.scaleout
 	$(PY) -m benchmarks.admin_changelist
 	$(PY) -m benchmarks.typologies

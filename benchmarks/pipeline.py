@@ -14,23 +14,16 @@ Run with ``make bench`` (or ``python -m benchmarks.pipeline``). In one run:
     ``Model.save()``, produce and flush, ``group_send`` (``baselines``);
 (c) end-to-end latency (Kafka timestamp to offset commit, which follows the
     database commit) at a steady 1,000 transactions per second;
-(d) RSS of the detector process over a soak at a steady rate (ten minutes
-    by default), with event time running ``--soak-time-scale`` times faster
-    than the clock so that the windows fill up to their retention (an hour
-    plus the lateness allowance) during the run and memory must level off.
-
-``--latency-seconds 0`` or ``--soak-seconds 0`` skips (c) or (d).
+The soak (memory over ten minutes at a steady rate) runs in a process of
+its own: ``benchmarks.soak``. ``--latency-seconds 0`` skips (c).
 
 It uses a database of its own (``<name>_bench``) and throwaway topics.
 """
 
 import argparse
 import os
-import resource
-import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
@@ -245,40 +238,6 @@ def measure_latency(seconds: float, rate: float) -> list[float]:
         delete_topics(topics)
 
 
-def measure_soak(seconds: float, rate: float, time_scale: float) -> list[tuple]:
-    """Samples while running at ``rate``: elapsed seconds, RSS in MiB, and
-    the detector's state (source and target accounts, window entries)."""
-    topics = fresh_topics()
-    samples, started = [], time.monotonic()
-    try:
-        measured = Measured(topics, None, keep_ages=False)
-        state = measured.detector.detection.engine.state
-        sender = load_process(topics.transactions, seconds, rate, time_scale)
-
-        def sample():
-            while time.monotonic() - started < seconds:
-                time.sleep(seconds / 10)
-                sources = list(state.sources.values())
-                entries = sum(len(source.entries) for source in sources)
-                samples.append(
-                    (
-                        time.monotonic() - started,
-                        rss_mib(),
-                        len(sources),
-                        len(state.targets),
-                        entries,
-                    )
-                )
-            measured.detector.signal_shutdown()
-
-        threading.Thread(target=sample, daemon=True).start()
-        measured.detector.run()
-        sender.kill()
-        return samples
-    finally:
-        delete_topics(topics)
-
-
 def rss_mib() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -327,39 +286,15 @@ def report_latency(seconds: float) -> None:
     )
 
 
-def report_soak(seconds: float, rate: float, time_scale: float) -> None:
-    if seconds <= 0:
-        print("RSS soak: skipped (--soak-seconds 0)")
-        return
-    empty_tables()
-    samples = measure_soak(seconds, rate, time_scale)
-    print(
-        f"RSS over a {seconds:.0f} s soak at {rate:,.0f} tx/s "
-        f"(event time x{time_scale:g}):"
-    )
-    for elapsed, mib, sources, targets, entries in samples:
-        print(
-            f"  {elapsed:4.0f} s  RSS {mib:4.0f} MiB  {sources:,} sources  "
-            f"{targets:,} targets  {entries:,} window entries"
-        )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of the benchmark process: {peak:.0f} MiB")
-    print(f"(median of samples: {statistics.median(s[1] for s in samples):.0f} MiB)")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--naive-count", type=int, default=3_000)
     parser.add_argument("--latency-seconds", type=float, default=30)
-    parser.add_argument("--soak-seconds", type=float, default=600)
-    parser.add_argument("--soak-rate", type=float, default=1_000)
-    parser.add_argument("--soak-time-scale", type=float, default=10)
     args = parser.parse_args()
     setup_django()
     report_throughput(args.count, args.naive_count)
     report_latency(args.latency_seconds)
-    report_soak(args.soak_seconds, args.soak_rate, args.soak_time_scale)
 
 
 if __name__ == "__main__":
