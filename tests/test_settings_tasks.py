@@ -130,6 +130,7 @@ def test_beat_runs_escalation_purge_alerts_drift_check_and_typology_scan():
         "transactions_app.alert_tasks.dispatch_alerts",
         "transactions_app.tasks.check_model_drift",
         "transactions_app.tasks.scan_typologies",
+        "transactions_app.tasks.count_rule_fires",
     }
     assert all(entry["task"] in app.tasks for entry in schedule.values())
     assert schedule["check-model-drift"]["schedule"] == 3600.0
@@ -158,6 +159,7 @@ def test_every_task_keeps_the_name_it_was_registered_under():
         "transactions_app.tasks.train_model",
         "transactions_app.tasks.check_model_drift",
         "transactions_app.tasks.scan_typologies",
+        "transactions_app.tasks.count_rule_fires",
     }
 
 

@@ -167,7 +167,7 @@ class Backtest(models.Model):
 
 class RuleFiresDay(models.Model):
     """How many of one day's legit transactions each rule fired on: the
-    day's legit partition counted once the day is closed (two days after
+    day's legit partition counted once the day is closed (a full day after
     it ended), so that the rules' statistics read these counts instead of
     every legit row of every day (``rules.fires``). A day whose partition
     takes a row after it was counted loses its count (the writer deletes
